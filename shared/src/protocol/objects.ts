@@ -1,0 +1,162 @@
+/**
+ * The protocol objects: what is signed, hashed, encrypted and carried by the relay. Each zod schema is the single
+ * source of its runtime check and of its TypeScript type. Exact byte formats: docs/PROTOCOL.md.
+ */
+import { z } from 'zod';
+import { Hash32, MemberId, Nonce24, OpaqueId, Signature, X25519PublicKey, b64Max, MAX_MESSAGE_CIPHERTEXT } from './primitives';
+
+export const PROTOCOL_VERSION = 1 as const;
+const V = z.literal(PROTOCOL_VERSION);
+
+export const Role = z.enum(['facilitator', 'member']);
+export type Role = z.infer<typeof Role>;
+
+/** Expiry: how long a message lives on each device after it arrives (seconds). 0 is not allowed: nothing lives forever. */
+export const ExpirySeconds = z.number().int().min(10).max(7 * 24 * 3600);
+
+export const RosterPolicy = z.strictObject({
+  expirySeconds: ExpirySeconds,
+  slowModeSeconds: z.number().int().min(0).max(3600),
+  muteAllButFacilitators: z.boolean(),
+});
+export type RosterPolicy = z.infer<typeof RosterPolicy>;
+
+// ---------- Roster ----------
+export const RosterOp = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('genesis'), creator: MemberId, policy: RosterPolicy }),
+  z.strictObject({ type: z.literal('admit'), member: MemberId }),
+  z.strictObject({ type: z.literal('remove'), member: MemberId }),
+  z.strictObject({ type: z.literal('leave'), member: MemberId }),
+  z.strictObject({ type: z.literal('ban'), member: MemberId }),
+  z.strictObject({ type: z.literal('unban'), member: MemberId }),
+  z.strictObject({ type: z.literal('role'), member: MemberId, role: Role }),
+  z.strictObject({ type: z.literal('mute'), member: MemberId }),
+  z.strictObject({ type: z.literal('unmute'), member: MemberId }),
+  z.strictObject({ type: z.literal('muteAll'), on: z.boolean() }),
+  z.strictObject({ type: z.literal('lock'), on: z.boolean() }),
+  z.strictObject({ type: z.literal('expiry'), expirySeconds: ExpirySeconds }),
+  z.strictObject({ type: z.literal('slowMode'), seconds: z.number().int().min(0).max(3600) }),
+  z.strictObject({ type: z.literal('sessionOpen'), sessionId: OpaqueId }),
+  z.strictObject({ type: z.literal('sessionClose'), sessionId: OpaqueId }),
+]);
+export type RosterOp = z.infer<typeof RosterOp>;
+export type RosterOpType = RosterOp['type'];
+
+export const RosterEntryBody = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  /** 0 for genesis, then +1 per entry. */
+  epoch: z.number().int().min(0).max(1_000_000),
+  /** Hash of the previous signed entry; empty for genesis. */
+  prev: z.union([Hash32, z.literal('')]),
+  op: RosterOp,
+  signer: MemberId,
+});
+export type RosterEntryBody = z.infer<typeof RosterEntryBody>;
+
+export const SignedRosterEntry = z.strictObject({ body: RosterEntryBody, sig: Signature });
+export type SignedRosterEntry = z.infer<typeof SignedRosterEntry>;
+
+// ---------- Group card ----------
+export const GroupCardBody = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  name: z.string().min(1).max(120),
+  groundRules: z.string().min(1).max(8000),
+  codeOfConduct: z.string().min(1).max(8000),
+  confidentialityLimits: z.string().min(1).max(8000),
+  crisisResources: z.string().min(1).max(4000),
+  expirySeconds: ExpirySeconds,
+  requireSignedAgreement: z.boolean(),
+  /** Increases with each edit so that an older card cannot be served as current. */
+  revision: z.number().int().min(1).max(1_000_000),
+  signer: MemberId,
+});
+export type GroupCardBody = z.infer<typeof GroupCardBody>;
+export const SignedGroupCard = z.strictObject({ body: GroupCardBody, sig: Signature });
+export type SignedGroupCard = z.infer<typeof SignedGroupCard>;
+/** The card as the relay stores it: XChaCha20-Poly1305 under a key derived from an invite secret. */
+export const EncryptedGroupCard = z.strictObject({ v: V, nonce: Nonce24, ct: b64Max(40_000) });
+export type EncryptedGroupCard = z.infer<typeof EncryptedGroupCard>;
+
+// ---------- Session keys ----------
+export const SessionKeyBody = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  member: MemberId,
+  sessionPk: X25519PublicKey,
+});
+export type SessionKeyBody = z.infer<typeof SessionKeyBody>;
+export const SignedSessionKey = z.strictObject({ body: SessionKeyBody, sig: Signature });
+export type SignedSessionKey = z.infer<typeof SignedSessionKey>;
+
+// ---------- Sender keys ----------
+/** A sender key boxed (crypto_box) from the sender's session key to one recipient's session key. */
+export const SealedSenderKey = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  from: MemberId,
+  to: MemberId,
+  keyId: OpaqueId,
+  nonce: Nonce24,
+  box: b64Max(1024),
+});
+export type SealedSenderKey = z.infer<typeof SealedSenderKey>;
+
+// ---------- Messages ----------
+export const MessageType = z.enum(['chat', 'signal']);
+export type MessageType = z.infer<typeof MessageType>;
+
+/** The header: every field is associated data of the AEAD and covered by the epoch signature. */
+export const MessageHeader = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  /** Roster epoch at which the sender's chain was made. */
+  epoch: z.number().int().min(0).max(1_000_000),
+  /** Hash of the roster entry at that epoch. */
+  rosterHash: Hash32,
+  sender: MemberId,
+  keyId: OpaqueId,
+  counter: z.number().int().min(0).max(2 ** 32 - 1),
+  type: MessageType,
+  /** Sender-stated lifetime in seconds, measured from arrival on each device's own clock. */
+  ttl: z.number().int().min(1).max(7 * 24 * 3600),
+});
+export type MessageHeader = z.infer<typeof MessageHeader>;
+
+export const Envelope = z.strictObject({
+  header: MessageHeader,
+  nonce: Nonce24,
+  ct: b64Max(MAX_MESSAGE_CIPHERTEXT),
+  sig: Signature,
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+/** Private to facilitators ("I'm struggling", a breach report): one crypto_box per facilitator session key. */
+export const DirectBox = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  from: MemberId,
+  to: MemberId,
+  nonce: Nonce24,
+  box: b64Max(20_000),
+});
+export type DirectBox = z.infer<typeof DirectBox>;
+
+// ---------- Rules acceptance ----------
+export const AcceptanceBody = z.strictObject({
+  v: V,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  member: MemberId,
+  rulesDigest: Hash32,
+  /** True when the member signed the confidentiality agreement the group asks for. */
+  agreement: z.boolean(),
+});
+export type AcceptanceBody = z.infer<typeof AcceptanceBody>;
+export const SignedAcceptance = z.strictObject({ body: AcceptanceBody, sig: Signature });
+export type SignedAcceptance = z.infer<typeof SignedAcceptance>;
