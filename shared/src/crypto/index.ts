@@ -3,3 +3,4 @@ export { initCrypto, bytesEqual, randomBytes, wipe } from './sodium';
 export { canonicalJson, canonicalBytes, labelled } from './canonical';
 export { LABEL, KDF_CONTEXT } from './labels';
 export type * from './types';
+export { signObject, verifyObject, requireSignature, hashObject, hashObjectBytes, memberKey } from './signedObject';
