@@ -1,2 +1,3 @@
 export * from './primitives';
 export * from './objects';
+export * from './events';

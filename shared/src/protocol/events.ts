@@ -1,0 +1,157 @@
+/**
+ * The versioned catalogue of every Socket.IO event between the relay and clients. Each client-to-relay event has a
+ * request schema and a result schema; the relay answers every request through the Socket.IO acknowledgement with
+ * `{ ok: true, ...result }` or `{ ok: false, error: { code, message } }`. Relay-to-client pushes have one schema
+ * each. The schemas are the single source of the runtime checks and of the TypeScript types on both sides.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from '../errors';
+import { Hash32, MemberId, OpaqueId, Signature, b64Bytes } from './primitives';
+import {
+  DirectBox,
+  EncryptedGroupCard,
+  Envelope,
+  SealedSenderKey,
+  SignedAcceptance,
+  SignedRosterEntry,
+  SignedSessionKey,
+} from './objects';
+
+export const EVENTS_VERSION = 1 as const;
+
+const Challenge = b64Bytes(32);
+const RosterEntries = z.array(SignedRosterEntry).max(10_000);
+/** Per-session relay sequence number of a relayed message, for resuming after a reconnect. */
+export const RelaySeq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A member present in a live session, with its signed session key (clients verify it against the roster). */
+export const PresentMember = z.strictObject({ member: MemberId, sessionKey: SignedSessionKey });
+export type PresentMember = z.infer<typeof PresentMember>;
+
+/** A buffered or live relayed message. */
+export const RelayedMessage = z.strictObject({ seq: RelaySeq, envelope: Envelope });
+export type RelayedMessage = z.infer<typeof RelayedMessage>;
+
+/** Someone waiting to be admitted: the facilitators see the signed acceptance and the session key. */
+export const Knock = z.strictObject({
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  member: MemberId,
+  acceptance: SignedAcceptance,
+  sessionKey: SignedSessionKey,
+});
+export type Knock = z.infer<typeof Knock>;
+
+const empty = z.strictObject({});
+
+/** Client to relay: `[request, result]` per event. */
+export const ClientEvents = {
+  /** Ask for a fresh single-use challenge to sign with the identity key. */
+  'auth.challenge': [empty, z.strictObject({ challenge: Challenge })],
+  /** Prove the identity key; the socket is authenticated as `member` from then on. */
+  'auth.prove': [z.strictObject({ member: MemberId, challenge: Challenge, sig: Signature }), empty],
+
+  /** Create a group: the genesis roster entry signed by the creator, who must be the authenticated member. */
+  'group.create': [z.strictObject({ genesis: SignedRosterEntry }), empty],
+  /** A facilitator publishes an invite: the relay keeps the gate hash and the card encrypted under the invite secret. */
+  'invite.create': [
+    z.strictObject({ groupId: OpaqueId, inviteId: OpaqueId, gateHash: Hash32, card: EncryptedGroupCard }),
+    empty,
+  ],
+  'invite.revoke': [z.strictObject({ groupId: OpaqueId, inviteId: OpaqueId }), empty],
+  /** Open an invite with its gate token: returns the encrypted card and the roster chain to verify it against. */
+  'invite.open': [
+    z.strictObject({ groupId: OpaqueId, inviteId: OpaqueId, gateToken: b64Bytes(32) }),
+    z.strictObject({ card: EncryptedGroupCard, roster: RosterEntries }),
+  ],
+  /** Roster entries after `sinceEpoch` (members, facilitators and holders of a live knock only). */
+  'roster.get': [
+    z.strictObject({ groupId: OpaqueId, sinceEpoch: z.number().int().min(-1).max(1_000_000) }),
+    z.strictObject({ entries: RosterEntries }),
+  ],
+  /** Append one signed entry (moderation, admission, session open/close...). The relay verifies the chain. */
+  'roster.append': [z.strictObject({ groupId: OpaqueId, entry: SignedRosterEntry }), z.strictObject({ epoch: z.number().int() })],
+
+  /**
+   * Enter the open session with this session's signed acceptance of the rules and a fresh signed session key.
+   * Roster members join at once; anyone else with a valid gate token waits to be admitted.
+   * `lastSeq` asks for buffered messages after it (resume after a reconnect).
+   */
+  'session.enter': [
+    z.strictObject({
+      groupId: OpaqueId,
+      sessionId: OpaqueId,
+      acceptance: SignedAcceptance,
+      sessionKey: SignedSessionKey,
+      inviteId: OpaqueId.optional(),
+      gateToken: b64Bytes(32).optional(),
+      lastSeq: RelaySeq.optional(),
+    }),
+    z.strictObject({
+      status: z.enum(['joined', 'waiting']),
+      present: z.array(PresentMember).max(10_000),
+      missed: z.array(RelayedMessage).max(100_000),
+      /** Sender keys sealed to this member while it was away, still buffered. */
+      sealed: z.array(SealedSenderKey).max(100_000),
+      waiting: z.array(Knock).max(10_000),
+    }),
+  ],
+  'session.leave': [z.strictObject({ groupId: OpaqueId }), empty],
+  /** Sender keys, each boxed to one present member's session key. */
+  'keys.distribute': [
+    z.strictObject({ groupId: OpaqueId, sessionId: OpaqueId, sealed: z.array(SealedSenderKey).min(1).max(10_000) }),
+    empty,
+  ],
+  /** A message for every present member of the session. */
+  'message.send': [z.strictObject({ envelope: Envelope }), z.strictObject({ seq: RelaySeq })],
+  /** A private box to one facilitator ("I'm struggling", a breach report). */
+  'direct.send': [z.strictObject({ box: DirectBox }), empty],
+} as const;
+
+/** Relay to client pushes. */
+export const ServerEvents = {
+  'roster.entry': z.strictObject({ groupId: OpaqueId, entry: SignedRosterEntry }),
+  'session.member': z.strictObject({
+    groupId: OpaqueId,
+    sessionId: OpaqueId,
+    member: MemberId,
+    present: z.boolean(),
+    sessionKey: SignedSessionKey.optional(),
+  }),
+  'session.knock': Knock,
+  'keys.sealed': z.strictObject({ sealed: SealedSenderKey }),
+  message: RelayedMessage,
+  direct: z.strictObject({ box: DirectBox }),
+  /** The session ended or this member may no longer be in it (removed, banned). Clients wipe it. */
+  'session.closed': z.strictObject({
+    groupId: OpaqueId,
+    sessionId: OpaqueId,
+    reason: z.enum(['ended', 'removed', 'banned', 'left']),
+  }),
+} as const;
+
+export type ClientEventName = keyof typeof ClientEvents;
+export type ServerEventName = keyof typeof ServerEvents;
+export type ClientRequest<E extends ClientEventName> = z.infer<(typeof ClientEvents)[E][0]>;
+export type ClientResult<E extends ClientEventName> = z.infer<(typeof ClientEvents)[E][1]>;
+export type ServerPayload<E extends ServerEventName> = z.infer<(typeof ServerEvents)[E]>;
+
+export const WireError = z.strictObject({
+  code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+  message: z.string().max(500),
+});
+export type WireError = z.infer<typeof WireError>;
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: WireError };
+
+/** Socket.IO typed-event maps, derived from the catalogue. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (request: ClientRequest<E>, ack: (result: Ack<ClientResult<E>>) => void) => void;
+};
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerPayload<E>) => void;
+};
+
+export function isClientEventName(name: unknown): name is ClientEventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(ClientEvents, name);
+}
