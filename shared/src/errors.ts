@@ -55,6 +55,8 @@ export const ERROR_SENTENCES = {
   STALE_EPOCH: 'The message uses a sender key from an epoch that has ended.',
   WRONG_SESSION: 'The message belongs to another group or session.',
   EXPIRED: 'The message has already expired.',
+  // Rules acceptance
+  RULES_NOT_ACCEPTED: 'The current ground rules were not accepted for this session.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_SENTENCES;

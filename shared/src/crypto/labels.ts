@@ -37,6 +37,8 @@ export const LABEL = {
   FINGERPRINT: 'kindred/v1/fingerprint',
   /** AEAD associated data of an identity key wrapped at rest. */
   IDENTITY_WRAP_AD: 'kindred/v1/identity-wrap',
+  /** BLAKE2b over an invite gate token: what the relay stores to gate the waiting room. */
+  INVITE_GATE_HASH: 'kindred/v1/invite-gate-hash',
 } as const;
 
 /** 8-byte contexts for `crypto_kdf_derive_from_key`. */

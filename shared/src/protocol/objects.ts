@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Hash32, MemberId, Nonce24, OpaqueId, Signature, X25519PublicKey, b64Max, MAX_MESSAGE_CIPHERTEXT } from './primitives';
+import { b64Bytes } from './primitives';
 
 export const PROTOCOL_VERSION = 1 as const;
 const V = z.literal(PROTOCOL_VERSION);
@@ -160,3 +161,24 @@ export const AcceptanceBody = z.strictObject({
 export type AcceptanceBody = z.infer<typeof AcceptanceBody>;
 export const SignedAcceptance = z.strictObject({ body: AcceptanceBody, sig: Signature });
 export type SignedAcceptance = z.infer<typeof SignedAcceptance>;
+
+// ---------- Identity key at rest ----------
+/**
+ * An identity key wrapped at rest (IndexedDB): the 32-byte Ed25519 seed under XChaCha20-Poly1305 with a key from
+ * Argon2id13 (crypto_pwhash). The bounds are the absolute ones libsodium accepts, capped so that a damaged or
+ * hostile record cannot make the client allocate more than 1 GiB; the production minimum is enforced by
+ * unwrapIdentity (docs/protocol/identity-roster.md).
+ */
+export const WrappedIdentity = z.strictObject({
+  v: V,
+  alg: z.literal('argon2id13'),
+  opslimit: z.number().int().min(1).max(10),
+  memlimit: z.number().int().min(8192).max(1024 * 1024 * 1024),
+  salt: b64Bytes(16),
+  nonce: Nonce24,
+  /** The identity public key (member id), bound into the associated data and checked against the unwrapped seed. */
+  publicKey: MemberId,
+  /** Ciphertext of the 32-byte seed plus the 16-byte Poly1305 tag. */
+  ct: b64Bytes(48),
+});
+export type WrappedIdentity = z.infer<typeof WrappedIdentity>;
