@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { isKindredError } from '../errors';
+import { utf8 } from '../encoding';
+import { decodeContent, decodeDirectContent, encodeContent, encodeDirectContent } from './content';
+import { MAX_TEXT_LENGTH } from './primitives';
+
+const member = 'A'.repeat(43);
+const id16 = 'B'.repeat(22);
+
+function expectMalformed(f: () => unknown): void {
+  try {
+    f();
+    expect.unreachable('should have thrown');
+  } catch (e) {
+    expect(isKindredError(e, 'MALFORMED')).toBe(true);
+  }
+}
+
+describe('message content', () => {
+  it('round-trips a chat text with a reply reference', () => {
+    const c = { kind: 'text' as const, text: 'hello', replyTo: { sender: member, keyId: id16, counter: 3 } };
+    expect(decodeContent('chat', encodeContent('chat', c))).toEqual(c);
+  });
+
+  it('round-trips each signal kind', () => {
+    const signals = [
+      { kind: 'profile', name: 'Robin' },
+      { kind: 'typing', on: true },
+      { kind: 'hand', raised: false, member },
+      { kind: 'round.start', roundId: id16, round: 'check-in', order: [member] },
+      { kind: 'round.pass', roundId: id16 },
+      { kind: 'round.end', roundId: id16 },
+    ] as const;
+    for (const s of signals) expect(decodeContent('signal', encodeContent('signal', s))).toEqual(s);
+  });
+
+  it('refuses a signal decoded as chat and a chat decoded as signal (type is bound to the schema)', () => {
+    expectMalformed(() => decodeContent('chat', encodeContent('signal', { kind: 'typing', on: true })));
+    expectMalformed(() => decodeContent('signal', encodeContent('chat', { kind: 'text', text: 'x' })));
+  });
+
+  it('bounds text length and refuses empty text, unknown fields, bad JSON and bad UTF-8', () => {
+    expect(decodeContent('chat', encodeContent('chat', { kind: 'text', text: 'x'.repeat(MAX_TEXT_LENGTH) })).kind).toBe('text');
+    expectMalformed(() => encodeContent('chat', { kind: 'text', text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }));
+    expectMalformed(() => encodeContent('chat', { kind: 'text', text: '' }));
+    expectMalformed(() => decodeContent('chat', utf8('{"kind":"text","text":"a","extra":1}')));
+    expectMalformed(() => decodeContent('chat', utf8('{"kind":"text",')));
+    expectMalformed(() => decodeContent('chat', new Uint8Array([0xc3, 0x28])));
+    expectMalformed(() => decodeContent('signal', utf8('{"kind":"profile","name":"' + 'n'.repeat(65) + '"}')));
+  });
+
+  it('round-trips direct content and refuses unknown kinds', () => {
+    const d = { kind: 'struggling' as const, text: 'I need a moment' };
+    expect(decodeDirectContent(encodeDirectContent(d))).toEqual(d);
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"gossip","text":"x"}')));
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The plaintexts: what is inside an Envelope's ciphertext (after unpadding) and inside a DirectBox. The relay never
+ * sees these; every client validates them after decryption, so a malicious member cannot crash or confuse another
+ * client with a well-encrypted but ill-formed payload. Encoded as UTF-8 JSON (`encodeContent`).
+ *
+ * An Envelope's header `type` selects the schema: 'chat' carries ChatContent, 'signal' carries SignalContent, so a
+ * signal can never be displayed as a chat message (the type is authenticated in the AEAD associated data).
+ */
+import { z } from 'zod';
+import { KindredError } from '../errors';
+import { fromUtf8, utf8 } from '../encoding';
+import { MAX_TEXT_LENGTH, MemberId, OpaqueId } from './primitives';
+import { SignedGroupCard, type MessageType } from './objects';
+
+export const CONTENT_VERSION = 1 as const;
+
+/** Names a message in the session: its sender, the sender key id and the counter (unique per session). */
+export const MessageRef = z.strictObject({
+  sender: MemberId,
+  keyId: OpaqueId,
+  counter: z.number().int().min(0).max(2 ** 32 - 1),
+});
+export type MessageRef = z.infer<typeof MessageRef>;
+
+/** Longest pseudonym a member may show in a session. */
+export const MAX_DISPLAY_NAME = 64;
+/** Longest private note to the facilitators. */
+export const MAX_DIRECT_TEXT = 4_000;
+
+// ---------- chat ----------
+export const ChatContent = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('text'),
+    text: z.string().min(1).max(MAX_TEXT_LENGTH),
+    replyTo: MessageRef.optional(),
+  }),
+]);
+export type ChatContent = z.infer<typeof ChatContent>;
+
+// ---------- signals ----------
+/** Talking-stick rounds: check-in and check-out go around everyone once; an open round is for whoever is handed the stick. */
+export const RoundKind = z.enum(['check-in', 'check-out', 'open']);
+export type RoundKind = z.infer<typeof RoundKind>;
+
+export const SignalContent = z.discriminatedUnion('kind', [
+  /** The sender's pseudonym for this session (sent on entering and to newcomers): names never reach the relay. */
+  z.strictObject({ kind: z.literal('profile'), name: z.string().min(1).max(MAX_DISPLAY_NAME) }),
+  /** The sender started or stopped typing. */
+  z.strictObject({ kind: z.literal('typing'), on: z.boolean() }),
+  /**
+   * Hand raised or lowered. Without `member` it is the sender's own hand; a facilitator may lower (`raised: false`)
+   * another member's hand by naming it. Clients ignore a non-facilitator naming someone else.
+   */
+  z.strictObject({ kind: z.literal('hand'), raised: z.boolean(), member: MemberId.optional() }),
+  /** A facilitator starts a round with its speaking order. */
+  z.strictObject({
+    kind: z.literal('round.start'),
+    roundId: OpaqueId,
+    round: RoundKind,
+    order: z.array(MemberId).min(1).max(500),
+  }),
+  /** The current holder (or a facilitator) passes the stick; `to` names the next speaker, else the next in order. */
+  z.strictObject({ kind: z.literal('round.pass'), roundId: OpaqueId, to: MemberId.optional() }),
+  /** A facilitator ends the round. */
+  z.strictObject({ kind: z.literal('round.end'), roundId: OpaqueId }),
+  /** A facilitator shares an edited group card (newer revision, signed); clients verify it before showing it. */
+  z.strictObject({ kind: z.literal('card.updated'), card: SignedGroupCard }),
+]);
+export type SignalContent = z.infer<typeof SignalContent>;
+export type SignalKind = SignalContent['kind'];
+
+// ---------- direct boxes ----------
+export const DirectContent = z.strictObject({
+  kind: z.enum(['struggling', 'breach-report']),
+  text: z.string().max(MAX_DIRECT_TEXT),
+});
+export type DirectContent = z.infer<typeof DirectContent>;
+
+export type ContentFor<T extends MessageType> = T extends 'chat' ? ChatContent : SignalContent;
+
+/** UTF-8 JSON of a content object, validated first so that a client never sends what its peers would refuse. */
+export function encodeContent(type: 'chat', content: ChatContent): Uint8Array;
+export function encodeContent(type: 'signal', content: SignalContent): Uint8Array;
+export function encodeContent(type: MessageType, content: ChatContent | SignalContent): Uint8Array {
+  const schema = type === 'chat' ? ChatContent : SignalContent;
+  const parsed = schema.safeParse(content);
+  if (!parsed.success) throw new KindredError('MALFORMED', `${type} content`, { cause: parsed.error });
+  return utf8(JSON.stringify(parsed.data));
+}
+
+/** Parses decrypted bytes for the envelope's type; throws KindredError('MALFORMED') on anything else. */
+export function decodeContent(type: 'chat', bytes: Uint8Array): ChatContent;
+export function decodeContent(type: 'signal', bytes: Uint8Array): SignalContent;
+export function decodeContent(type: MessageType, bytes: Uint8Array): ChatContent | SignalContent;
+export function decodeContent(type: MessageType, bytes: Uint8Array): ChatContent | SignalContent {
+  const schema = type === 'chat' ? ChatContent : SignalContent;
+  return parseJson(schema, bytes, `${type} content`);
+}
+
+export function encodeDirectContent(content: DirectContent): Uint8Array {
+  const parsed = DirectContent.safeParse(content);
+  if (!parsed.success) throw new KindredError('MALFORMED', 'direct content', { cause: parsed.error });
+  return utf8(JSON.stringify(parsed.data));
+}
+
+export function decodeDirectContent(bytes: Uint8Array): DirectContent {
+  return parseJson(DirectContent, bytes, 'direct content');
+}
+
+function parseJson<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(fromUtf8(bytes));
+  } catch (cause) {
+    throw new KindredError('MALFORMED', what, { cause });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new KindredError('MALFORMED', what, { cause: parsed.error });
+  return parsed.data;
+}
