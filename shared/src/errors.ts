@@ -10,6 +10,7 @@ export const ERROR_SENTENCES = {
   PAYLOAD_TOO_LARGE: 'The payload is larger than the relay accepts.',
   RATE_LIMITED: 'Too many requests in a short time; wait a moment and try again.',
   INTERNAL: 'Something went wrong on the relay; the request was not applied.',
+  UNAVAILABLE: 'The relay did not answer in time; check the connection and try again.',
   NOT_FOUND: 'That group, invite or session does not exist.',
   CONFLICT: 'That was changed by someone else first; refresh and try again.',
   // Authentication and authorization
