@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addMessage,
+  emptySession,
+  expireMessages,
+  expiryMs,
+  passRound,
+  setHand,
+  setPresent,
+  startRound,
+  talkShare,
+  type ChatMessage,
+} from './state';
+
+const A = 'A'.repeat(43);
+const B = 'B'.repeat(43);
+const C = 'C'.repeat(43);
+
+function msg(sender: string, counter: number, text: string, expiresAt = 1_000): ChatMessage {
+  return { id: `${sender}:k:${counter}`, sender, text, receivedAt: 0, expiresAt, own: false };
+}
+
+describe('session reducers', () => {
+  it('drops a replayed message silently and counts talk share once', () => {
+    let s = emptySession('g', 's', 'joined');
+    s = addMessage(s, msg(A, 0, 'hello'));
+    const again = addMessage(s, msg(A, 0, 'hello'));
+    expect(again).toBe(s);
+    expect(s.talk[A]).toEqual({ messages: 1, characters: 5 });
+  });
+
+  it('derives talk share including silent present members', () => {
+    let s = emptySession('g', 's', 'joined');
+    s = setPresent(setPresent(setPresent(s, A, true), B, true), C, true);
+    s = addMessage(s, msg(A, 0, 'abc'));
+    s = addMessage(s, msg(A, 1, 'a'));
+    s = addMessage(s, msg(B, 0, 'abcd'));
+    const share = Object.fromEntries(talkShare(s).map((t) => [t.member, t]));
+    expect(share[A]).toMatchObject({ messages: 2, characters: 4, messageShare: 2 / 3, characterShare: 0.5 });
+    expect(share[B]).toMatchObject({ messages: 1, messageShare: 1 / 3 });
+    expect(share[C]).toMatchObject({ messages: 0, messageShare: 0, characterShare: 0 });
+  });
+
+  it('counts characters as code points, not UTF-16 units', () => {
+    const s = addMessage(emptySession('g', 's', 'joined'), msg(A, 0, '🙂🙂'));
+    expect(s.talk[A]?.characters).toBe(2);
+  });
+
+  it('expires messages at their own instant and keeps the rest', () => {
+    let s = emptySession('g', 's', 'joined');
+    s = addMessage(s, msg(A, 0, 'early', 100));
+    s = addMessage(s, msg(A, 1, 'late', 200));
+    expect(expireMessages(s, 99).messages).toHaveLength(2);
+    expect(expireMessages(s, 100).messages.map((m) => m.text)).toEqual(['late']);
+    expect(expireMessages(s, 200).messages).toHaveLength(0);
+  });
+
+  it('takes the stricter of sender ttl and group policy', () => {
+    const policy = { expirySeconds: 60, slowModeSeconds: 0, muteAllButFacilitators: false };
+    expect(expiryMs(30, policy)).toBe(30_000);
+    expect(expiryMs(3600, policy)).toBe(60_000);
+  });
+
+  it('keeps hands in raise order and clears them when a member leaves', () => {
+    let s = setPresent(setPresent(emptySession('g', 's', 'joined'), A, true), B, true);
+    s = setHand(setHand(s, B, true), A, true);
+    expect(s.hands).toEqual([B, A]);
+    s = setPresent(s, B, false);
+    expect(s.hands).toEqual([A]);
+  });
+
+  it('passes the talking stick in order, to a named member, and past the end', () => {
+    let s = startRound(emptySession('g', 's', 'joined'), { id: 'r', kind: 'check-in', order: [A, B, C], startedBy: A });
+    expect(s.round?.current).toBe(0);
+    s = passRound(s, 'r');
+    expect(s.round?.current).toBe(1);
+    s = passRound(s, 'r', A);
+    expect(s.round?.current).toBe(0);
+    expect(passRound(s, 'other')).toBe(s);
+    s = passRound(passRound(passRound(s, 'r', C), 'r'), 'r');
+    expect(s.round?.current).toBeNull();
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * The engine's public state: one immutable snapshot, replaced (never mutated) on every change, so that a store
+ * (zustand) or a test can compare snapshots by reference. The reducers here are pure functions of (state, input):
+ * the client class (kindredClient.ts) feeds them what it has verified and decrypted; nothing here does I/O or
+ * reads a clock.
+ *
+ * Nothing in the state is secret key material: keys live inside the client object and are wiped there. Plaintext
+ * (message text, names, the card) is here, in memory only, and is removed at expiry and at the session's end.
+ */
+import type { ConnectionStatus } from './connection';
+import type { ErrorCode } from '@kindred/shared/errors';
+import type { GroupCardBody, MessageRef, Role, RosterOp, RosterPolicy, RoundKind } from '@kindred/shared/protocol';
+import type { RosterState } from '@kindred/shared/crypto';
+
+/** A chat message as the UI shows it. Removed from the state at `expiresAt` (local clock) or the session's end. */
+export interface ChatMessage {
+  /** `${sender}:${keyId}:${counter}`: unique in a session; what `replyTo` points at. */
+  id: string;
+  sender: string;
+  text: string;
+  replyTo?: MessageRef;
+  /** Local clock when this device received (or sent) it. */
+  receivedAt: number;
+  /** receivedAt + min(header ttl, roster policy expiry), in ms. */
+  expiresAt: number;
+  own: boolean;
+}
+
+export function messageId(ref: MessageRef): string {
+  return `${ref.sender}:${ref.keyId}:${ref.counter}`;
+}
+
+export interface Knocker {
+  member: string;
+  /** The rules digest the knocker signed, and whether it signed the confidentiality agreement. */
+  agreement: boolean;
+  rulesDigest: string;
+}
+
+export interface Round {
+  id: string;
+  kind: RoundKind;
+  order: string[];
+  /** Index in `order` of who holds the stick; null once everyone has spoken. */
+  current: number | null;
+  startedBy: string;
+}
+
+/** Messages and characters a member sent in this session (talk share is derived from these). */
+export interface TalkCount {
+  messages: number;
+  characters: number;
+}
+
+export interface DirectNote {
+  id: number;
+  from: string;
+  kind: 'struggling' | 'breach-report';
+  text: string;
+  receivedAt: number;
+}
+
+export interface SessionView {
+  groupId: string;
+  sessionId: string;
+  status: 'waiting' | 'joined';
+  messages: ChatMessage[];
+  /** Members present in the session (verified session key), including me once joined. */
+  present: string[];
+  /** Pseudonyms members announced in this session ('profile' signals). */
+  names: Record<string, string>;
+  typing: string[];
+  /** Raised hands in the order they were raised. */
+  hands: string[];
+  round: Round | null;
+  knocks: Knocker[];
+  talk: Record<string, TalkCount>;
+  /** Facilitators only: private notes received in this session. */
+  directs: DirectNote[];
+}
+
+export interface GroupView {
+  groupId: string;
+  /** The verified group card (rules screen); null until opened or created. */
+  card: GroupCardBody | null;
+  /** The verified roster state; null until the chain is loaded. */
+  roster: RosterState | null;
+  /** Short code of the roster head for out-of-band comparison. */
+  epochCode: string | null;
+  /** Session id whose rules I accepted (with this device's key); enter refuses any other. */
+  acceptedSession: string | null;
+}
+
+export interface SecurityWarning {
+  id: number;
+  code: ErrorCode;
+  /** A plain sentence, no secrets. */
+  message: string;
+  at: number;
+}
+
+export interface EngineState {
+  me: string;
+  connection: ConnectionStatus;
+  group: GroupView | null;
+  session: SessionView | null;
+  warnings: SecurityWarning[];
+  /** Inbound pushes dropped because they failed validation. */
+  invalidPushes: number;
+}
+
+export function initialState(me: string): EngineState {
+  return { me, connection: 'idle', group: null, session: null, warnings: [], invalidPushes: 0 };
+}
+
+export function emptySession(groupId: string, sessionId: string, status: SessionView['status']): SessionView {
+  return {
+    groupId,
+    sessionId,
+    status,
+    messages: [],
+    present: [],
+    names: {},
+    typing: [],
+    hands: [],
+    round: null,
+    knocks: [],
+    talk: {},
+    directs: [],
+  };
+}
+
+// ---------- derived ----------
+
+export interface TalkShare {
+  member: string;
+  messages: number;
+  characters: number;
+  /** Fractions of the session totals in [0, 1]; 0 when nobody has spoken. */
+  messageShare: number;
+  characterShare: number;
+}
+
+/** Talk share of every present member (silent ones included, at 0) and of anyone who spoke. */
+export function talkShare(session: SessionView): TalkShare[] {
+  const ids = new Set([...session.present, ...Object.keys(session.talk)]);
+  let totalM = 0;
+  let totalC = 0;
+  for (const t of Object.values(session.talk)) {
+    totalM += t.messages;
+    totalC += t.characters;
+  }
+  return [...ids].sort().map((member) => {
+    const t = session.talk[member] ?? { messages: 0, characters: 0 };
+    return {
+      member,
+      messages: t.messages,
+      characters: t.characters,
+      messageShare: totalM === 0 ? 0 : t.messages / totalM,
+      characterShare: totalC === 0 ? 0 : t.characters / totalC,
+    };
+  });
+}
+
+export function roleOf(roster: RosterState | null, member: string): Role | null {
+  return roster?.members.find((m) => m.id === member)?.role ?? null;
+}
+
+export function isFacilitator(roster: RosterState | null, member: string): boolean {
+  return roleOf(roster, member) === 'facilitator';
+}
+
+/** Expiry of a message in ms: the sender's ttl, capped by the group policy (the stricter wins). */
+export function expiryMs(headerTtlSeconds: number, policy: RosterPolicy): number {
+  return Math.min(headerTtlSeconds, policy.expirySeconds) * 1000;
+}
+
+// ---------- reducers ----------
+
+/** Adds a message unless one with the same id is there (a replay is dropped silently); counts talk share. */
+export function addMessage(session: SessionView, message: ChatMessage): SessionView {
+  if (session.messages.some((m) => m.id === message.id)) return session;
+  const prev = session.talk[message.sender] ?? { messages: 0, characters: 0 };
+  return {
+    ...session,
+    messages: [...session.messages, message],
+    typing: session.typing.filter((m) => m !== message.sender),
+    talk: {
+      ...session.talk,
+      [message.sender]: { messages: prev.messages + 1, characters: prev.characters + [...message.text].length },
+    },
+  };
+}
+
+/** Drops the messages whose expiry has passed; talk counts stay (they are counts, not text). */
+export function expireMessages(session: SessionView, nowMs: number): SessionView {
+  const kept = session.messages.filter((m) => m.expiresAt > nowMs);
+  return kept.length === session.messages.length ? session : { ...session, messages: kept };
+}
+
+export function setPresent(session: SessionView, member: string, present: boolean): SessionView {
+  const has = session.present.includes(member);
+  if (present === has) return session;
+  if (present) return { ...session, present: [...session.present, member].sort() };
+  return {
+    ...session,
+    present: session.present.filter((m) => m !== member),
+    typing: session.typing.filter((m) => m !== member),
+    hands: session.hands.filter((m) => m !== member),
+  };
+}
+
+export function setTyping(session: SessionView, member: string, on: boolean): SessionView {
+  const has = session.typing.includes(member);
+  if (on === has) return session;
+  return { ...session, typing: on ? [...session.typing, member] : session.typing.filter((m) => m !== member) };
+}
+
+export function setHand(session: SessionView, member: string, raised: boolean): SessionView {
+  const has = session.hands.includes(member);
+  if (raised === has) return session;
+  return { ...session, hands: raised ? [...session.hands, member] : session.hands.filter((m) => m !== member) };
+}
+
+export function startRound(session: SessionView, round: Omit<Round, 'current'>): SessionView {
+  return { ...session, round: { ...round, current: round.order.length > 0 ? 0 : null } };
+}
+
+/** Passes the stick to `to` (if in the order) or to the next in order; past the last, the round has no holder. */
+export function passRound(session: SessionView, roundId: string, to?: string): SessionView {
+  const r = session.round;
+  if (!r || r.id !== roundId) return session;
+  let next: number | null;
+  if (to !== undefined) {
+    const i = r.order.indexOf(to);
+    if (i < 0) return session;
+    next = i;
+  } else {
+    next = r.current === null || r.current + 1 >= r.order.length ? null : r.current + 1;
+  }
+  return { ...session, round: { ...r, current: next } };
+}
+
+export function endRound(session: SessionView, roundId: string): SessionView {
+  return session.round?.id === roundId ? { ...session, round: null } : session;
+}
+
+export function addKnock(session: SessionView, knock: Knocker): SessionView {
+  return { ...session, knocks: [...session.knocks.filter((k) => k.member !== knock.member), knock] };
+}
+
+export function removeKnock(session: SessionView, member: string): SessionView {
+  return session.knocks.some((k) => k.member === member) ? { ...session, knocks: session.knocks.filter((k) => k.member !== member) } : session;
+}
+
+/** Plain-language description of a roster change, for the change log every member sees. Names are member ids. */
+export function describeRosterOp(op: RosterOp): string {
+  switch (op.type) {
+    case 'genesis':
+      return 'created the group';
+    case 'admit':
+      return `admitted ${op.member}`;
+    case 'remove':
+      return `removed ${op.member}`;
+    case 'leave':
+      return `${op.member} left the group`;
+    case 'ban':
+      return `banned ${op.member}`;
+    case 'unban':
+      return `lifted the ban on ${op.member}`;
+    case 'role':
+      return op.role === 'facilitator' ? `made ${op.member} a facilitator` : `made ${op.member} a member`;
+    case 'mute':
+      return `muted ${op.member}`;
+    case 'unmute':
+      return `unmuted ${op.member}`;
+    case 'muteAll':
+      return op.on ? 'muted everyone but the facilitators' : 'lifted the mute on everyone';
+    case 'lock':
+      return op.on ? 'locked the session to new arrivals' : 'unlocked the session';
+    case 'expiry':
+      return `set messages to disappear after ${op.expirySeconds} seconds`;
+    case 'slowMode':
+      return op.seconds === 0 ? 'turned slow mode off' : `turned slow mode on (${op.seconds} seconds)`;
+    case 'sessionOpen':
+      return 'opened a session';
+    case 'sessionClose':
+      return 'closed the session';
+  }
+}
