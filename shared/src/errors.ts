@@ -56,6 +56,7 @@ export const ERROR_SENTENCES = {
   STALE_EPOCH: 'The message uses a sender key from an epoch that has ended.',
   WRONG_SESSION: 'The message belongs to another group or session.',
   EXPIRED: 'The message has already expired.',
+  EPOCH_AHEAD: 'The message uses a roster epoch this device has not verified yet; it is kept until the roster catches up.',
   // Rules acceptance
   RULES_NOT_ACCEPTED: 'The current ground rules were not accepted for this session.',
 } as const;
