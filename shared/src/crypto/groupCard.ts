@@ -1,0 +1,123 @@
+/**
+ * The group card (name, ground rules, code of conduct, limits of confidentiality, crisis resources, expiry):
+ * signed by a facilitator (Ed25519, LABEL.GROUP_CARD), then encrypted for the relay to store
+ * (XChaCha20-Poly1305 under a key derived from an invite secret). Only holders of an invite link can read it;
+ * only a facilitator can write it.
+ */
+import { KindredError } from '../errors';
+import { fromBase64Url, fromUtf8, toBase64Url } from '../encoding';
+import { EncryptedGroupCard, GroupCardBody, PROTOCOL_VERSION, SignedGroupCard } from '../protocol/objects';
+import { canonicalBytes, labelled } from './canonical';
+import { memberIdOf, requireFingerprint } from './identity';
+import { INVITE_SECRET_BYTES, INVITE_SUBKEY_ID } from './invite';
+import { KDF_CONTEXT, LABEL } from './labels';
+import { isFacilitator } from './roster';
+import { hashObject, memberKey, signObject, verifyObject } from './signedObject';
+import { expectBytes, randomBytes, sodium, wipe } from './sodium';
+import type { IdentityKeyPair, RosterState } from './types';
+
+/** Largest card plaintext (canonical JSON of the signed card): what EncryptedGroupCard's 40,000-byte ct allows. */
+export const MAX_GROUP_CARD_PLAINTEXT = 40_000 - 16;
+
+/**
+ * Signs a card body with `ik`. The signer field is set from the key (a body naming someone else is MALFORMED);
+ * the body is validated against GroupCardBody (MALFORMED).
+ */
+export function signGroupCard(body: Omit<GroupCardBody, 'signer'> & { signer?: string }, ik: IdentityKeyPair): SignedGroupCard {
+  const signer = memberIdOf(ik.publicKey);
+  if (body.signer !== undefined && body.signer !== signer) throw new KindredError('MALFORMED', 'card signer is not the signing key');
+  const parsed = GroupCardBody.safeParse({ ...body, signer });
+  if (!parsed.success) throw new KindredError('MALFORMED', 'group card body', { cause: parsed.error });
+  return { body: parsed.data, sig: signObject(LABEL.GROUP_CARD, parsed.data, ik.secretKey) };
+}
+
+/** Whom a card must come from: a facilitator of the verified roster, or (before one is known) the invite's creator. */
+export type CardTrust = RosterState | { creatorFingerprint: string };
+
+/**
+ * Verifies a signed card: shape (MALFORMED), signature by `body.signer` (BAD_SIGNATURE), and the signer's
+ * authority: with a roster, the card's group must be the roster's (WRONG_SESSION) and the signer one of its
+ * facilitators (NOT_FACILITATOR); with only the invite's creator fingerprint, the signer must be the creator
+ * (FINGERPRINT_MISMATCH). Returns the parsed card. There is deliberately no "signature only" mode: any key can
+ * sign a card, so a signature alone says nothing.
+ */
+export function verifyGroupCard(signed: unknown, trust: CardTrust): SignedGroupCard {
+  const parsed = SignedGroupCard.safeParse(signed);
+  if (!parsed.success) throw new KindredError('MALFORMED', 'group card', { cause: parsed.error });
+  const card = parsed.data;
+  if (!verifyObject(LABEL.GROUP_CARD, card.body, card.sig, memberKey(card.body.signer))) throw new KindredError('BAD_SIGNATURE', 'group card');
+  if ('creatorFingerprint' in trust) {
+    requireFingerprint(card.body.signer, trust.creatorFingerprint);
+  } else {
+    if (card.body.groupId !== trust.groupId) throw new KindredError('WRONG_SESSION', 'group card of another group');
+    if (!isFacilitator(trust, card.body.signer)) throw new KindredError('NOT_FACILITATOR', 'group card signer');
+  }
+  return card;
+}
+
+/**
+ * The digest members accept before each session: BLAKE2b-256 of `LABEL.RULES_DIGEST || 0x00 || canonical(body)`
+ * over the whole body, so it names one exact revision by one signer of one group.
+ */
+export function rulesDigest(body: GroupCardBody): string {
+  return hashObject(LABEL.RULES_DIGEST, body);
+}
+
+function cardKey(inviteSecret: Uint8Array): Uint8Array {
+  expectBytes(inviteSecret, INVITE_SECRET_BYTES, 'invite secret');
+  return sodium().crypto_kdf_derive_from_key(32, INVITE_SUBKEY_ID.CARD_KEY, KDF_CONTEXT.CARD_KEY, inviteSecret);
+}
+
+/** AD binds the version and the group, so the relay cannot serve one group's card under another group's invite. */
+function cardAd(groupId: string): Uint8Array {
+  return labelled(LABEL.GROUP_CARD_AD, { v: PROTOCOL_VERSION, groupId });
+}
+
+/**
+ * Encrypts a signed card under an invite secret: key = `crypto_kdf_derive_from_key(32, 1, "KdCardKy", secret)`,
+ * XChaCha20-Poly1305 with a random 24-byte nonce (random nonces are safe at 192 bits), plaintext =
+ * canonical(signed card). `testNonce` is for vectors only. PAYLOAD_TOO_LARGE if the card exceeds the bound.
+ */
+export function encryptGroupCard(signed: SignedGroupCard, inviteSecret: Uint8Array, testNonce?: Uint8Array): EncryptedGroupCard {
+  const card = SignedGroupCard.safeParse(signed);
+  if (!card.success) throw new KindredError('MALFORMED', 'group card', { cause: card.error });
+  const plaintext = canonicalBytes(card.data);
+  if (plaintext.length > MAX_GROUP_CARD_PLAINTEXT) throw new KindredError('PAYLOAD_TOO_LARGE', 'group card');
+  const nonce = testNonce ? expectBytes(testNonce, 24, 'nonce') : randomBytes(24);
+  const key = cardKey(inviteSecret);
+  try {
+    const ct = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, cardAd(card.data.body.groupId), null, nonce, key);
+    return { v: PROTOCOL_VERSION, nonce: toBase64Url(nonce), ct: toBase64Url(ct) };
+  } finally {
+    wipe(key);
+  }
+}
+
+/**
+ * Decrypts a stored card for `expectedGroupId` (the group named in the invite link): MALFORMED for a bad
+ * envelope, DECRYPT_FAILED when the tag fails (tampering, wrong secret, wrong group), MALFORMED when the
+ * plaintext is not a valid signed card of that group. The result still has to pass verifyGroupCard.
+ */
+export function decryptGroupCard(enc: unknown, inviteSecret: Uint8Array, expectedGroupId: string): SignedGroupCard {
+  const parsed = EncryptedGroupCard.safeParse(enc);
+  if (!parsed.success) throw new KindredError('MALFORMED', 'encrypted group card', { cause: parsed.error });
+  const key = cardKey(inviteSecret);
+  let plaintext: Uint8Array;
+  try {
+    plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, fromBase64Url(parsed.data.ct), cardAd(expectedGroupId), fromBase64Url(parsed.data.nonce), key);
+  } catch (cause) {
+    throw new KindredError('DECRYPT_FAILED', 'group card', { cause });
+  } finally {
+    wipe(key);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(plaintext));
+  } catch (cause) {
+    throw new KindredError('MALFORMED', 'group card plaintext', { cause });
+  }
+  const card = SignedGroupCard.safeParse(json);
+  if (!card.success) throw new KindredError('MALFORMED', 'group card plaintext', { cause: card.error });
+  if (card.data.body.groupId !== expectedGroupId) throw new KindredError('MALFORMED', 'group card of another group');
+  return card.data;
+}

@@ -1,0 +1,95 @@
+/**
+ * Invites. An invite secret (32 random bytes) lives only in the URL fragment, which browsers never send to a
+ * server. Two keys are derived from it with `crypto_kdf_derive_from_key`, each under its own 8-byte context and
+ * subkey id so that neither can stand in for the other: the group-card key (id 1, KDF_CONTEXT.CARD_KEY,
+ * groupCard.ts) and the gate token (id 2, KDF_CONTEXT.INVITE_GATE) a knocking client presents. The relay stores
+ * only the token's hash, so its database cannot be used to knock, and never sees the secret, so it cannot read
+ * the card.
+ */
+import { KindredError } from '../errors';
+import { fromBase64Url, toBase64Url } from '../encoding';
+import { OpaqueId } from '../protocol/primitives';
+import { labelled } from './canonical';
+import { FINGERPRINT_BYTES } from './identity';
+import { KDF_CONTEXT, LABEL } from './labels';
+import { bytesEqual, expectBytes, randomBytes, sodium } from './sodium';
+
+export const INVITE_SECRET_BYTES = 32;
+/** crypto_kdf subkey ids under an invite secret (the contexts differ too; distinct ids make it doubly clear). */
+export const INVITE_SUBKEY_ID = { CARD_KEY: 1, GATE_TOKEN: 2 } as const;
+
+export function createInviteSecret(): Uint8Array {
+  return randomBytes(INVITE_SECRET_BYTES);
+}
+
+/** The gate token: 32-byte `crypto_kdf_derive_from_key(32, 2, "KdInvGat", secret)`, base64url. */
+export function inviteGateToken(secret: Uint8Array): string {
+  expectBytes(secret, INVITE_SECRET_BYTES, 'invite secret');
+  return toBase64Url(sodium().crypto_kdf_derive_from_key(32, INVITE_SUBKEY_ID.GATE_TOKEN, KDF_CONTEXT.INVITE_GATE, secret));
+}
+
+function gateHashBytes(token: string): Uint8Array {
+  if (typeof token !== 'string' || fromBase64Url(token).length !== 32) throw new KindredError('BAD_LENGTH', 'gate token');
+  return sodium().crypto_generichash(32, labelled(LABEL.INVITE_GATE_HASH, { token }), null);
+}
+
+/**
+ * What the relay stores for an invite: BLAKE2b-256 of `LABEL.INVITE_GATE_HASH || 0x00 || canonical({"token": t})`,
+ * base64url. The token is a uniformly random 256-bit KDF output, so a plain hash (no salt, no Argon2) already
+ * makes it infeasible to recover from a leaked database.
+ */
+export function inviteGateHash(token: string): string {
+  return toBase64Url(gateHashBytes(token));
+}
+
+/** The relay's check of a presented token against the stored hash, in constant time (`sodium_memcmp`). Never throws. */
+export function checkInviteGate(token: string, storedHash: string): boolean {
+  try {
+    return bytesEqual(gateHashBytes(token), fromBase64Url(storedHash));
+  } catch {
+    return false;
+  }
+}
+
+export interface InviteLink {
+  groupId: string;
+  inviteId: string;
+  secret: Uint8Array;
+  creatorFingerprint: string;
+}
+
+const FRAGMENT_VERSION = 'k1';
+
+/**
+ * The URL fragment (without '#'): `k1.<groupId>.<inviteId>.<secret>.<creatorFingerprint>`, each part base64url
+ * (22, 22, 43 and 22 characters; '.' never occurs in base64url). 113 characters in all.
+ */
+export function formatInviteFragment(link: InviteLink): string {
+  if (!OpaqueId.safeParse(link.groupId).success || !OpaqueId.safeParse(link.inviteId).success) throw new KindredError('MALFORMED', 'invite ids');
+  expectBytes(link.secret, INVITE_SECRET_BYTES, 'invite secret');
+  if (typeof link.creatorFingerprint !== 'string' || fromBase64Url(link.creatorFingerprint).length !== FINGERPRINT_BYTES) {
+    throw new KindredError('MALFORMED', 'creator fingerprint');
+  }
+  return [FRAGMENT_VERSION, link.groupId, link.inviteId, toBase64Url(link.secret), link.creatorFingerprint].join('.');
+}
+
+/**
+ * Parses a fragment (a leading '#' is allowed, as `location.hash` has it). Strict: exactly five parts, version
+ * `k1`, canonical base64url of exactly the right lengths; anything else is MALFORMED.
+ */
+export function parseInviteFragment(fragment: string): InviteLink {
+  if (typeof fragment !== 'string' || fragment.length > 200) throw new KindredError('MALFORMED', 'invite fragment');
+  const parts = (fragment.startsWith('#') ? fragment.slice(1) : fragment).split('.');
+  if (parts.length !== 5 || parts[0] !== FRAGMENT_VERSION) throw new KindredError('MALFORMED', 'invite fragment');
+  const [, groupId, inviteId, secretB64, creatorFingerprint] = parts as [string, string, string, string, string];
+  const exact = (text: string, n: number): Uint8Array => {
+    const bytes = fromBase64Url(text); // MALFORMED on foreign characters or non-canonical encodings
+    if (bytes.length !== n) throw new KindredError('MALFORMED', 'invite fragment part length');
+    return bytes;
+  };
+  exact(groupId, 16);
+  exact(inviteId, 16);
+  const secret = exact(secretB64, INVITE_SECRET_BYTES);
+  exact(creatorFingerprint, FINGERPRINT_BYTES);
+  return { groupId, inviteId, secret, creatorFingerprint };
+}
