@@ -4,3 +4,22 @@ export { canonicalJson, canonicalBytes, labelled } from './canonical';
 export { LABEL, KDF_CONTEXT } from './labels';
 export type * from './types';
 export { signObject, verifyObject, requireSignature, hashObject, hashObjectBytes, memberKey } from './signedObject';
+// Part A: identity, invites, group card, roster, acceptance (docs/protocol/identity-roster.md).
+export { generateIdentity, identityFromSeed, identitySeed, memberIdOf, fingerprint, requireFingerprint, FINGERPRINT_BYTES } from './identity';
+export { wrapIdentity, unwrapIdentity, WRAP_PARAMS_AT_REST, WRAP_PARAMS_INTERACTIVE, WRAP_PARAMS_MIN } from './identityWrap';
+export type { WrapParams, WrapTestingOptions } from './identityWrap';
+export { createAuthChallenge, signAuthChallenge, verifyAuthChallenge, AUTH_CHALLENGE_BYTES } from './authChallenge';
+export { safetyNumber, safetyNumberQrPayload, verifySafetyNumberQr, epochCode } from './safetyNumber';
+export { signGroupCard, verifyGroupCard, rulesDigest, encryptGroupCard, decryptGroupCard, MAX_GROUP_CARD_PLAINTEXT } from './groupCard';
+export type { CardTrust } from './groupCard';
+export { createInviteSecret, inviteGateToken, inviteGateHash, checkInviteGate, formatInviteFragment, parseInviteFragment, INVITE_SECRET_BYTES } from './invite';
+export type { InviteLink } from './invite';
+export {
+  createGenesis, signRosterEntry, signRosterBody, rosterEntryHash, applyRosterEntry, verifyRosterChain,
+  rosterMember, isFacilitator, memberMaySend, MAX_ROSTER_MEMBERS, MAX_ROSTER_BANNED,
+} from './roster';
+export type { ApplyOptions, VerifyChainOptions } from './roster';
+export { RosterTracker, ROSTER_STATE_WINDOW } from './rosterTracker';
+export type { RosterStorage, SerializedRoster } from './rosterTracker';
+export { signAcceptance, verifyAcceptance } from './acceptance';
+export type { AcceptanceInput, ExpectedAcceptance } from './acceptance';
