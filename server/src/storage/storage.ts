@@ -34,4 +34,6 @@ export interface Storage {
   getInvite(groupId: string, inviteId: string): Promise<StoredInvite | undefined>;
   /** True if an invite was revoked by this call. */
   revokeInvite(groupId: string, inviteId: string): Promise<boolean>;
+  /** Resolves when the database answers a trivial query (GET /healthz); rejects otherwise. */
+  ping(): Promise<void>;
 }
