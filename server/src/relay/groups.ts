@@ -1,0 +1,119 @@
+/**
+ * Groups, invites and the roster: creation from a genesis signed by the authenticated member, invites published
+ * by facilitators (the relay keeps only the gate hash and the encrypted card), opening an invite with its gate
+ * token, reading the roster, and appending entries verified exactly as clients verify them.
+ */
+import { checkInviteGate, isFacilitator, rosterEntryHash, rosterMember } from '@kindred/shared/crypto';
+import type { RosterState } from '@kindred/shared/crypto';
+import { isKindredError } from '@kindred/shared/errors';
+import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
+import { rooms, type Call } from './context';
+import type { GroupState } from './groupState';
+import { applyRosterEffects } from './rosterEffects';
+import { RosterChain } from './rosterChain';
+import { refuse } from './validation';
+
+function requireFacilitator(roster: RosterState, member: string): void {
+  if (!isFacilitator(roster, member)) refuse('NOT_FACILITATOR');
+}
+
+/** Joins this socket to the group's room (roster pushes) and its member room (targeted pushes, evictions). */
+export function followGroup(call: Call, groupId: string): void {
+  void call.socket.join([rooms.group(groupId), rooms.member(groupId, call.member)]);
+  call.conn.groups.add(groupId);
+}
+
+export async function groupCreate(call: Call, req: ClientRequest<'group.create'>): Promise<ClientResult<'group.create'>> {
+  const { genesis } = req;
+  if (genesis.body.signer !== call.member) refuse('FORBIDDEN', 'the genesis must be signed by the signed-in member');
+  const groupId = genesis.body.groupId;
+  const chain = RosterChain.fromGenesis(genesis, groupId);
+  const { storage } = call.relay.deps;
+  await storage.createGroup({ groupId, creator: call.member, genesis, genesisHash: rosterEntryHash(genesis) });
+  call.relay.groups.add(groupId, chain);
+  followGroup(call, groupId);
+  return {};
+}
+
+export async function inviteCreate(call: Call, req: ClientRequest<'invite.create'>): Promise<ClientResult<'invite.create'>> {
+  const group = await call.relay.groups.get(req.groupId);
+  requireFacilitator(group.roster, call.member);
+  await call.relay.deps.storage.putInvite({
+    groupId: req.groupId,
+    inviteId: req.inviteId,
+    gateHash: req.gateHash,
+    card: req.card,
+    createdBy: call.member,
+  });
+  return {};
+}
+
+export async function inviteRevoke(call: Call, req: ClientRequest<'invite.revoke'>): Promise<ClientResult<'invite.revoke'>> {
+  const group = await call.relay.groups.get(req.groupId);
+  requireFacilitator(group.roster, call.member);
+  const revoked = await call.relay.deps.storage.revokeInvite(req.groupId, req.inviteId);
+  if (!revoked) refuse('NOT_FOUND');
+  return {};
+}
+
+/**
+ * Checks an invite's gate token in constant time against the stored hash. Unknown, revoked and wrong look the
+ * same to the caller (INVITE_INVALID), so the relay does not confirm which invites exist.
+ */
+export async function requireValidInvite(call: Call, group: GroupState, inviteId: string, gateToken: string): Promise<void> {
+  const invite = await call.relay.deps.storage.getInvite(group.groupId, inviteId);
+  const valid = invite !== undefined && checkInviteGate(gateToken, invite.gateHash);
+  if (!valid || invite.revoked) refuse('INVITE_INVALID');
+  if (group.roster.banned.includes(call.member)) refuse('BANNED');
+  call.conn.openedInvites.set(group.groupId, inviteId);
+}
+
+export async function inviteOpen(call: Call, req: ClientRequest<'invite.open'>): Promise<ClientResult<'invite.open'>> {
+  const group = await call.relay.groups.get(req.groupId).catch((err: unknown) => {
+    // An unknown group is an invalid invite: do not confirm which groups exist.
+    if (isKindredError(err, 'NOT_FOUND')) refuse('INVITE_INVALID');
+    throw err;
+  });
+  await requireValidInvite(call, group, req.inviteId, req.gateToken);
+  const invite = await call.relay.deps.storage.getInvite(req.groupId, req.inviteId);
+  if (!invite) refuse('INVITE_INVALID');
+  return { card: invite.card, roster: group.chain.since(-1) };
+}
+
+export async function rosterGet(call: Call, req: ClientRequest<'roster.get'>): Promise<ClientResult<'roster.get'>> {
+  const group = await call.relay.groups.get(req.groupId);
+  const roster = group.roster;
+  if (roster.banned.includes(call.member)) refuse('BANNED');
+  const member = rosterMember(roster, call.member) !== undefined;
+  if (!member && !call.conn.openedInvites.has(req.groupId)) refuse('NOT_MEMBER');
+  if (member) followGroup(call, req.groupId);
+  return { entries: group.chain.since(req.sinceEpoch) };
+}
+
+export async function rosterAppend(call: Call, req: ClientRequest<'roster.append'>): Promise<ClientResult<'roster.append'>> {
+  const { entry } = req;
+  if (entry.body.groupId !== req.groupId) refuse('ROSTER_WRONG_GROUP');
+  // Each device appends what it signed itself: who appended is who signed (leave included).
+  if (entry.body.signer !== call.member) refuse('FORBIDDEN', 'the entry must be signed by the signed-in member');
+  const { relay } = call;
+  const group = await relay.groups.get(req.groupId);
+  return group.exclusive(async () => {
+    // Someone (here or on another node) got there first: the client must refresh and re-sign on the new head.
+    if (entry.body.epoch <= group.chain.epoch) refuse('CONFLICT');
+    const next = group.chain.check(entry);
+    const hash = next.head;
+    try {
+      await relay.deps.storage.appendRosterEntry({ groupId: req.groupId, epoch: entry.body.epoch, hash, entry });
+    } catch (err) {
+      if (isKindredError(err, 'CONFLICT')) {
+        // Another node appended at this epoch: catch up with the stored chain and let the client retry.
+        const fresh = await relay.groups.refreshRoster(group);
+        for (const e of fresh) applyRosterEffects(relay, group, e);
+      }
+      throw err;
+    }
+    group.chain.accept([entry]);
+    applyRosterEffects(relay, group, entry);
+    return { epoch: next.epoch };
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The hot path: relaying ciphertext. Messages go to the whole session room in one emit (the adapter fans out,
+ * no per-recipient work); sealed sender keys and direct boxes go to one member's sockets only. Every check here is
+ * on opaque ids and the roster: the relay never decrypts and never logs a payload.
+ */
+import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/crypto';
+import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
+import { rooms, type Call } from './context';
+import type { GroupState, LiveSession } from './groupState';
+import { refuse } from './validation';
+
+/** The live session this socket has joined, or the refusal that says why not. */
+function joinedSession(call: Call, group: GroupState, sessionId: string): LiveSession {
+  const live = group.openSession(sessionId);
+  if (!live) refuse('SESSION_NOT_OPEN');
+  if (!live.present.get(call.member)?.sockets.has(call.socket.id)) refuse('NOT_MEMBER', 'not in this session');
+  return live;
+}
+
+async function loadedGroup(call: Call, groupId: string): Promise<GroupState> {
+  // A socket that joined a session has the group loaded on this node; anything else is not in a session here.
+  const group = call.relay.groups.peek(groupId);
+  if (!group) refuse('SESSION_NOT_OPEN');
+  return group;
+}
+
+export async function messageSend(call: Call, req: ClientRequest<'message.send'>): Promise<ClientResult<'message.send'>> {
+  const { envelope } = req;
+  const { header } = envelope;
+  if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
+  const group = await loadedGroup(call, header.groupId);
+  const live = joinedSession(call, group, header.sessionId);
+  const roster = group.roster;
+  if (!rosterMember(roster, call.member)) refuse('NOT_MEMBER');
+  if (!memberMaySend(roster, call.member)) refuse('MUTED');
+  const now = call.relay.now();
+  // Slow mode paces chat from members; facilitators and control signals (typing, hands) are not paced.
+  if (header.type === 'chat' && roster.policy.slowModeSeconds > 0 && !isFacilitator(roster, call.member)) {
+    const last = live.lastChat.get(call.member);
+    if (last !== undefined && now - last < roster.policy.slowModeSeconds * 1000) refuse('SLOW_MODE');
+    live.lastChat.set(call.member, now);
+  }
+  const seq = live.nextSeq();
+  const relayed = { seq, envelope };
+  live.messages.push(relayed, now);
+  call.relay.io.to(rooms.session(group.groupId, live.id)).emit('message', relayed);
+  call.relay.deps.metrics.relayed(call.requestBytes);
+  return { seq };
+}
+
+export async function keysDistribute(call: Call, req: ClientRequest<'keys.distribute'>): Promise<ClientResult<'keys.distribute'>> {
+  const group = await loadedGroup(call, req.groupId);
+  const live = joinedSession(call, group, req.sessionId);
+  const now = call.relay.now();
+  // All or nothing: check every box before forwarding any.
+  for (const sealed of req.sealed) {
+    if (sealed.groupId !== req.groupId || sealed.sessionId !== req.sessionId) refuse('WRONG_SESSION');
+    if (sealed.from !== call.member) refuse('FORBIDDEN', 'sealed key from another member');
+    if (!live.reachable(sealed.to, now) || !rosterMember(group.roster, sealed.to)) refuse('NOT_MEMBER', 'recipient not in this session');
+  }
+  for (const sealed of req.sealed) {
+    live.bufferSealed(sealed, now);
+    call.relay.io.to(rooms.member(req.groupId, sealed.to)).emit('keys.sealed', { sealed });
+  }
+  return {};
+}
+
+export async function directSend(call: Call, req: ClientRequest<'direct.send'>): Promise<ClientResult<'direct.send'>> {
+  const { box } = req;
+  if (box.from !== call.member) refuse('FORBIDDEN', 'box from another member');
+  const group = await loadedGroup(call, box.groupId);
+  const live = group.openSession(box.sessionId);
+  if (!live) refuse('SESSION_NOT_OPEN');
+  // Someone waiting to be admitted may also need to reach a facilitator privately.
+  const inSession = live.present.get(call.member)?.sockets.has(call.socket.id) || live.waiting.get(call.member)?.sockets.has(call.socket.id);
+  if (!inSession) refuse('NOT_MEMBER', 'not in this session');
+  if (!isFacilitator(group.roster, box.to)) refuse('NOT_FACILITATOR', 'recipient is not a facilitator');
+  if (!live.present.has(box.to)) refuse('NOT_FOUND', 'facilitator not present');
+  call.relay.io.to(rooms.member(box.groupId, box.to)).emit('direct', { box });
+  return {};
+}

@@ -1,0 +1,123 @@
+/**
+ * Entering and leaving the live session. A roster member with this session's signed acceptance and a signed
+ * session key joins at once and gets who is present, what it missed after `lastSeq`, and the sender keys sealed
+ * to it while it was away. Anyone else needs a valid invite gate token and waits for a facilitator's admit entry.
+ * The relay checks signatures, members and ids; it cannot check the rules digest against the encrypted card
+ * (clients and facilitators do).
+ */
+import { isFacilitator, rosterMember, verifyAcceptance, verifySessionKey } from '@kindred/shared/crypto';
+import type { ClientRequest, ClientResult, Knock, PresentMember } from '@kindred/shared/protocol';
+import { rooms, type Call, type RelayContext, type RelaySocket } from './context';
+import type { GroupState, LiveSession } from './groupState';
+import { followGroup, requireValidInvite } from './groups';
+import { refuse } from './validation';
+
+export async function sessionEnter(call: Call, req: ClientRequest<'session.enter'>): Promise<ClientResult<'session.enter'>> {
+  const { relay, member } = call;
+  const group = await relay.groups.get(req.groupId);
+  const live = group.openSession(req.sessionId);
+  if (!live) refuse('SESSION_NOT_OPEN');
+  const expected = { groupId: req.groupId, sessionId: req.sessionId, member };
+  // The relay cannot read the card, so it cannot check the rules digest: it passes the acceptance's own digest
+  // and checks signature, member and ids; clients and facilitators check the digest against the card.
+  verifyAcceptance(req.acceptance, { ...expected, rulesDigest: req.acceptance.body.rulesDigest });
+  verifySessionKey(req.sessionKey, expected);
+  const roster = group.roster;
+  if (roster.banned.includes(member)) refuse('BANNED');
+
+  if (rosterMember(roster, member)) {
+    joinSession(call, group, live, req);
+    const now = relay.now();
+    const waiting: Knock[] = isFacilitator(roster, member) ? [...live.waiting.values()].map((w) => w.knock) : [];
+    return {
+      status: 'joined',
+      present: presentMembers(live),
+      missed: req.lastSeq === undefined ? [] : live.missedAfter(req.lastSeq, now),
+      sealed: live.sealedFor(member, now),
+      waiting,
+    };
+  }
+
+  if (req.inviteId === undefined || req.gateToken === undefined) refuse('NOT_MEMBER');
+  await requireValidInvite(call, group, req.inviteId, req.gateToken);
+  if (roster.locked) refuse('SESSION_LOCKED');
+  knock(call, group, live, req);
+  return { status: 'waiting', present: [], missed: [], sealed: [], waiting: [] };
+}
+
+function presentMembers(live: LiveSession): PresentMember[] {
+  return [...live.present].map(([m, p]) => ({ member: m, sessionKey: p.sessionKey }));
+}
+
+function joinSession(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
+  const { socket, member } = call;
+  followGroup(call, group.groupId);
+  void socket.join(rooms.session(group.groupId, live.id));
+  const existing = live.present.get(member);
+  const sockets = existing?.sockets ?? new Set<string>();
+  sockets.add(socket.id);
+  live.present.set(member, { sessionKey: req.sessionKey, sockets });
+  live.away.delete(member);
+  live.waiting.delete(member);
+  socket.to(rooms.session(group.groupId, live.id)).emit('session.member', {
+    groupId: group.groupId,
+    sessionId: live.id,
+    member,
+    present: true,
+    sessionKey: req.sessionKey,
+  });
+}
+
+function knock(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
+  const { socket, member, relay } = call;
+  const { groupId } = group;
+  void socket.join([rooms.waiting(groupId, live.id), rooms.member(groupId, member)]);
+  call.conn.groups.add(groupId);
+  const knockObject: Knock = { groupId, sessionId: live.id, member, acceptance: req.acceptance, sessionKey: req.sessionKey };
+  const sockets = live.waiting.get(member)?.sockets ?? new Set<string>();
+  sockets.add(socket.id);
+  live.waiting.set(member, { knock: knockObject, sockets });
+  // Knocks are rare: a push to each present facilitator's own room is cheap.
+  for (const present of live.present.keys()) {
+    if (isFacilitator(group.roster, present)) relay.io.to(rooms.member(groupId, present)).emit('session.knock', knockObject);
+  }
+}
+
+export async function sessionLeave(call: Call, req: ClientRequest<'session.leave'>): Promise<ClientResult<'session.leave'>> {
+  const group = call.relay.groups.peek(req.groupId);
+  if (group) leaveSession(call.relay, group, call.socket, false);
+  return {};
+}
+
+/**
+ * Takes one socket out of the group's live session. When it was the member's last socket there, the room hears
+ * presence false; on a disconnect the member stays reachable (sealed keys buffered) until the buffer TTL, so a
+ * reconnect resumes with lastSeq.
+ */
+export function leaveSession(relay: RelayContext, group: GroupState, socket: RelaySocket, disconnected: boolean): void {
+  const live = group.session;
+  const member = socket.data.member;
+  if (!live || member === undefined) return;
+  const { groupId } = group;
+  if (!disconnected) void socket.leave(rooms.session(groupId, live.id));
+  if (!disconnected) void socket.leave(rooms.waiting(groupId, live.id));
+
+  const waiting = live.waiting.get(member);
+  if (waiting) {
+    waiting.sockets.delete(socket.id);
+    if (waiting.sockets.size === 0) live.waiting.delete(member);
+  }
+  const present = live.present.get(member);
+  if (!present || !present.sockets.delete(socket.id) || present.sockets.size > 0) return;
+  live.present.delete(member);
+  if (disconnected) live.away.set(member, { sessionKey: present.sessionKey, since: relay.now() });
+  relay.io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
+}
+
+/** A connection closed: presence false wherever it was; buffers stay for its reconnect. */
+export function handleDisconnect(relay: RelayContext, socket: RelaySocket, groupIds: Iterable<string>): void {
+  for (const groupId of groupIds) {
+    const group = relay.groups.peek(groupId);
+    if (group) leaveSession(relay, group, socket, true);
+  }
+}
