@@ -1,0 +1,132 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { toBase64Url } from '../encoding';
+import { isKindredError, type ErrorCode } from '../errors';
+import type { RosterPolicy, SignedRosterEntry } from '../protocol/objects';
+import { fingerprint, identityFromSeed, memberIdOf } from './identity';
+import { applyRosterEntry, createGenesis, rosterEntryHash, signRosterEntry } from './roster';
+import { RosterTracker, ROSTER_STATE_WINDOW, type RosterStorage, type SerializedRoster } from './rosterTracker';
+import { initCrypto } from './sodium';
+import type { IdentityKeyPair, RosterState } from './types';
+
+const GROUP = toBase64Url(new Uint8Array(16).fill(7));
+const POLICY: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
+let creator: IdentityKeyPair, eve: IdentityKeyPair;
+let A: string, B: string, K: string;
+
+beforeAll(async () => {
+  await initCrypto();
+  creator = identityFromSeed(new Uint8Array(32).fill(1));
+  eve = identityFromSeed(new Uint8Array(32).fill(5));
+  [A, B, K] = [2, 3, 4].map((i) => memberIdOf(identityFromSeed(new Uint8Array(32).fill(i)).publicKey)) as string[];
+});
+
+function expectCode(fn: () => unknown, code: ErrorCode): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!isKindredError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`, { cause: e });
+    return;
+  }
+  throw new Error(`expected ${code}, nothing was thrown`);
+}
+
+/** genesis, admit A, admit B, admit K: four entries. */
+function chain(): { entries: SignedRosterEntry[]; states: RosterState[] } {
+  const entries = [createGenesis(creator, GROUP, POLICY)];
+  const states = [applyRosterEntry(null, entries[0])];
+  for (const m of [A, B, K]) {
+    const e = signRosterEntry(states[states.length - 1]!, { type: 'admit', member: m }, creator);
+    entries.push(e);
+    states.push(applyRosterEntry(states[states.length - 1]!, e));
+  }
+  return { entries, states };
+}
+
+describe('RosterTracker', () => {
+  it('accepts a chain in pieces, ignores duplicates, and knows every hash', () => {
+    const { entries, states } = chain();
+    const t = new RosterTracker(GROUP, fingerprint(creator.publicKey));
+    expect(t.state).toBeNull();
+    expect(t.epoch).toBe(-1);
+    expect(t.accept(entries.slice(0, 2))).toEqual(entries.slice(0, 2));
+    expect(t.accept(entries.slice(0, 3))).toEqual([entries[2]]); // overlap: known entries are skipped
+    expect(t.accept([entries[3], entries[3]])).toEqual([entries[3]]); // a duplicate in one batch too
+    expect(t.accept(entries)).toEqual([]);
+    expect(t.state).toEqual(states[3]);
+    expect(t.epoch).toBe(3);
+    entries.forEach((e, i) => expect(t.hashAt(i)).toBe(rosterEntryHash(e)));
+    expect(t.hashAt(4)).toBeUndefined();
+    expect(t.hashAt(-1)).toBeUndefined();
+    expect(t.stateAt(1)).toEqual(states[1]);
+    expect(t.entriesAfter(1)).toEqual(entries.slice(2));
+    expect(t.entriesAfter(-1)).toEqual(entries);
+  });
+
+  it('refuses a fork (ROSTER_FORK) and is left unchanged', () => {
+    const { entries, states } = chain();
+    const t = new RosterTracker(GROUP);
+    t.accept(entries.slice(0, 3));
+    const fork = signRosterEntry(states[1]!, { type: 'admit', member: K }, creator); // another epoch-2 entry
+    expectCode(() => t.accept([fork]), 'ROSTER_FORK');
+    expectCode(() => t.acceptHead([entries[0], entries[1], fork]), 'ROSTER_FORK');
+    // all or nothing: a valid entry before the fork in the same batch is not kept
+    expectCode(() => t.accept([entries[3], { ...entries[2], sig: fork.sig }]), 'ROSTER_FORK');
+    expect(t.epoch).toBe(2);
+    expect(t.state).toEqual(states[2]);
+  });
+
+  it('refuses a chain offered as current that ends before ours (ROSTER_ROLLBACK)', () => {
+    const { entries } = chain();
+    const t = new RosterTracker(GROUP);
+    t.accept(entries);
+    expectCode(() => t.acceptHead(entries.slice(0, 3)), 'ROSTER_ROLLBACK');
+    expectCode(() => t.acceptHead([]), 'MALFORMED');
+    expect(t.acceptHead(entries)).toEqual([]); // the same head is fine
+  });
+
+  it('refuses a skipped epoch, another group, another creator', () => {
+    const { entries } = chain();
+    const t = new RosterTracker(GROUP);
+    expectCode(() => t.accept([entries[1]]), 'ROSTER_SKIPPED_EPOCH');
+    t.accept([entries[0]]);
+    expectCode(() => t.accept([entries[2]]), 'ROSTER_SKIPPED_EPOCH');
+    expectCode(() => new RosterTracker(toBase64Url(new Uint8Array(16).fill(9))).accept(entries), 'ROSTER_WRONG_GROUP');
+    expectCode(() => new RosterTracker(GROUP, fingerprint(eve.publicKey)).accept(entries), 'FINGERPRINT_MISMATCH');
+  });
+
+  it('keeps states only for the last ROSTER_STATE_WINDOW epochs, hashes for all', () => {
+    const t = new RosterTracker(GROUP);
+    t.accept([createGenesis(creator, GROUP, POLICY)]);
+    for (let i = 0; i < ROSTER_STATE_WINDOW + 4; i++) t.accept([signRosterEntry(t.state!, { type: 'lock', on: i % 2 === 0 }, creator)]);
+    expect(t.stateAt(0)).toBeUndefined();
+    expect(t.stateAt(t.epoch)).toEqual(t.state);
+    expect(t.stateAt(t.epoch - ROSTER_STATE_WINDOW + 1)?.epoch).toBe(t.epoch - ROSTER_STATE_WINDOW + 1);
+    expect(t.hashAt(0)).toBeDefined();
+  });
+
+  it('serializes, restores with full re-verification, and loads from a caller-supplied store', async () => {
+    const { entries, states } = chain();
+    const t = new RosterTracker(GROUP, fingerprint(creator.publicKey));
+    t.accept(entries);
+    const data = JSON.parse(JSON.stringify(t.serialize())) as SerializedRoster;
+    const r = RosterTracker.restore(data, GROUP, fingerprint(creator.publicKey));
+    expect(r.state).toEqual(states[3]);
+    expect(r.hashAt(2)).toBe(t.hashAt(2));
+
+    const tampered = structuredClone(data);
+    tampered.entries[2]!.body.op = { type: 'admit', member: K };
+    expectCode(() => RosterTracker.restore(tampered, GROUP), 'BAD_SIGNATURE');
+    expectCode(() => RosterTracker.restore(data, toBase64Url(new Uint8Array(16).fill(9))), 'MALFORMED');
+    expectCode(() => RosterTracker.restore(data, GROUP, fingerprint(eve.publicKey)), 'FINGERPRINT_MISMATCH');
+    expectCode(() => RosterTracker.restore({ ...data, creatorFingerprint: undefined }, GROUP, fingerprint(eve.publicKey)), 'FINGERPRINT_MISMATCH');
+
+    const db = new Map<string, unknown>();
+    const storage: RosterStorage = {
+      loadRoster: async (g) => db.get(g),
+      saveRoster: async (g, d) => void db.set(g, JSON.parse(JSON.stringify(d))),
+    };
+    expect((await RosterTracker.load(storage, GROUP)).state).toBeNull();
+    await t.save(storage);
+    expect((await RosterTracker.load(storage, GROUP)).state).toEqual(states[3]);
+  });
+});
