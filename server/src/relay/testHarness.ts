@@ -1,0 +1,241 @@
+/**
+ * Test support for the relay (imported by *.test.ts only): a real Socket.IO server with the relay on port 0 over
+ * in-memory SQLite, a controllable clock, recorded metrics and logs, and socket.io-client test clients that sign in
+ * and build real signed protocol objects with the protocol core.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Server } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import {
+  applyRosterEntry,
+  createGenesis,
+  inviteGateHash,
+  createSessionKey,
+  generateIdentity,
+  initCrypto,
+  memberIdOf,
+  signAcceptance,
+  signAuthChallenge,
+  signRosterEntry,
+  type IdentityKeyPair,
+  type RosterState,
+} from '@kindred/shared/crypto';
+import { toBase64Url } from '@kindred/shared/encoding';
+import type { ErrorCode } from '@kindred/shared/errors';
+import type { Ack, EncryptedGroupCard, Envelope, RosterOp, RosterPolicy, SignedRosterEntry } from '@kindred/shared/protocol';
+import { defaultConfig } from '../config';
+import { createSqliteStorage, SQLITE_MEMORY } from '../storage/sqliteStorage';
+import type { Storage } from '../storage/storage';
+import { registerRelay } from './index';
+import type { RelayLimits } from './deps';
+
+export const b64 = (n: number): string => toBase64Url(randomBytes(n));
+
+export interface RelayUnderTest {
+  url: string;
+  refused: ErrorCode[];
+  relayed: number[];
+  logs: { level: string; obj: object; msg?: string }[];
+  /** The relay's clock in ms; tests move it forward by hand (no timers). */
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function startRelay(
+  limits: Partial<RelayLimits> = {},
+  wrapStorage: (s: Storage) => Storage = (s) => s,
+): Promise<RelayUnderTest> {
+  await initCrypto();
+  const base = defaultConfig();
+  const config: RelayLimits = {
+    maxPayloadBytes: base.maxPayloadBytes,
+    bufferTtlSeconds: base.bufferTtlSeconds,
+    bufferMaxMessages: base.bufferMaxMessages,
+    rateLimit: { perSecond: 1000, burst: 10_000 },
+    ...limits,
+  };
+  const storage = createSqliteStorage(SQLITE_MEMORY);
+  await storage.migrate();
+  const http = createServer();
+  // The per-event cap is what these tests exercise; the transport cap is set well above it.
+  const server = new Server(http, { maxHttpBufferSize: config.maxPayloadBytes * 4 });
+  const refused: ErrorCode[] = [];
+  const relayed: number[] = [];
+  const logs: RelayUnderTest['logs'] = [];
+  const clock = { now: 1_700_000_000_000 };
+  const record = (level: string) => (obj: object, msg?: string) => void logs.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
+  registerRelay(server, {
+    config,
+    storage: wrapStorage(storage),
+    metrics: { refused: (c) => void refused.push(c), relayed: (n) => void relayed.push(n) },
+    log: { info: record('info'), warn: record('warn'), error: record('error') },
+    now: () => clock.now,
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    refused,
+    relayed,
+    logs,
+    clock,
+    async close() {
+      await server.close(); // also closes the http server
+      await storage.close();
+    },
+  };
+}
+
+type AnyAck = Ack<Record<string, unknown>>;
+
+export class TestClient {
+  readonly pushes: { event: string; payload: unknown }[] = [];
+  private waiters: { event: string; match: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
+  member = '';
+
+  private constructor(
+    readonly socket: ClientSocket,
+    readonly ik: IdentityKeyPair,
+  ) {
+    socket.onAny((event: string, payload: unknown) => {
+      this.pushes.push({ event, payload });
+      this.waiters = this.waiters.filter((w) => {
+        if (w.event !== event || !w.match(payload)) return true;
+        w.resolve(payload);
+        return false;
+      });
+    });
+  }
+
+  static async connect(url: string, ik: IdentityKeyPair = generateIdentity()): Promise<TestClient> {
+    const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return new TestClient(socket, ik);
+  }
+
+  /** Connects and signs in with the identity key. */
+  static async signedIn(url: string, ik: IdentityKeyPair = generateIdentity()): Promise<TestClient> {
+    const client = await TestClient.connect(url, ik);
+    await client.signIn();
+    return client;
+  }
+
+  request(event: string, request: unknown): Promise<AnyAck> {
+    return this.socket.emitWithAck(event, request) as Promise<AnyAck>;
+  }
+
+  /** Like request, but throws unless the answer is ok. */
+  async ok(event: string, request: unknown): Promise<Record<string, unknown>> {
+    const ack = await this.request(event, request);
+    if (!ack.ok) throw new Error(`${event} refused: ${ack.error.code}`);
+    return ack;
+  }
+
+  async signIn(): Promise<void> {
+    const { challenge } = (await this.ok('auth.challenge', {})) as { challenge: string };
+    this.member = memberIdOf(this.ik.publicKey);
+    await this.ok('auth.prove', { member: this.member, challenge, sig: signAuthChallenge(this.ik, challenge) });
+  }
+
+  /** The first push of `event` (already received or still to come) that matches. */
+  next<T = unknown>(event: string, match: (p: T) => boolean = () => true): Promise<T> {
+    const seen = this.pushes.find((p) => p.event === event && match(p.payload as T));
+    if (seen) return Promise.resolve(seen.payload as T);
+    return new Promise((resolve) => this.waiters.push({ event, match: match as (p: unknown) => boolean, resolve: resolve as (p: unknown) => void }));
+  }
+
+  received(event: string): unknown[] {
+    return this.pushes.filter((p) => p.event === event).map((p) => p.payload);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export const defaultPolicy: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
+
+/** A group as its facilitator's test client sees it: the verified state after each entry it appended. */
+export class TestGroup {
+  readonly groupId = b64(16);
+  state!: RosterState;
+  sessionId = '';
+
+  constructor(readonly facilitator: TestClient) {}
+
+  static async create(facilitator: TestClient, policy: RosterPolicy = defaultPolicy): Promise<TestGroup> {
+    const group = new TestGroup(facilitator);
+    const genesis = createGenesis(facilitator.ik, group.groupId, policy);
+    await facilitator.ok('group.create', { genesis });
+    group.state = applyRosterEntry(null, genesis);
+    return group;
+  }
+
+  /** Signs `op` with `signer` (the facilitator by default) on the current state and appends it through `via`. */
+  async append(op: RosterOp, signer: TestClient = this.facilitator): Promise<SignedRosterEntry> {
+    const entry = signRosterEntry(this.state, op, signer.ik);
+    await signer.ok('roster.append', { groupId: this.groupId, entry });
+    this.state = applyRosterEntry(this.state, entry);
+    return entry;
+  }
+
+  async openSession(): Promise<string> {
+    const sessionId = b64(16);
+    await this.append({ type: 'sessionOpen', sessionId });
+    this.sessionId = sessionId;
+    return sessionId;
+  }
+
+  /** The session.enter request of `client` for the open session. */
+  enterRequest(client: TestClient, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const acceptance = signAcceptance(client.ik, { groupId: this.groupId, sessionId: this.sessionId, rulesDigest: b64(32), agreement: true });
+    const sessionKey = createSessionKey(client.ik, this.groupId, this.sessionId).signed;
+    return { groupId: this.groupId, sessionId: this.sessionId, acceptance, sessionKey, ...extra };
+  }
+
+  enter(client: TestClient, extra: Record<string, unknown> = {}): Promise<AnyAck> {
+    return client.request('session.enter', this.enterRequest(client, extra));
+  }
+
+  /** Publishes an invite; returns its id and gate token. */
+  async invite(): Promise<{ inviteId: string; gateToken: string }> {
+    const inviteId = b64(16);
+    const gateToken = b64(32);
+    await this.facilitator.ok('invite.create', { groupId: this.groupId, inviteId, gateHash: inviteGateHash(gateToken), card: dummyCard() });
+    return { inviteId, gateToken };
+  }
+
+  /** Admits `client` straight into the roster (it has not knocked). */
+  async admit(client: TestClient): Promise<void> {
+    await this.append({ type: 'admit', member: client.member });
+  }
+
+  envelope(client: TestClient, type: 'chat' | 'signal' = 'chat', counter = 0): Envelope {
+    return {
+      header: {
+        v: 1,
+        groupId: this.groupId,
+        sessionId: this.sessionId,
+        epoch: this.state.epoch,
+        rosterHash: this.state.head,
+        sender: client.member,
+        keyId: b64(16),
+        counter,
+        type,
+        ttl: 600,
+      },
+      nonce: b64(24),
+      ct: b64(64),
+      sig: b64(64),
+    };
+  }
+}
+
+export function dummyCard(): EncryptedGroupCard {
+  return { v: 1, nonce: b64(24), ct: b64(200) };
+}
