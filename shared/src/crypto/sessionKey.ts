@@ -1,0 +1,62 @@
+/**
+ * Session keys (SECURITY.md §4): on entering a session each member makes an X25519 key pair (`crypto_box_keypair`)
+ * and publishes its public half signed by its identity key (Ed25519 under LABEL.SESSION_KEY, which binds the key to
+ * one group, one session and one member). Sender keys and direct messages travel in crypto_box between session
+ * keys. The secret half is erased at the session's end (wipeSessionKey): that is what keeps a past session
+ * unreadable after a device is seized.
+ */
+import { KindredError } from '../errors';
+import { toBase64Url, fromBase64Url } from '../encoding';
+import { PROTOCOL_VERSION, SignedSessionKey, type SessionKeyBody } from '../protocol/objects';
+import { LABEL } from './labels';
+import { parseWire } from './parseWire';
+import { memberKey, requireSignature, signObject } from './signedObject';
+import { expectBytes, sodium, wipe } from './sodium';
+import type { IdentityKeyPair, SessionKeyPair } from './types';
+
+export interface CreatedSessionKey {
+  keyPair: SessionKeyPair;
+  signed: SignedSessionKey;
+}
+
+/**
+ * A fresh session key pair, signed by `ik`. `fixed.seed` (`crypto_box_seed_keypair`) exists for test vectors only;
+ * live code never passes it.
+ */
+export function createSessionKey(ik: IdentityKeyPair, groupId: string, sessionId: string, fixed?: { seed: Uint8Array }): CreatedSessionKey {
+  expectBytes(ik.publicKey, 32, 'identity public key');
+  expectBytes(ik.secretKey, 64, 'identity secret key');
+  const s = sodium();
+  const kp = fixed ? s.crypto_box_seed_keypair(expectBytes(fixed.seed, 32, 'session key seed')) : s.crypto_box_keypair();
+  const body: SessionKeyBody = {
+    v: PROTOCOL_VERSION,
+    groupId,
+    sessionId,
+    member: toBase64Url(ik.publicKey),
+    sessionPk: toBase64Url(kp.publicKey),
+  };
+  const signed = parseWire(SignedSessionKey, { body, sig: signObject(LABEL.SESSION_KEY, body, ik.secretKey) }, 'session key');
+  return { keyPair: { publicKey: kp.publicKey, secretKey: kp.privateKey }, signed };
+}
+
+/**
+ * The session public key of a signed session key, after checking it: MALFORMED/BAD_VERSION for a bad shape,
+ * WRONG_SESSION when it names another group or session, SESSION_KEY_UNSIGNED when it names another member than
+ * `expected.member` or its signature by the named member's identity key does not verify.
+ */
+export function verifySessionKey(signed: unknown, expected: { groupId: string; sessionId: string; member?: string }): Uint8Array {
+  const sk = parseWire(SignedSessionKey, signed, 'session key');
+  if (sk.body.groupId !== expected.groupId || sk.body.sessionId !== expected.sessionId) {
+    throw new KindredError('WRONG_SESSION', 'session key');
+  }
+  if (expected.member !== undefined && sk.body.member !== expected.member) {
+    throw new KindredError('SESSION_KEY_UNSIGNED', 'session key names another member');
+  }
+  requireSignature(LABEL.SESSION_KEY, sk.body, sk.sig, memberKey(sk.body.member), 'SESSION_KEY_UNSIGNED');
+  return fromBase64Url(sk.body.sessionPk);
+}
+
+/** Erases a session secret key (`sodium_memzero`) at the session's end. */
+export function wipeSessionKey(keyPair: SessionKeyPair): void {
+  wipe(keyPair.secretKey);
+}
