@@ -1,0 +1,122 @@
+/**
+ * Known-answer vectors: every value in vectors/identityRoster.vectors.json is recomputed from its fixed inputs and
+ * compared exactly. The JSON is the source of truth; a change of format, label or context shows up here.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../encoding';
+import type { GroupCardBody, RosterOp, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
+import { signAcceptance, verifyAcceptance } from './acceptance';
+import { signAuthChallenge, verifyAuthChallenge } from './authChallenge';
+import { labelled } from './canonical';
+import { decryptGroupCard, encryptGroupCard, rulesDigest, signGroupCard, verifyGroupCard } from './groupCard';
+import { fingerprint, identityFromSeed, memberIdOf } from './identity';
+import { unwrapIdentity, wrapIdentity } from './identityWrap';
+import { formatInviteFragment, inviteGateHash, inviteGateToken, parseInviteFragment } from './invite';
+import { KDF_CONTEXT, LABEL } from './labels';
+import { applyRosterEntry, createGenesis, rosterEntryHash, signRosterEntry, verifyRosterChain } from './roster';
+import { RosterTracker } from './rosterTracker';
+import { epochCode, safetyNumber, safetyNumberQrPayload } from './safetyNumber';
+import { initCrypto, sodium } from './sodium';
+import type { IdentityKeyPair, RosterState } from './types';
+import raw from './vectors/identityRoster.vectors.json';
+
+interface Vectors {
+  identities: { seedHex: string; memberId: string; secretKeyHex: string; fingerprint: string }[];
+  authChallenge: { identity: number; challenge: string; signedBytesHex: string; sig: string };
+  safetyNumber: { a: number; b: number; number: string; qrPayload: string };
+  identityWrap: { identity: number; passphrase: string; saltHex: string; nonceHex: string; params: { opslimit: number; memlimit: number }; wrapped: unknown };
+  invite: { groupId: string; inviteId: string; secretHex: string; creator: number; cardKeyHex: string; gateToken: string; gateHash: string; fragment: string };
+  groupCard: { signer: number; body: Omit<GroupCardBody, 'signer'>; signed: unknown; rulesDigest: string; nonceHex: string; encrypted: unknown };
+  roster: {
+    groupId: string; policy: RosterPolicy; ops: { op: RosterOp; signer: number }[]; genesisSignedBytesHex: string;
+    entries: SignedRosterEntry[]; hashes: string[]; epochCode: string; finalState: RosterState;
+  };
+  acceptance: { identity: number; input: { groupId: string; sessionId: string; rulesDigest: string; agreement: boolean }; signed: unknown };
+}
+const v = raw as unknown as Vectors;
+let ids: IdentityKeyPair[] = [];
+const mid = (i: number) => v.identities[i]!.memberId;
+
+beforeAll(async () => {
+  await initCrypto();
+  ids = v.identities.map((x) => identityFromSeed(fromHex(x.seedHex)));
+});
+
+describe('identity and roster vectors', () => {
+  it('identities: public keys, secret keys, fingerprints', () => {
+    v.identities.forEach((x, i) => {
+      expect(memberIdOf(ids[i]!.publicKey)).toBe(x.memberId);
+      expect(toHex(ids[i]!.secretKey)).toBe(x.secretKeyHex);
+      expect(fingerprint(x.memberId)).toBe(x.fingerprint);
+    });
+  });
+
+  it('auth challenge: signed bytes and signature', () => {
+    const a = v.authChallenge;
+    expect(toHex(labelled(LABEL.AUTH_CHALLENGE, { challenge: a.challenge, member: mid(a.identity) }))).toBe(a.signedBytesHex);
+    expect(signAuthChallenge(ids[a.identity]!, a.challenge)).toBe(a.sig);
+    expect(verifyAuthChallenge(mid(a.identity), a.challenge, a.sig)).toBe(true);
+  });
+
+  it('safety number and QR payload', () => {
+    const s = v.safetyNumber;
+    expect(safetyNumber(mid(s.a), mid(s.b))).toBe(s.number);
+    expect(safetyNumberQrPayload(mid(s.a), mid(s.b))).toBe(s.qrPayload);
+  });
+
+  it('wrapped identity with fixed salt, nonce and small Argon2id parameters', () => {
+    const w = v.identityWrap;
+    const testing = { salt: fromHex(w.saltHex), nonce: fromHex(w.nonceHex), allowWeakParams: true };
+    expect(wrapIdentity(ids[w.identity]!, w.passphrase, w.params, testing)).toEqual(w.wrapped);
+    expect(unwrapIdentity(w.wrapped, w.passphrase, { allowWeakParams: true })).toEqual(ids[w.identity]);
+  });
+
+  it('invite: card key, gate token, gate hash, fragment', () => {
+    const i = v.invite;
+    const secret = fromHex(i.secretHex);
+    expect(toHex(sodium().crypto_kdf_derive_from_key(32, 1, KDF_CONTEXT.CARD_KEY, secret))).toBe(i.cardKeyHex);
+    expect(inviteGateToken(secret)).toBe(i.gateToken);
+    expect(inviteGateHash(i.gateToken)).toBe(i.gateHash);
+    const link = { groupId: i.groupId, inviteId: i.inviteId, secret, creatorFingerprint: fingerprint(mid(i.creator)) };
+    expect(formatInviteFragment(link)).toBe(i.fragment);
+    expect(parseInviteFragment(i.fragment)).toEqual(link);
+  });
+
+  it('group card: signature, rules digest, ciphertext with a fixed nonce', () => {
+    const c = v.groupCard;
+    const signed = signGroupCard(c.body, ids[c.signer]!);
+    expect(signed).toEqual(c.signed);
+    expect(rulesDigest(signed.body)).toBe(c.rulesDigest);
+    const secret = fromHex(v.invite.secretHex);
+    expect(encryptGroupCard(signed, secret, fromHex(c.nonceHex))).toEqual(c.encrypted);
+    const back = decryptGroupCard(c.encrypted, secret, c.body.groupId);
+    expect(verifyGroupCard(back, { creatorFingerprint: fingerprint(mid(c.signer)) })).toEqual(c.signed);
+  });
+
+  it('roster: a 3-entry chain, its hashes, epoch code and final state', () => {
+    const r = v.roster;
+    expect(r.entries).toHaveLength(3);
+    const entries = [createGenesis(ids[0]!, r.groupId, r.policy)];
+    expect(toHex(labelled(LABEL.ROSTER_ENTRY, entries[0]!.body))).toBe(r.genesisSignedBytesHex);
+    let state = applyRosterEntry(null, entries[0]);
+    for (const { op, signer } of r.ops) {
+      const e = signRosterEntry(state, op, ids[signer]!);
+      entries.push(e);
+      state = applyRosterEntry(state, e);
+    }
+    expect(entries).toEqual(r.entries);
+    expect(entries.map(rosterEntryHash)).toEqual(r.hashes);
+    expect(state).toEqual(r.finalState);
+    expect(verifyRosterChain(r.entries, { groupId: r.groupId, creatorFingerprint: fingerprint(mid(0)) })).toEqual(r.finalState);
+    expect(epochCode(state.head)).toBe(r.epochCode);
+    const t = new RosterTracker(r.groupId, fingerprint(mid(0)));
+    t.accept(r.entries);
+    r.hashes.forEach((h, i) => expect(t.hashAt(i)).toBe(h));
+  });
+
+  it('acceptance signature', () => {
+    const a = v.acceptance;
+    expect(signAcceptance(ids[a.identity]!, a.input)).toEqual(a.signed);
+    verifyAcceptance(a.signed, { ...a.input, member: mid(a.identity), requireAgreement: true });
+  });
+});
