@@ -93,7 +93,7 @@ export function decodeContent(type: 'chat', bytes: Uint8Array): ChatContent;
 export function decodeContent(type: 'signal', bytes: Uint8Array): SignalContent;
 export function decodeContent(type: MessageType, bytes: Uint8Array): ChatContent | SignalContent;
 export function decodeContent(type: MessageType, bytes: Uint8Array): ChatContent | SignalContent {
-  const schema = type === 'chat' ? ChatContent : SignalContent;
+  const schema: z.ZodType<ChatContent | SignalContent> = type === 'chat' ? ChatContent : SignalContent;
   return parseJson(schema, bytes, `${type} content`);
 }
 
