@@ -50,6 +50,11 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
 
   io.on('connection', (socket: RelaySocket) => {
+    if (socket.recovered) {
+      // Socket.IO's connection-state recovery restored the rooms, but this node dropped the socket's presence
+      // when it went away: leave them, so the client re-enters (session.enter with lastSeq) and state agrees.
+      for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
+    }
     const conn: Connection = {
       socket,
       bucket: new TokenBucket(rateLimit.perSecond, rateLimit.burst, now()),

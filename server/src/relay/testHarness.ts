@@ -3,10 +3,8 @@
  * in-memory SQLite, a controllable clock, recorded metrics and logs, and socket.io-client test clients that sign in
  * and build real signed protocol objects with the protocol core.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import {
   applyRosterEntry,
@@ -25,10 +23,10 @@ import {
 import { toBase64Url } from '@kindred/shared/encoding';
 import type { ErrorCode } from '@kindred/shared/errors';
 import type { Ack, EncryptedGroupCard, Envelope, RosterOp, RosterPolicy, SignedRosterEntry } from '@kindred/shared/protocol';
-import { defaultConfig } from '../config';
+import { buildApp } from '../app';
+import { defaultConfig, IN_MEMORY } from '../config';
 import { createSqliteStorage, SQLITE_MEMORY } from '../storage/sqliteStorage';
 import type { Storage } from '../storage/storage';
-import { registerRelay } from './index';
 import type { RelayLimits } from './deps';
 
 export const b64 = (n: number): string => toBase64Url(randomBytes(n));
@@ -37,44 +35,47 @@ export interface RelayUnderTest {
   url: string;
   refused: ErrorCode[];
   relayed: number[];
-  logs: { level: string; obj: object; msg?: string }[];
+  /** Every log line the app wrote, as JSON text. */
+  logs: string[];
   /** The relay's clock in ms; tests move it forward by hand (no timers). */
   clock: { now: number };
   close(): Promise<void>;
 }
 
+/**
+ * The real app (buildApp) on port 0. `limits.maxPayloadBytes` is applied to the relay's per-event check only,
+ * after the app is built: Socket.IO's transport cap stays at the default so that the per-event refusal is what
+ * the tests see (with equal caps an oversized packet closes the connection before the relay sees it).
+ */
 export async function startRelay(
   limits: Partial<RelayLimits> = {},
   wrapStorage: (s: Storage) => Storage = (s) => s,
 ): Promise<RelayUnderTest> {
   await initCrypto();
-  const base = defaultConfig();
-  const config: RelayLimits = {
-    maxPayloadBytes: base.maxPayloadBytes,
-    bufferTtlSeconds: base.bufferTtlSeconds,
-    bufferMaxMessages: base.bufferMaxMessages,
-    rateLimit: { perSecond: 1000, burst: 10_000 },
-    ...limits,
-  };
+  const { maxPayloadBytes, ...rest } = limits;
+  const config = defaultConfig({ port: 0, host: '127.0.0.1', dataDir: IN_MEMORY, logLevel: 'info', rateLimit: { perSecond: 1000, burst: 10_000 }, ...rest });
   const storage = createSqliteStorage(SQLITE_MEMORY);
   await storage.migrate();
-  const http = createServer();
-  // The per-event cap is what these tests exercise; the transport cap is set well above it.
-  const server = new Server(http, { maxHttpBufferSize: config.maxPayloadBytes * 4 });
+  const logs: string[] = [];
+  const logStream = { write: (line: string) => void logs.push(line) };
+  const clock = { now: 1_700_000_000_000 };
+  const built = await buildApp(config, { storage: wrapStorage(storage), logStream, now: () => clock.now });
+  if (maxPayloadBytes !== undefined) config.maxPayloadBytes = maxPayloadBytes; // the relay reads it per event
   const refused: ErrorCode[] = [];
   const relayed: number[] = [];
-  const logs: RelayUnderTest['logs'] = [];
-  const clock = { now: 1_700_000_000_000 };
-  const record = (level: string) => (obj: object, msg?: string) => void logs.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
-  registerRelay(server, {
-    config,
-    storage: wrapStorage(storage),
-    metrics: { refused: (c) => void refused.push(c), relayed: (n) => void relayed.push(n) },
-    log: { info: record('info'), warn: record('warn'), error: record('error') },
-    now: () => clock.now,
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
+  const { metrics } = built;
+  const countRefused = metrics.refused.bind(metrics);
+  const countRelayed = metrics.relayed.bind(metrics);
+  metrics.refused = (code) => {
+    refused.push(code);
+    countRefused(code);
+  };
+  metrics.relayed = (bytes) => {
+    relayed.push(bytes);
+    countRelayed(bytes);
+  };
+  await built.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = built.app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     refused,
@@ -82,7 +83,7 @@ export async function startRelay(
     logs,
     clock,
     async close() {
-      await server.close(); // also closes the http server
+      await built.close();
       await storage.close();
     },
   };
