@@ -39,7 +39,7 @@ function expectCode(fn: () => unknown, code: ErrorCode): void {
 
 beforeAll(async () => {
   await initCrypto();
-  [creator, ann, bob, eve] = [1, 2, 3, 5].map((i) => identityFromSeed(new Uint8Array(32).fill(i))) as IdentityKeyPair[];
+  [creator, ann, bob, eve] = [1, 2, 3, 5].map((i) => identityFromSeed(new Uint8Array(32).fill(i))) as [IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair];
   let s = applyRosterEntry(null, createGenesis(creator, GROUP, POLICY));
   for (const op of [
     { type: 'admit', member: memberIdOf(ann.publicKey) },

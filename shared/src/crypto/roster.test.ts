@@ -20,8 +20,8 @@ let C: string, A: string, B: string, K: string, E: string;
 
 beforeAll(async () => {
   await initCrypto();
-  [creator, ann, bob, cat, eve] = [1, 2, 3, 4, 5].map((i) => identityFromSeed(new Uint8Array(32).fill(i))) as IdentityKeyPair[];
-  [C, A, B, K, E] = [creator, ann, bob, cat, eve].map((k) => memberIdOf(k.publicKey)) as string[];
+  [creator, ann, bob, cat, eve] = [1, 2, 3, 4, 5].map((i) => identityFromSeed(new Uint8Array(32).fill(i))) as [IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair];
+  [C, A, B, K, E] = [creator, ann, bob, cat, eve].map((k) => memberIdOf(k.publicKey)) as [string, string, string, string, string];
 });
 
 function expectCode(fn: () => unknown, code: ErrorCode): void {
@@ -114,8 +114,8 @@ describe('roster: every operation round-trips', () => {
 
   it('is pure: the previous state is not changed', () => {
     const { states } = build([[{ type: 'admit', member: A }, creator]]);
-    const before = structuredClone(states[1]!);
-    const frozen = deepFreeze(structuredClone(states[1]!));
+    const before = clone(states[1]!);
+    const frozen = deepFreeze(clone(states[1]!));
     applyRosterEntry(frozen, signRosterEntry(frozen, { type: 'mute', member: A }, creator));
     applyRosterEntry(states[1]!, signRosterEntry(states[1]!, { type: 'ban', member: A }, creator));
     expect(states[1]).toEqual(before);
@@ -322,3 +322,7 @@ describe('roster: operations refused in the current state (ROSTER_BAD_OP)', () =
     expectCode(() => applyRosterEntry(locked, raw(locked, { type: 'admit', member: K }, creator)), 'ROSTER_BAD_OP');
   });
 });
+
+function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}

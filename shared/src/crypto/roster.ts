@@ -6,8 +6,8 @@
  * anyone. Rules and their reasons: docs/protocol/identity-roster.md, "Roster".
  */
 import { KindredError } from '../errors';
-import { PROTOCOL_VERSION, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
-import type { RosterEntryBody, RosterOp } from '../protocol/objects';
+import { PROTOCOL_VERSION, SignedRosterEntry } from '../protocol/objects';
+import type { RosterEntryBody, RosterOp, RosterPolicy } from '../protocol/objects';
 import { memberIdOf, requireFingerprint } from './identity';
 import { LABEL } from './labels';
 import { hashObject, memberKey, signObject, verifyObject } from './signedObject';

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await initCrypto();
   creator = identityFromSeed(new Uint8Array(32).fill(1));
   eve = identityFromSeed(new Uint8Array(32).fill(5));
-  [A, B, K] = [2, 3, 4].map((i) => memberIdOf(identityFromSeed(new Uint8Array(32).fill(i)).publicKey)) as string[];
+  [A, B, K] = [2, 3, 4].map((i) => memberIdOf(identityFromSeed(new Uint8Array(32).fill(i)).publicKey)) as [string, string, string];
 });
 
 function expectCode(fn: () => unknown, code: ErrorCode): void {
@@ -113,7 +113,7 @@ describe('RosterTracker', () => {
     expect(r.state).toEqual(states[3]);
     expect(r.hashAt(2)).toBe(t.hashAt(2));
 
-    const tampered = structuredClone(data);
+    const tampered = clone(data);
     tampered.entries[2]!.body.op = { type: 'admit', member: K };
     expectCode(() => RosterTracker.restore(tampered, GROUP), 'BAD_SIGNATURE');
     expectCode(() => RosterTracker.restore(data, toBase64Url(new Uint8Array(16).fill(9))), 'MALFORMED');
@@ -130,3 +130,7 @@ describe('RosterTracker', () => {
     expect((await RosterTracker.load(storage, GROUP)).state).toEqual(states[3]);
   });
 });
+
+function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}

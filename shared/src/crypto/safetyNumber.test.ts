@@ -7,7 +7,7 @@ import { initCrypto } from './sodium';
 let A: string, B: string, C: string;
 beforeAll(async () => {
   await initCrypto();
-  [A, B, C] = [1, 2, 3].map((i) => memberIdOf(identityFromSeed(new Uint8Array(32).fill(i)).publicKey)) as string[];
+  [A, B, C] = [1, 2, 3].map((i) => memberIdOf(identityFromSeed(new Uint8Array(32).fill(i)).publicKey)) as [string, string, string];
 });
 
 describe('safety numbers', () => {
