@@ -1,0 +1,147 @@
+/**
+ * buildApp: the relay as an object, apart from listen (fastify's testing guide), so tests run the real thing on
+ * port 0 or through inject. Fastify serves HTTP (health, metrics, the web client); Socket.IO shares its HTTP
+ * server; the relay's event handlers (server/src/relay/) are attached by registerRelay.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { Server as SocketIOServer } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@kindred/shared/protocol';
+import type { Config } from './config';
+import { createLogger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { registerSecurityHeaders } from './securityHeaders';
+import { registerErrorHandlers, registerZodValidation } from './httpErrors';
+import { registerHealth, NoQuery } from './health';
+import { registerStaticClient } from './staticClient';
+import { openStorage } from './storage/createStorage';
+import type { Storage } from './storage/storage';
+import { registerRelay } from './relay';
+import type { RelayDeps, RelayHandle, RelaySocketData } from './relay';
+
+export type KindredIo = SocketIOServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, RelaySocketData>;
+
+export interface BuildAppOptions {
+  /** Use this storage instead of opening the configured one; the caller keeps it (close() leaves it open). */
+  storage?: Storage;
+  /** Where log lines go (default stdout): tests capture them, e.g. to check that no plaintext is ever logged. */
+  logStream?: DestinationStream;
+  /** Milliseconds clock for the relay (tests). */
+  now?: () => number;
+}
+
+export interface KindredApp {
+  app: FastifyInstance;
+  io: KindredIo;
+  /** The storage in use, counting stored roster entries into the metrics. */
+  storage: Storage;
+  metrics: Metrics;
+  relay: RelayHandle;
+  log: Logger;
+  /** Disconnects every socket, stops the HTTP server and closes storage (if buildApp opened it). Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function buildApp(config: Config, opts: BuildAppOptions = {}): Promise<KindredApp> {
+  const log = createLogger(config, opts.logStream);
+  const metrics = createMetrics();
+  const ownStorage = opts.storage === undefined;
+  const rawStorage =
+    opts.storage ?? (await openStorage(config, { onIdleError: (e) => log.warn({ err: e.name }, 'idle database connection failed') }));
+  const storage = countingRosterEntries(rawStorage, metrics);
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger, // pino's Logger, seen as the base type the plugins expect
+    // Fastify's per-request lines would carry URLs; onResponse below logs the route pattern instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxPayloadBytes,
+    trustProxy: config.trustProxy,
+    // Request ids are ours (a counter), never taken from a client header.
+    requestIdHeader: false,
+  });
+  registerZodValidation(app);
+  registerErrorHandlers(app);
+  registerSecurityHeaders(app, config);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  registerHealth(app, storage);
+  app.get('/metrics', { schema: { querystring: NoQuery } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.render()),
+  );
+  await registerStaticClient(app, config);
+
+  const io: KindredIo = new SocketIOServer(app.server, {
+    path: '/socket.io',
+    transports: ['websocket', 'polling'],
+    serveClient: false,
+    // Ciphertext does not compress, and compression beside secrets invites length side channels.
+    perMessageDeflate: false,
+    httpCompression: false,
+    maxHttpBufferSize: config.maxPayloadBytes,
+    ...(config.bufferTtlSeconds > 0
+      ? { connectionStateRecovery: { maxDisconnectionDuration: config.bufferTtlSeconds * 1000, skipMiddlewares: true } }
+      : {}),
+  });
+  io.on('connection', (socket) => {
+    metrics.connection(1);
+    socket.on('disconnect', () => metrics.connection(-1));
+  });
+
+  const deps: RelayDeps = {
+    config,
+    storage,
+    metrics,
+    log: log.child({ module: 'relay' }),
+    ...(opts.now ? { now: opts.now } : {}),
+  };
+  const relay = registerRelay(io as unknown as SocketIOServer, deps); // registerRelay types the server itself
+  await relay.ready;
+
+  // Sockets first: an open WebSocket would keep the HTTP server from closing.
+  app.addHook('preClose', async () => {
+    await io.close();
+  });
+  app.addHook('onClose', async () => {
+    if (ownStorage) await rawStorage.close();
+  });
+
+  await app.ready();
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    io,
+    storage,
+    metrics,
+    relay,
+    log,
+    close: () => (closing ??= app.close()),
+  };
+}
+
+/** Storage that counts each stored roster entry (kindred_roster_entries_total) whoever stores it. */
+function countingRosterEntries(storage: Storage, metrics: Metrics): Storage {
+  return {
+    get dialect() {
+      return storage.dialect;
+    },
+    migrate: () => storage.migrate(),
+    close: () => storage.close(),
+    ping: () => storage.ping(),
+    async createGroup(input) {
+      await storage.createGroup(input);
+      metrics.rosterEntry();
+    },
+    groupExists: (groupId) => storage.groupExists(groupId),
+    async appendRosterEntry(input) {
+      await storage.appendRosterEntry(input);
+      metrics.rosterEntry();
+    },
+    getRosterEntries: (groupId, sinceEpoch) => storage.getRosterEntries(groupId, sinceEpoch),
+    putInvite: (invite) => storage.putInvite(invite),
+    getInvite: (groupId, inviteId) => storage.getInvite(groupId, inviteId),
+    revokeInvite: (groupId, inviteId) => storage.revokeInvite(groupId, inviteId),
+  };
+}
