@@ -23,3 +23,24 @@ export { RosterTracker, ROSTER_STATE_WINDOW } from './rosterTracker';
 export type { RosterStorage, SerializedRoster } from './rosterTracker';
 export { signAcceptance, verifyAcceptance } from './acceptance';
 export type { AcceptanceInput, ExpectedAcceptance } from './acceptance';
+// Part B: session keys, sender-key chains, key distribution, messages, padding, rekey, direct boxes (docs/protocol/messages.md).
+export { createSessionKey, verifySessionKey, wipeSessionKey } from './sessionKey';
+export type { CreatedSessionKey } from './sessionKey';
+export { createOwnSenderChain, advanceOwnChain, stepChainKey, wipeChain, MAX_COUNTER } from './senderKeyChain';
+export type { ChainContext, OwnSenderChain, FixedChainInputs } from './senderKeyChain';
+export { createPairwiseKeys } from './pairwiseBox';
+export type { PairwiseKeys } from './pairwiseBox';
+export { sealSenderKey, openSenderKey } from './keyDistribution';
+export type { SenderKeyRecipient, ReceivedSenderKey } from './keyDistribution';
+export { MESSAGE_BUCKETS, DIRECT_BUCKETS, maxPlaintext, paddedLength, padToBucket, unpadFromBucket } from './padding';
+export {
+  createMemoryReceiveState, installSenderKey, noteRoster, epochAccepted, pruneReceiveState, wipeReceivingChain,
+  MAX_FORWARD_JUMP, MAX_SKIPPED, SKIPPED_KEY_LIFETIME_MS, PREVIOUS_EPOCH_GRACE_MS, MAX_USED_COUNTERS, MAX_CHAINS_PER_SENDER,
+} from './receiveState';
+export type { ReceiveState, ReceivingChain, RekeyMark, SkippedKey } from './receiveState';
+export { encryptMessage, decryptMessage, isMuted } from './messageCipher';
+export type { DecryptedMessage, DecryptOptions, FixedMessageInputs } from './messageCipher';
+export { needsRekey, rekey, sealToMembers, REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from './rekeyPolicy';
+export type { RekeyReason } from './rekeyPolicy';
+export { sealDirect, openDirect, sealToFacilitators } from './directMessage';
+export type { DirectContext } from './directMessage';
