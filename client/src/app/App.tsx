@@ -1,0 +1,61 @@
+import { useEffect } from 'react';
+import { useApp, appStore } from '../store/appStore';
+import { CrisisPanel } from '../ui/parts/CrisisPanel';
+import { TopBar } from '../ui/parts/TopBar';
+import { CreateGroupScreen } from '../ui/screens/CreateGroupScreen';
+import { HomeScreen } from '../ui/screens/HomeScreen';
+import { JoinScreen } from '../ui/screens/JoinScreen';
+import { PhaseView } from '../ui/screens/PhaseView';
+import { IdentityGate } from '../ui/parts/IdentityGate';
+import { useIdentity } from '../store/identityStore';
+import { useSession } from '../store/sessionStore';
+import { doubleEscape, quickExit } from './quickExit';
+import { parseRoute, showRoute } from './route';
+
+/** The shell: skip link, banner (crisis help, quick exit), the crisis panel, and the screen for the route. */
+export function App() {
+  const exited = useApp((s) => s.exited);
+  useEffect(() => {
+    const onKey = doubleEscape(quickExit);
+    const onHash = () => {
+      const route = parseRoute(window.location.hash);
+      appStore.getState().followHash(route);
+      showRoute(route); // the invite secret is not left in the address bar
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, []);
+  if (exited) return null;
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <TopBar />
+      <CrisisPanel />
+      <Screen />
+    </>
+  );
+}
+
+function Screen() {
+  const route = useApp((s) => s.route);
+  const identity = useIdentity((s) => s.status);
+  const phase = useSession((s) => s.snapshot.phase);
+  switch (route.name) {
+    case 'home':
+      return <HomeScreen />;
+    case 'join':
+      return <JoinScreen />;
+    case 'create':
+      if (identity !== 'ready') return <IdentityGate />;
+      return phase === 'idle' ? <CreateGroupScreen /> : <PhaseView />;
+    case 'group':
+      if (identity !== 'ready' || phase === 'idle') return <HomeScreen />;
+      return <PhaseView />;
+  }
+}

@@ -1,0 +1,93 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { MAX_TEXT_LENGTH } from '@kindred/shared/protocol';
+import { dispatch, fireAndForget, useErrorFrom, useSession } from '../../store/sessionStore';
+import { composerBlock } from '../../store/selectors';
+import { formatDuration } from '../format';
+import { ErrorNotice } from './ErrorNotice';
+
+const TYPING_IDLE_MS = 3000;
+
+/** Writing a message. When the member may not send (muted, not their turn), it says why and cannot send. */
+export function Composer() {
+  const snapshot = useSession((s) => s.snapshot);
+  const busy = useSession((s) => s.busy === 'send');
+  const error = useErrorFrom('send');
+  const clearError = useSession((s) => s.clearError);
+  const [text, setText] = useState('');
+  const typing = useRef(false);
+  const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const block = composerBlock(snapshot);
+  const slow = snapshot.session?.slowModeSeconds ?? 0;
+
+  const setTyping = (on: boolean) => {
+    if (typing.current === on) return;
+    typing.current = on;
+    fireAndForget((engine) => engine.sendSignal({ type: 'typing', on }));
+  };
+
+  useEffect(
+    () => () => {
+      if (idle.current) clearTimeout(idle.current);
+    },
+    [],
+  );
+
+  const onChange = (value: string) => {
+    setText(value);
+    if (block) return;
+    setTyping(value.length > 0);
+    if (idle.current) clearTimeout(idle.current);
+    idle.current = setTimeout(() => setTyping(false), TYPING_IDLE_MS);
+  };
+
+  const send = () => {
+    const body = text.trim();
+    if (block || body.length === 0 || busy) return;
+    setTyping(false);
+    void dispatch('send', (engine) => engine.send(body)).then((ok) => {
+      if (ok) setText('');
+    });
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    send();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      send();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={submit} aria-label="Write a message">
+      {block ? (
+        <p className="composer-block" id="composer-block" role="status">
+          {block}
+        </p>
+      ) : null}
+      <label htmlFor="composer-text" className="visually-hidden">
+        Message
+      </label>
+      <textarea
+        id="composer-text"
+        rows={2}
+        maxLength={MAX_TEXT_LENGTH}
+        value={text}
+        disabled={block !== null}
+        aria-describedby={block ? 'composer-block' : 'composer-hint'}
+        placeholder={block ? '' : 'Write a message'}
+        onChange={(e) => onChange(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <button type="submit" className="primary" disabled={block !== null || busy || text.trim().length === 0}>
+        Send
+      </button>
+      <p id="composer-hint" className="hint">
+        Enter sends; Shift+Enter starts a new line.{slow > 0 ? ` Slow mode: one message every ${formatDuration(slow)}.` : ''}
+      </p>
+      <ErrorNotice error={error} onDismiss={clearError} />
+    </form>
+  );
+}

@@ -1,0 +1,28 @@
+import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
+import { formatDuration } from '../format';
+import { ErrorNotice } from '../parts/ErrorNotice';
+import { InvitePanel } from '../parts/InvitePanel';
+import { KeepKeyForm } from '../parts/KeepKeyForm';
+
+/** Facilitators between sessions: invite links, the key, and "open a session". */
+export function FacilitatorLobby() {
+  const card = useSession((s) => s.snapshot.card);
+  const busy = useSession((s) => s.busy === 'open-session');
+  const error = useErrorFrom('open-session', 'back');
+  const clearError = useSession((s) => s.clearError);
+  return (
+    <main id="main" className="screen">
+      <h1>{card?.name ?? 'Your group'}</h1>
+      <p>
+        No session is open. Messages will disappear after {formatDuration(card?.expirySeconds ?? 3600)}.
+        {card?.requireSignedAgreement ? ' Members sign the confidentiality agreement before each session.' : ''}
+      </p>
+      <button type="button" className="primary" disabled={busy} onClick={() => void dispatch('open-session', (e) => e.openSession())}>
+        {busy ? 'Opening…' : 'Open a session'}
+      </button>
+      <ErrorNotice error={error} onDismiss={clearError} />
+      <InvitePanel />
+      <KeepKeyForm facilitator />
+    </main>
+  );
+}

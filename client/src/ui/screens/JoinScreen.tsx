@@ -1,0 +1,41 @@
+import { useEffect, useRef } from 'react';
+import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
+import { useApp } from '../../store/appStore';
+import { useIdentity } from '../../store/identityStore';
+import { ErrorNotice } from '../parts/ErrorNotice';
+import { IdentityGate } from '../parts/IdentityGate';
+import { PhaseView } from './PhaseView';
+
+/** #/join/<fragment>: the key, then the invite (decrypted here; the fragment never leaves the browser). */
+export function JoinScreen() {
+  const identity = useIdentity((s) => s.status);
+  const fragment = useApp((s) => (s.route.name === 'join' ? s.route.fragment : null));
+  const phase = useSession((s) => s.snapshot.phase);
+  const error = useErrorFrom('open-invite');
+  const opened = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (identity !== 'ready' || !fragment || opened.current === fragment) return;
+    opened.current = fragment;
+    void dispatch('open-invite', (engine) => engine.openInvite(fragment));
+  }, [identity, fragment]);
+
+  if (identity !== 'ready') return <IdentityGate />;
+  if (!fragment) {
+    return (
+      <main id="main" className="screen narrow">
+        <h1>Open your invite link</h1>
+        <p>Open the link your facilitator sent you again; this page does not keep it.</p>
+      </main>
+    );
+  }
+  if (phase === 'idle') {
+    return (
+      <main id="main" className="screen narrow">
+        <h1>Opening the invite</h1>
+        {error ? <ErrorNotice error={error} /> : <p role="status">Checking the invite and decrypting the group card in this browser…</p>}
+      </main>
+    );
+  }
+  return <PhaseView />;
+}
