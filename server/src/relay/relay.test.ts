@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
+import { TestClient, TestGroup, b64, defaultPolicy, startRelay, type RelayUnderTest } from './testHarness';
+
+let relay: RelayUnderTest;
+const clients: TestClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await relay.close();
+});
+async function client(ik?: TestClient['ik']): Promise<TestClient> {
+  const c = await TestClient.signedIn(relay.url, ik);
+  clients.push(c);
+  return c;
+}
+
+async function setup(n: number, policy = defaultPolicy): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
+  relay = await startRelay();
+  const fac = await client();
+  const group = await TestGroup.create(fac, policy);
+  const members: TestClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = await client();
+    await group.admit(m);
+    members.push(m);
+  }
+  await group.openSession();
+  for (const c of [fac, ...members]) expect(await group.enter(c)).toMatchObject({ ok: true, status: 'joined' });
+  return { group, fac, members };
+}
+
+function sealed(group: TestGroup, from: TestClient, to: TestClient): SealedSenderKey {
+  return { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };
+}
+
+describe('message.send', () => {
+  it('relays to the whole session with increasing seqs and counts the bytes', async () => {
+    const { group, fac, members } = await setup(1);
+    const m = members[0]!;
+    const env = group.envelope(m);
+    expect(await m.request('message.send', { envelope: env })).toEqual({ ok: true, seq: 1 });
+    expect(await fac.next('message')).toEqual({ seq: 1, envelope: env });
+    expect(await m.request('message.send', { envelope: group.envelope(fac) })).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(await fac.request('message.send', { envelope: group.envelope(fac) })).toMatchObject({ ok: true, seq: 2 });
+    expect(relay.relayed).toHaveLength(2);
+    expect(relay.relayed[0]).toBeGreaterThan(100);
+  });
+
+  it('refuses a muted member, and members under mute-all, but not facilitators', async () => {
+    const { group, fac, members } = await setup(1);
+    const m = members[0]!;
+    await group.append({ type: 'mute', member: m.member });
+    expect(await m.request('message.send', { envelope: group.envelope(m) })).toMatchObject({ error: { code: 'MUTED' } });
+    await group.append({ type: 'unmute', member: m.member });
+    expect(await m.request('message.send', { envelope: group.envelope(m) })).toMatchObject({ ok: true });
+    await group.append({ type: 'muteAll', on: true });
+    expect(await m.request('message.send', { envelope: group.envelope(m, 'signal') })).toMatchObject({ error: { code: 'MUTED' } });
+    expect(await fac.request('message.send', { envelope: group.envelope(fac) })).toMatchObject({ ok: true });
+    expect(relay.refused.filter((c) => c === 'MUTED')).toHaveLength(2);
+  });
+
+  it('paces members in slow mode, not facilitators nor signals', async () => {
+    const { group, fac, members } = await setup(1, { ...defaultPolicy, slowModeSeconds: 10 });
+    const m = members[0]!;
+    expect(await m.request('message.send', { envelope: group.envelope(m) })).toMatchObject({ ok: true });
+    expect(await m.request('message.send', { envelope: group.envelope(m, 'chat', 1) })).toMatchObject({ error: { code: 'SLOW_MODE' } });
+    expect(await m.request('message.send', { envelope: group.envelope(m, 'signal', 2) })).toMatchObject({ ok: true });
+    expect(await fac.request('message.send', { envelope: group.envelope(fac) })).toMatchObject({ ok: true });
+    expect(await fac.request('message.send', { envelope: group.envelope(fac, 'chat', 1) })).toMatchObject({ ok: true });
+    relay.clock.now += 9_999;
+    expect(await m.request('message.send', { envelope: group.envelope(m, 'chat', 3) })).toMatchObject({ error: { code: 'SLOW_MODE' } });
+    relay.clock.now += 1;
+    expect(await m.request('message.send', { envelope: group.envelope(m, 'chat', 3) })).toMatchObject({ ok: true });
+  });
+
+  it('lets a reconnecting member resume with lastSeq: missed messages and the sealed keys sent while away', async () => {
+    const { group, fac, members } = await setup(1);
+    const m = members[0]!;
+    await fac.ok('message.send', { envelope: group.envelope(fac, 'chat', 0) });
+    await m.next('message');
+    m.close();
+    await fac.next<{ member: string; present: boolean }>('session.member', (p) => p.member === m.member && !p.present);
+    const away = [group.envelope(fac, 'chat', 1), group.envelope(fac, 'chat', 2)];
+    for (const envelope of away) await fac.ok('message.send', { envelope });
+    const key = sealed(group, fac, m);
+    await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [key] });
+
+    const back = await client(m.ik);
+    const ack = (await group.enter(back, { lastSeq: 1 })) as unknown as { missed: RelayedMessage[]; sealed: SealedSenderKey[] };
+    expect(ack.missed).toEqual([
+      { seq: 2, envelope: away[0] },
+      { seq: 3, envelope: away[1] },
+    ]);
+    expect(ack.sealed).toEqual([key]);
+    // without lastSeq nothing is replayed
+    const third = await client(m.ik);
+    expect(await group.enter(third)).toMatchObject({ missed: [] });
+  });
+
+  it('forgets the buffer after its TTL', async () => {
+    const { group, fac, members } = await setup(1);
+    const m = members[0]!;
+    m.close();
+    await fac.next<{ member: string; present: boolean }>('session.member', (p) => p.member === m.member && !p.present);
+    await fac.ok('message.send', { envelope: group.envelope(fac) });
+    relay.clock.now += 121_000; // default buffer TTL: 120 s
+    const back = await client(m.ik);
+    expect(await group.enter(back, { lastSeq: 0 })).toMatchObject({ ok: true, missed: [] });
+  });
+});
+
+describe('keys.distribute and direct.send', () => {
+  it('forwards each sealed key to its recipient only', async () => {
+    const { group, fac, members } = await setup(2);
+    const [a, b] = members as [TestClient, TestClient];
+    const toA = sealed(group, fac, a);
+    await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [toA] });
+    expect(await a.next('keys.sealed')).toEqual({ sealed: toA });
+    await fac.ok('message.send', { envelope: group.envelope(fac) });
+    await b.next('message'); // b has seen what came after, and no sealed key
+    expect(b.received('keys.sealed')).toEqual([]);
+    expect(await fac.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, a, b)] })).toMatchObject({
+      error: { code: 'FORBIDDEN' },
+    });
+    const stranger = await client();
+    expect(await fac.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, fac, stranger)] })).toMatchObject({
+      error: { code: 'NOT_MEMBER' },
+    });
+    expect(await stranger.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, stranger, a)] })).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('sends a direct box to a present facilitator only', async () => {
+    const { group, fac, members } = await setup(2);
+    const [a, b] = members as [TestClient, TestClient];
+    const box = { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: a.member, to: fac.member, nonce: b64(24), box: b64(100) };
+    await a.ok('direct.send', { box });
+    expect(await fac.next('direct')).toEqual({ box });
+    expect(await a.request('direct.send', { box: { ...box, to: b.member } })).toMatchObject({ error: { code: 'NOT_FACILITATOR' } });
+    expect(await b.request('direct.send', { box })).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    await fac.ok('message.send', { envelope: group.envelope(fac) });
+    await b.next('message');
+    expect(b.received('direct')).toEqual([]);
+  });
+});
