@@ -1,0 +1,193 @@
+/**
+ * Relay benchmark: `pnpm bench:relay [--quick] [--only baseline] [--json FILE]`. Runs the relay and a bare
+ * Socket.IO baseline as child processes (pinned to one core, the generator to another, when taskset exists),
+ * drives both with an open-loop load of byte-identical envelopes from raw websocket clients, and prints one table
+ * per room size with relay/baseline ratios. Method and figures: docs/BENCHMARKS.md.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { initCrypto } from '@kindred/shared/crypto';
+import { planRooms, MAX_ROOM_SIZE } from './roomPlan';
+import { scenarioTable, stepLine, type ScenarioFigures, type TargetFigures } from './report';
+import { closeRooms, connectRooms, fixedRate, searchCeiling, sleep, type ConnectedRooms, type SearchOptions } from './scenarios';
+import { pinGenerator, ServerProcess } from './serverProcess';
+import { BaselineTarget, RelayTarget, type Target } from './targets';
+
+interface Profile {
+  /** Requested room sizes and the connection budget each scenario fills with rooms of that size. */
+  scenarios: { size: number; connections: number }[];
+  search: Omit<SearchOptions, 'startPerSec'>;
+  /** Where each ceiling search starts, per room size. */
+  startPerSec: (size: number) => number;
+  reps: number;
+  joinConcurrency: number;
+  /** Watchdog: the whole run stops by itself after this long. */
+  maxRunMs: number;
+}
+
+const P99_LIMIT_MS = 50;
+const FIXED_RATE_PER_SEC = 20_000;
+/** A step whose generator sent more than this late (p99) was limited by the generator, not only the server. */
+const GENERATOR_LAG_MS = 10;
+
+const FULL: Profile = {
+  scenarios: [
+    { size: 10, connections: 1000 },
+    { size: 100, connections: 1000 },
+    { size: 1000, connections: 1000 },
+  ],
+  search: {
+    maxPerSec: 1_000_000,
+    maxSteps: 10,
+    resolution: 0.08,
+    step: { warmupMs: 1_000, measureMs: 5_000, drainMs: 3_000, p99LimitMs: P99_LIMIT_MS },
+  },
+  startPerSec: () => 10_000,
+  reps: 3,
+  joinConcurrency: 32,
+  maxRunMs: 40 * 60_000,
+};
+
+const QUICK: Profile = {
+  scenarios: [
+    { size: 10, connections: 100 },
+    { size: 100, connections: 100 },
+  ],
+  search: {
+    maxPerSec: 400_000,
+    maxSteps: 4,
+    resolution: 0.25,
+    step: { warmupMs: 300, measureMs: 1_000, drainMs: 1_000, p99LimitMs: P99_LIMIT_MS },
+  },
+  startPerSec: () => 20_000,
+  reps: 1,
+  joinConcurrency: 32,
+  maxRunMs: 4 * 60_000,
+};
+
+interface Args {
+  quick: boolean;
+  only: 'baseline' | 'relay' | undefined;
+  json: string | undefined;
+  nodes: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--only' && (argv[i + 1] === 'baseline' || argv[i + 1] === 'relay')) args.only = argv[++i] as 'baseline' | 'relay';
+    else if (a === '--json' && argv[i + 1]) args.json = argv[++i];
+    else if (a === '--nodes' && argv[i + 1]) args.nodes = Number(argv[++i]);
+    else if (a === '--') continue;
+    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--json FILE] [--nodes 1]`);
+  }
+  return args;
+}
+
+const RELAY_APP = fileURLToPath(new URL('../src/app.ts', import.meta.url));
+
+async function measureTarget(c: ConnectedRooms, profile: Profile, fixedPerSec: number, log: (s: string) => void): Promise<Omit<TargetFigures, 'half'>> {
+  const name = c.target.name;
+  log(`  ${name}: ${fmt(c.joinsPerSec)} joins/s, ${(c.rssPerConn / 1024).toFixed(1)} KB RSS and ${(c.heapPerConn / 1024).toFixed(1)} KB heap per connection, fan-out ${c.fanout}`);
+  const fixed = await fixedRate(c, fixedPerSec, profile.reps, profile.search.step);
+  for (const st of fixed) log(stepLine(name, st));
+  const ceiling = await searchCeiling(c, { ...profile.search, startPerSec: profile.startPerSec(c.rooms[0]!.members.length) });
+  for (const st of ceiling.steps) log(stepLine(name, st));
+  log(`  ${name} ceiling: ${fmt(ceiling.ceilingPerSec)} deliveries/s${ceiling.capped ? ' (search cap reached)' : ''}`);
+  return { joinsPerSec: c.joinsPerSec, rssPerConn: c.rssPerConn, heapPerConn: c.heapPerConn, fanout: c.fanout, fixed, ceiling };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.nodes !== 1) throw new Error('--nodes > 1 (relay nodes behind the Redis adapter) is not implemented yet');
+  const profile = args.quick ? QUICK : FULL;
+  const log = (s: string): void => console.log(s);
+  const started = performance.now();
+  await initCrypto();
+
+  const pinning = pinGenerator();
+  log(`relay benchmark (${args.quick ? 'quick' : 'full'}): ${pinning.note}; node ${process.version}`);
+  const wantRelay = args.only !== 'baseline';
+  const relayReady = existsSync(RELAY_APP);
+  if (wantRelay && !relayReady) log('relay: server/src/app.ts does not exist yet: relay figures pending, baseline only');
+
+  const servers: ServerProcess[] = [];
+  const watchdog = setTimeout(() => {
+    console.error(`relay benchmark: watchdog after ${profile.maxRunMs / 60_000} min, stopping`);
+    for (const s of servers) void s.stop(1_000);
+    setTimeout(() => process.exit(2), 2_000).unref();
+  }, profile.maxRunMs);
+  watchdog.unref();
+
+  const results: ScenarioFigures[] = [];
+  try {
+    const baseline = new BaselineTarget(await ServerProcess.start('./baselineServer.ts', pinning));
+    servers.push(baseline.server);
+    let relay: RelayTarget | undefined;
+    if (wantRelay && relayReady) {
+      relay = new RelayTarget(await ServerProcess.start('./relayServer.ts', pinning));
+      servers.push(relay.server);
+      log(`relay: ${relay.server.detail}`);
+    }
+    const targets: Target[] = args.only === 'relay' && relay ? [relay] : relay ? [baseline, relay] : [baseline];
+
+    for (const sc of profile.scenarios) {
+      const size = Math.min(sc.size, MAX_ROOM_SIZE);
+      const rooms = Math.max(1, Math.round(sc.connections / size));
+      const label = size === sc.size ? String(size) : `${sc.size} (capped to ${size}: MAX_ROSTER_MEMBERS)`;
+      log(`\nrooms of ${label}: planning ${rooms} x ${size} members...`);
+      const plans = planRooms(rooms, size);
+      const connected: ConnectedRooms[] = [];
+      try {
+        for (const t of targets) connected.push(await connectRooms(t, plans, profile.joinConcurrency));
+        const figures = new Map<string, TargetFigures>();
+        const partial = new Map<string, Omit<TargetFigures, 'half'>>();
+        for (const c of connected) partial.set(c.target.name, await measureTarget(c, profile, FIXED_RATE_PER_SEC, log));
+        // p99 at half the baseline's ceiling, both targets, alternating so that background noise hits both.
+        const baseCeiling = partial.get('baseline')?.ceiling.ceilingPerSec ?? 0;
+        const halfRate = Math.max(1_000, Math.round(baseCeiling / 2));
+        const half = new Map<string, TargetFigures['half']>(connected.map((c) => [c.target.name, []]));
+        for (let i = 0; i < profile.reps; i++) {
+          for (const c of connected) {
+            const [st] = await fixedRate(c, halfRate, 1, profile.search.step);
+            half.get(c.target.name)!.push(st!);
+            log(stepLine(c.target.name, st!));
+          }
+        }
+        for (const [name, p] of partial) figures.set(name, { ...p, half: half.get(name)! });
+        const b = figures.get('baseline');
+        if (b) {
+          results.push({ label, size, rooms, fixedRatePerSec: FIXED_RATE_PER_SEC, halfRatePerSec: halfRate, baseline: b, relay: figures.get('relay') });
+          log(`\n${scenarioTable(results.at(-1)!, GENERATOR_LAG_MS)}`);
+        }
+      } finally {
+        for (const c of connected) closeRooms(c);
+        await sleep(1_000);
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    clearTimeout(watchdog);
+  }
+
+  log('\nsummary');
+  log('- rekey after a removal (100- and 1,000-member sessions): pending (needs the client engine)');
+  log(`- deliveries of ${'256-byte-bucket'} envelopes; p99 bound ${P99_LIMIT_MS} ms; medians of ${profile.reps} repetition(s)`);
+  log(`- run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ pinning, quick: args.quick, results }, null, 2));
+  const ratios = results.filter((r) => r.relay).map((r) => r.relay!.ceiling.ceilingPerSec / r.baseline.ceiling.ceilingPerSec);
+  // The worst room size: the target (>= 0.9x) must hold for every one of them.
+  log(`relay/baseline throughput ratio: ${ratios.length ? Math.min(...ratios).toFixed(2) : 'pending'}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

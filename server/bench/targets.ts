@@ -1,0 +1,99 @@
+/**
+ * The two servers under test, behind one interface: how a planned room is set up on each and how one member
+ * connects, authenticates and enters the session. The relay gets the real protocol (challenge signed with the
+ * identity key, group genesis, signed admissions, session open, signed acceptance and session key); the baseline
+ * gets the same `session.enter` bytes and only joins a room.
+ */
+import { signAuthChallenge } from '@kindred/shared/crypto';
+import type { PlannedMember, RoomPlan } from './roomPlan';
+import { RawSocketIo } from './rawSocketIo';
+import type { ServerProcess } from './serverProcess';
+
+export const CONNECT_TIMEOUT_MS = 15_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface Target {
+  readonly name: 'baseline' | 'relay';
+  readonly server: ServerProcess;
+  /** Everything a room needs before its members connect (untimed); returns the creator, joined. */
+  provision(plan: RoomPlan): Promise<RawSocketIo>;
+  /** One member: connect, authenticate, enter the open session (what the join rate measures). */
+  join(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo>;
+}
+
+/** Sends a request and returns its result, throwing with the relay's error code on `{ ok: false }`. */
+export async function request(socket: RawSocketIo, event: string, payload: unknown): Promise<Record<string, unknown>> {
+  const [result] = (await socket.emitWithAck(event, payload, REQUEST_TIMEOUT_MS)) as [
+    { ok?: boolean; error?: { code?: string; message?: string } } & Record<string, unknown>,
+  ];
+  if (result?.ok !== true) throw new Error(`${event} refused: ${result?.error?.code ?? 'malformed ack'} ${result?.error?.message ?? ''}`.trim());
+  return result;
+}
+
+function enterRequest(plan: RoomPlan, member: PlannedMember): Record<string, unknown> {
+  return { groupId: plan.groupId, sessionId: plan.sessionId, acceptance: member.acceptance, sessionKey: member.sessionKey };
+}
+
+export class BaselineTarget implements Target {
+  readonly name = 'baseline' as const;
+  constructor(readonly server: ServerProcess) {}
+
+  provision(plan: RoomPlan): Promise<RawSocketIo> {
+    return this.join(plan, plan.members[0]!);
+  }
+
+  async join(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
+    const socket = await RawSocketIo.connect(this.server.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    try {
+      await request(socket, 'session.enter', enterRequest(plan, member));
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  }
+}
+
+export class RelayTarget implements Target {
+  readonly name = 'relay' as const;
+  constructor(readonly server: ServerProcess) {}
+
+  async provision(plan: RoomPlan): Promise<RawSocketIo> {
+    const creator = plan.members[0]!;
+    const socket = await this.authenticated(creator);
+    try {
+      const [genesis, ...rest] = plan.entries;
+      await request(socket, 'group.create', { genesis });
+      for (const entry of rest) await request(socket, 'roster.append', { groupId: plan.groupId, entry });
+      await request(socket, 'session.enter', enterRequest(plan, creator));
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  }
+
+  async join(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
+    const socket = await this.authenticated(member);
+    try {
+      await request(socket, 'session.enter', enterRequest(plan, member));
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  }
+
+  private async authenticated(member: PlannedMember): Promise<RawSocketIo> {
+    const socket = await RawSocketIo.connect(this.server.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    try {
+      const { challenge } = await request(socket, 'auth.challenge', {});
+      if (typeof challenge !== 'string') throw new Error('auth.challenge: no challenge');
+      await request(socket, 'auth.prove', { member: member.memberId, challenge, sig: signAuthChallenge(member.ik, challenge) });
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  }
+}
