@@ -1,1 +1,23 @@
-export {};
+/**
+ * The framework-free client engine (no React, no DOM, no zustand): usable from the web client's stores, Node tests,
+ * benchmarks and bots. Start with `KindredClient.create({ url, identity })`; see kindredClient.ts for the API.
+ */
+export { KindredClient } from './kindredClient';
+export type { CardFields, EngineEvents, KindredClientOptions } from './kindredClient';
+export { Connection } from './connection';
+export type { ChallengeProver, ConnectionOptions, ConnectionStatus } from './connection';
+export { ExpiryScheduler, systemClock } from './expiry';
+export type { Clock } from './expiry';
+export { describeRosterOp, expiryMs, isFacilitator, messageId, roleOf, talkShare } from './state';
+export type {
+  ChatMessage,
+  DirectNote,
+  EngineState,
+  GroupView,
+  Knocker,
+  Round,
+  SecurityWarning,
+  SessionView,
+  TalkCount,
+  TalkShare,
+} from './state';

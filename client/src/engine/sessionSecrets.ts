@@ -1,0 +1,142 @@
+/**
+ * Everything secret that one device holds for one session, in one object so that the session's end wipes it in one
+ * call: the session key pair (and its crypto_box shared-key cache), the verified session keys of the others, the
+ * own sender chain, the receive state, and the queues of what arrived before the key it needs. No I/O and no
+ * timers: the client (kindredClient.ts) drives it.
+ */
+import {
+  createMemoryReceiveState,
+  createPairwiseKeys,
+  createSessionKey,
+  installSenderKey,
+  openSenderKey,
+  rekey,
+  sealToMembers,
+  verifySessionKey,
+  wipeChain,
+  wipeSessionKey,
+  type IdentityKeyPair,
+  type OwnSenderChain,
+  type PairwiseKeys,
+  type ReceiveState,
+  type RosterState,
+  type SenderKeyRecipient,
+  type SessionKeyPair,
+} from '@kindred/shared/crypto';
+import type { Envelope, SealedSenderKey, SignedAcceptance, SignedSessionKey } from '@kindred/shared/protocol';
+
+/** Most envelopes kept while waiting for their sender key (a burst behind a slow key distribution). */
+export const MAX_PENDING_ENVELOPES = 500;
+/** Most sealed keys kept while waiting for their sender's session key. */
+export const MAX_PENDING_SEALED = 500;
+
+export class SessionSecrets {
+  readonly keyPair: SessionKeyPair;
+  readonly signedKey: SignedSessionKey;
+  readonly pairwise: PairwiseKeys;
+  readonly receive: ReceiveState;
+  /** Verified session public keys of the others in the session, by member id. */
+  readonly peers = new Map<string, Uint8Array>();
+  chain: OwnSenderChain | null = null;
+  /** Members the current chain was sealed to. */
+  sealedTo = new Set<string>();
+  /** Highest relay seq received, for resuming after a reconnect. */
+  lastSeq: number | undefined;
+  pendingEnvelopes: Envelope[] = [];
+  pendingSealed: SealedSenderKey[] = [];
+  wiped = false;
+
+  constructor(
+    readonly groupId: string,
+    readonly sessionId: string,
+    readonly me: string,
+    readonly acceptance: SignedAcceptance,
+    ik: IdentityKeyPair,
+  ) {
+    const created = createSessionKey(ik, groupId, sessionId);
+    this.keyPair = created.keyPair;
+    this.signedKey = created.signed;
+    this.pairwise = createPairwiseKeys(created.keyPair);
+    this.receive = createMemoryReceiveState(groupId, sessionId);
+  }
+
+  /** Verifies a peer's signed session key (signature by its identity key, this group and session) and keeps it. */
+  addPeer(member: string, signed: SignedSessionKey): void {
+    if (member === this.me) return;
+    const pk = verifySessionKey(signed, { groupId: this.groupId, sessionId: this.sessionId, member });
+    const old = this.peers.get(member);
+    if (old && !sameBytes(old, pk)) this.sealedTo.delete(member); // a new key: it needs our chain again
+    this.peers.set(member, pk);
+  }
+
+  removePeer(member: string): void {
+    this.peers.delete(member);
+    this.sealedTo.delete(member);
+  }
+
+  /** A new own chain at the roster's epoch; the old one is wiped. Returns the boxes for the present members. */
+  rekey(roster: RosterState, nowMs: number): SealedSenderKey[] {
+    const recipients = this.recipients(roster, new Set());
+    const { chain, sealed } = rekey({ old: this.chain ?? undefined, roster, sender: this.me, recipients, me: this.pairwise, nowMs });
+    this.chain = chain;
+    this.sealedTo = new Set(recipients.map((r) => r.member));
+    return sealed;
+  }
+
+  /** Boxes of the current chain for present roster members who do not have it yet (newcomers, new keys). */
+  sealForNewcomers(roster: RosterState): SealedSenderKey[] {
+    if (!this.chain) return [];
+    const recipients = this.recipients(roster, this.sealedTo);
+    if (recipients.length === 0) return [];
+    const sealed = sealToMembers(this.chain, roster, recipients, this.pairwise);
+    for (const r of recipients) this.sealedTo.add(r.member);
+    return sealed;
+  }
+
+  /** Opens and installs a sealed sender key from a roster member whose session key we hold; false if we lack it. */
+  openSealed(sealed: SealedSenderKey, nowMs: number): 'installed' | 'duplicate' | 'no-peer-key' {
+    const pk = this.peers.get(sealed.from);
+    if (!pk) return 'no-peer-key';
+    const key = openSenderKey(sealed, pk, this.pairwise, this.me);
+    return installSenderKey(this.receive, key, nowMs) ? 'installed' : 'duplicate';
+  }
+
+  queueEnvelope(envelope: Envelope): void {
+    this.pendingEnvelopes.push(envelope);
+    if (this.pendingEnvelopes.length > MAX_PENDING_ENVELOPES) this.pendingEnvelopes.shift();
+  }
+
+  queueSealed(sealed: SealedSenderKey): void {
+    this.pendingSealed.push(sealed);
+    if (this.pendingSealed.length > MAX_PENDING_SEALED) this.pendingSealed.shift();
+  }
+
+  /** Erases every key of the session (sodium_memzero through the crypto layer) and forgets the queues. */
+  wipe(): void {
+    if (this.wiped) return;
+    this.wiped = true;
+    if (this.chain && !this.chain.wiped) wipeChain(this.chain);
+    this.chain = null;
+    this.receive.wipe();
+    this.pairwise.wipe();
+    wipeSessionKey(this.keyPair);
+    this.peers.clear();
+    this.sealedTo.clear();
+    this.pendingEnvelopes = [];
+    this.pendingSealed = [];
+  }
+
+  private recipients(roster: RosterState, exclude: Set<string>): SenderKeyRecipient[] {
+    const members = new Set(roster.members.map((m) => m.id));
+    const out: SenderKeyRecipient[] = [];
+    for (const [member, sessionPk] of this.peers) {
+      if (member !== this.me && members.has(member) && !exclude.has(member)) out.push({ member, sessionPk });
+    }
+    return out;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  // Public keys, not secrets: a plain comparison is fine.
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
