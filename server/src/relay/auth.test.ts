@@ -37,12 +37,12 @@ describe('auth', () => {
     relay = await startRelay();
     c = await TestClient.connect(relay.url);
     const other = generateIdentity();
-    let ch = await challenge();
+    const ch = await challenge();
     const member = memberIdOf(c.ik.publicKey);
     expect(await c.request('auth.prove', { member, challenge: ch, sig: signAuthChallenge(other, ch) })).toMatchObject({ error: { code: 'AUTH_FAILED' } });
     // the failed attempt spent it: even the right signature is refused now
     expect(await c.request('auth.prove', { member, challenge: ch, sig: signAuthChallenge(c.ik, ch) })).toMatchObject({ error: { code: 'AUTH_FAILED' } });
-    ch = await challenge();
+    await challenge(); // a live challenge exists, but the proof names another
     const forged = 'A'.repeat(43);
     expect(await c.request('auth.prove', { member, challenge: forged, sig: signAuthChallenge(c.ik, forged) })).toMatchObject({ error: { code: 'AUTH_FAILED' } });
     expect(await c.request('roster.get', { groupId: 'AAAAAAAAAAAAAAAAAAAAAA', sinceEpoch: -1 })).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });

@@ -29,7 +29,6 @@ export interface RelayContext {
   readonly io: RelayServer;
   readonly deps: RelayDeps;
   readonly groups: GroupRegistry;
-  readonly connections: Map<string, Connection>;
   now(): number;
 }
 

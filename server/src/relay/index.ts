@@ -45,7 +45,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   const { bufferTtlSeconds, bufferMaxMessages, rateLimit } = deps.config;
   // A TTL of 0 turns the reconnect buffer off: keep nothing.
   const groups = new GroupRegistry(deps.storage, { ttlMs: bufferTtlSeconds * 1000, maxItems: bufferTtlSeconds === 0 ? 0 : bufferMaxMessages });
-  const relay: RelayContext = { io, deps, groups, connections: new Map(), now };
+  const relay: RelayContext = { io, deps, groups, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
 
@@ -62,12 +62,8 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
       openedInvites: new Map(),
       groups: new Set(),
     };
-    relay.connections.set(socket.id, conn);
     attachDispatcher(relay, conn, handlers, ready);
-    socket.on('disconnect', () => {
-      relay.connections.delete(socket.id);
-      handleDisconnect(relay, socket, conn.groups);
-    });
+    socket.on('disconnect', () => handleDisconnect(relay, socket, conn.groups));
   });
   return { ready, groups };
 }
