@@ -269,6 +269,12 @@ describe('Socket.IO on the same server', () => {
     return Number(line?.split(' ')[1]);
   }
 
+  it('configures Socket.IO from the config: path, size cap, no compression, recovery for the buffer TTL', () => {
+    expect(k.io.path()).toBe('/socket.io');
+    expect(k.io.engine.opts).toMatchObject({ maxHttpBufferSize: 131072, perMessageDeflate: false, httpCompression: false, transports: ['websocket', 'polling'] });
+    expect((k.io as unknown as { opts: { connectionStateRecovery?: { maxDisconnectionDuration: number } } }).opts.connectionStateRecovery?.maxDisconnectionDuration).toBe(120_000); // opts is not in socket.io's public types
+  });
+
   it('accepts WebSocket and polling connections on port 0 and counts them', async () => {
     const ws = await open(['websocket']);
     const polling = await open(['polling']);

@@ -76,6 +76,25 @@ describe('PostgreSQL storage', () => {
     }
   });
 
+  it('lets several nodes migrate a fresh schema at the same time', async () => {
+    await requirePostgres();
+    const fresh = `${schema}_race`;
+    const nodes = [0, 1, 2].map(() => createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema: fresh, maxConnections: 2 }));
+    try {
+      await Promise.all(nodes.map((n) => n.migrate()));
+      const groupId = fakeOpaqueId();
+      const creator = fakeMemberId();
+      await nodes[0]?.createGroup({ groupId, creator, genesis: fakeGenesis(groupId, creator), genesisHash: fakeHash() });
+      expect(await nodes[2]?.groupExists(groupId)).toBe(true);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${fresh}" cascade`);
+      await client.end();
+    }
+  });
+
   it('refuses a schema name that could escape the search path', () => {
     let caught: unknown;
     try {

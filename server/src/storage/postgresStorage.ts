@@ -39,7 +39,14 @@ export function createPostgresStorage(opts: PostgresStorageOptions): KyselyStora
     constraintOf: postgresConstraint,
     async prepare(kdb) {
       if (schema !== undefined) {
-        await sql`create schema if not exists ${sql.id(schema)}`.execute(kdb);
+        try {
+          await sql`create schema if not exists ${sql.id(schema)}`.execute(kdb);
+        } catch (e) {
+          // Two nodes starting at once can race inside "if not exists" (a duplicate key on the catalogue): the
+          // loser finds the schema there, which is all it wanted.
+          const r = await sql<{ n: number }>`select 1 as n from pg_namespace where nspname = ${schema}`.execute(kdb);
+          if (r.rows.length === 0) throw e;
+        }
         return schema;
       }
       // Name the schema explicitly: Kysely's migrator otherwise finds its table in whichever schema has one.
