@@ -84,7 +84,7 @@ export const identityStore = createStore<IdentityStoreState>()((set, get) => {
     async check() {
       if (get().status === 'ready') return;
       set({ status: 'checking' });
-      let saved = false;
+      let saved: boolean;
       try {
         saved = (await deps.keyStore.load()) !== null;
       } catch {

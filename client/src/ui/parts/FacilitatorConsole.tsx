@@ -42,11 +42,11 @@ export function WaitingRoom() {
               <span>
                 {name} <span className="tag">{k.signedAgreement ? 'signed the agreement' : 'accepted the rules'}</span>
               </span>
-              <button type="button" className="primary" disabled={busy === 'admit'} onClick={() => void dispatch('admit', (e) => e.admit(k.memberId))}>
-                Admit<span className="visually-hidden"> {name}</span>
+              <button type="button" className="primary" disabled={busy === 'admit'} aria-label={`Admit ${name}`} onClick={() => void dispatch('admit', (e) => e.admit(k.memberId))}>
+                Admit
               </button>
-              <button type="button" disabled={busy === 'deny'} onClick={() => void dispatch('deny', (e) => e.deny(k.memberId))}>
-                Deny<span className="visually-hidden"> {name}</span>
+              <button type="button" disabled={busy === 'deny'} aria-label={`Deny ${name}`} onClick={() => void dispatch('deny', (e) => e.deny(k.memberId))}>
+                Deny
               </button>
             </li>
           );
@@ -109,7 +109,6 @@ export function MemberControls() {
       <ul className="plain member-controls">
         {others.map((m) => {
           const name = nameOf(snapshot, m.memberId);
-          const hidden = <span className="visually-hidden"> {name}</span>;
           return (
             <li key={m.memberId}>
               <p>
@@ -118,17 +117,17 @@ export function MemberControls() {
               </p>
               <div className="row">
                 {m.muted ? (
-                  <button type="button" disabled={busy === 'unmute'} onClick={() => void dispatch('unmute', (e) => e.unmute(m.memberId))}>
-                    Unmute{hidden}
+                  <button type="button" disabled={busy === 'unmute'} aria-label={`Unmute ${name}`} onClick={() => void dispatch('unmute', (e) => e.unmute(m.memberId))}>
+                    Unmute
                   </button>
                 ) : (
-                  <button type="button" disabled={busy === 'mute'} onClick={() => void dispatch('mute', (e) => e.mute(m.memberId))}>
-                    Mute{hidden}
+                  <button type="button" disabled={busy === 'mute'} aria-label={`Mute ${name}`} onClick={() => void dispatch('mute', (e) => e.mute(m.memberId))}>
+                    Mute
                   </button>
                 )}
                 {m.role === 'member' ? (
-                  <button type="button" disabled={busy === 'promote'} onClick={() => void dispatch('promote', (e) => e.promote(m.memberId))}>
-                    Make co-facilitator{hidden}
+                  <button type="button" disabled={busy === 'promote'} aria-label={`Make ${name} a co-facilitator`} onClick={() => void dispatch('promote', (e) => e.promote(m.memberId))}>
+                    Make co-facilitator
                   </button>
                 ) : null}
                 {confirm?.memberId === m.memberId ? (
@@ -136,6 +135,7 @@ export function MemberControls() {
                     <button
                       type="button"
                       className="danger"
+                      aria-label={`Yes, ${confirm.op} ${name}`}
                       onClick={() => {
                         const op = confirm.op;
                         setConfirm(null);
@@ -143,7 +143,6 @@ export function MemberControls() {
                       }}
                     >
                       Yes, {confirm.op === 'ban' ? 'ban' : 'remove'}
-                      {hidden}
                     </button>
                     <button type="button" onClick={() => setConfirm(null)}>
                       Cancel
@@ -151,11 +150,11 @@ export function MemberControls() {
                   </>
                 ) : (
                   <>
-                    <button type="button" className="danger" onClick={() => setConfirm({ op: 'remove', memberId: m.memberId })}>
-                      Remove{hidden}
+                    <button type="button" className="danger" aria-label={`Remove ${name}`} onClick={() => setConfirm({ op: 'remove', memberId: m.memberId })}>
+                      Remove
                     </button>
-                    <button type="button" className="danger" onClick={() => setConfirm({ op: 'ban', memberId: m.memberId })}>
-                      Ban{hidden}
+                    <button type="button" className="danger" aria-label={`Ban ${name}`} onClick={() => setConfirm({ op: 'ban', memberId: m.memberId })}>
+                      Ban
                     </button>
                   </>
                 )}

@@ -57,13 +57,14 @@ export function HandsAndRound() {
                 <button
                   type="button"
                   className="link-button"
+                  aria-label={`Give the talking stick to ${nameOf(snapshot, id)}`}
                   onClick={() =>
                     void dispatch('round', (e) =>
                       round ? e.sendSignal({ type: 'round-pass', to: id }) : e.sendSignal({ type: 'round-start', kind: 'open', order: [id] }),
                     )
                   }
                 >
-                  Give the stick<span className="visually-hidden"> to {nameOf(snapshot, id)}</span>
+                  Give the stick
                 </button>
               ) : null}
             </li>

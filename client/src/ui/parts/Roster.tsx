@@ -32,8 +32,8 @@ export function Roster() {
                 </span>
               ))}
               {m.memberId !== snapshot.me ? (
-                <button type="button" className="link-button" onClick={() => openPanel('safety', m.memberId)}>
-                  Safety number<span className="visually-hidden"> with {nameOf(snapshot, m.memberId)}</span>
+                <button type="button" className="link-button" aria-label={`Safety number with ${nameOf(snapshot, m.memberId)}`} onClick={() => openPanel('safety', m.memberId)}>
+                  Safety number
                 </button>
               ) : null}
             </li>
