@@ -271,7 +271,7 @@ describe('Socket.IO on the same server', () => {
 
   it('configures Socket.IO from the config: path, size cap, no compression, recovery for the buffer TTL', () => {
     expect(k.io.path()).toBe('/socket.io');
-    expect(k.io.engine.opts).toMatchObject({ maxHttpBufferSize: 131072, perMessageDeflate: false, httpCompression: false, transports: ['websocket', 'polling'] });
+    expect(k.io.engine.opts).toMatchObject({ maxHttpBufferSize: 262144, perMessageDeflate: false, httpCompression: false, transports: ['websocket', 'polling'] });
     expect((k.io as unknown as { opts: { connectionStateRecovery?: { maxDisconnectionDuration: number } } }).opts.connectionStateRecovery?.maxDisconnectionDuration).toBe(120_000); // opts is not in socket.io's public types
   });
 

@@ -80,7 +80,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     // Ciphertext does not compress, and compression beside secrets invites length side channels.
     perMessageDeflate: false,
     httpCompression: false,
-    maxHttpBufferSize: config.maxPayloadBytes,
+    // Twice the per-event cap: the relay itself answers PAYLOAD_TOO_LARGE for an event over maxPayloadBytes;
+    // only a frame far beyond it is cut off by the transport (closing that connection alone).
+    maxHttpBufferSize: config.maxPayloadBytes * 2,
     ...(config.bufferTtlSeconds > 0
       ? { connectionStateRecovery: { maxDisconnectionDuration: config.bufferTtlSeconds * 1000, skipMiddlewares: true } }
       : {}),
