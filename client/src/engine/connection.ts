@@ -110,9 +110,19 @@ export class Connection {
     for (const w of waiters) w.reject(new KindredError('UNAVAILABLE', 'connection closed'));
   }
 
-  /** Drops the transport as a network blip would; socket.io-client then reconnects by itself (tests). */
-  simulateNetworkDrop(): void {
+  /**
+   * Drops the transport as a network blip would (tests and tools). By default socket.io-client reconnects by
+   * itself; with `hold` it stays offline until the returned function is called.
+   */
+  simulateNetworkDrop(options: { hold?: boolean } = {}): () => void {
+    if (options.hold) this.socket.io.reconnection(false);
     this.socket.io.engine?.close();
+    return () => {
+      if (!options.hold || this.statusValue === 'closed') return;
+      this.socket.io.reconnection(true);
+      this.setStatus('connecting');
+      this.socket.connect();
+    };
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): () => void {

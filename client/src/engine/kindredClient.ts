@@ -143,6 +143,8 @@ export interface EngineEvents {
   'expiry.changed': { expirySeconds: number; by: string };
   'card.updated': { card: GroupCardBody };
   'security.warning': SecurityWarning;
+  /** Background work failed for an ordinary reason (network, a relay refusal); nothing was forged. */
+  error: { code: ErrorCode; context: string };
   knock: Knocker;
   'session.status': { sessionId: string; status: 'waiting' | 'joined' };
   /** The session ended for this device (closed, removed, banned, left); everything of it was wiped. */
@@ -166,6 +168,32 @@ type Listener = (state: EngineState, previous: EngineState) => void;
 
 const SIGNAL_TTL_SECONDS = 60;
 
+/** Codes that mean something was forged, tampered with, replayed out of bounds or inconsistent: shown to the person. */
+const SECURITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'MALFORMED',
+  'BAD_VERSION',
+  'BAD_LENGTH',
+  'BAD_SIGNATURE',
+  'WRONG_KEY',
+  'DECRYPT_FAILED',
+  'FINGERPRINT_MISMATCH',
+  'SESSION_KEY_UNSIGNED',
+  'ROSTER_BAD_SIGNER',
+  'ROSTER_BAD_PREV_HASH',
+  'ROSTER_SKIPPED_EPOCH',
+  'ROSTER_ROLLBACK',
+  'ROSTER_FORK',
+  'ROSTER_BAD_OP',
+  'ROSTER_WRONG_GROUP',
+  'SENDER_NOT_IN_ROSTER',
+  'COUNTER_TOO_FAR',
+  'COUNTER_TOO_OLD',
+  'STALE_EPOCH',
+  'WRONG_SESSION',
+  'RULES_NOT_ACCEPTED',
+  'NOT_FACILITATOR',
+]);
+
 export class KindredClient {
   readonly me: string;
   /** The socket owner. For tests and tools (bots, benchmarks); a UI uses the methods below. */
@@ -187,6 +215,10 @@ export class KindredClient {
   private directSeq = 0;
   private warningSeq = 0;
   private closed = false;
+  /** True once session.enter succeeded on the current socket (false again after any drop until resume re-enters). */
+  private entered = false;
+  private readonly enteredWaiters: (() => void)[] = [];
+  private readonly requestTimeoutMs: number;
 
   /** Prefer `KindredClient.create`, which also loads libsodium. */
   constructor(options: KindredClientOptions) {
@@ -196,6 +228,7 @@ export class KindredClient {
     this.displayName = options.displayName;
     this.rekeyAfterMs = options.rekeyAfterMs ?? REKEY_AFTER_MS;
     this.typingTimeoutMs = options.typingTimeoutMs ?? 8_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.state = initialState(this.me);
     this.expiry = new ExpiryScheduler(this.clock, (now) => this.expireDue(now));
     this.connection = new Connection({
@@ -205,6 +238,8 @@ export class KindredClient {
       socketOptions: options.socketOptions,
     });
     this.connection.on('status', (status) => {
+      // Between a drop and the re-entry that follows, the relay no longer counts this socket in the session.
+      if (status !== 'ready') this.entered = false;
       this.update((s) => ({ ...s, connection: status }));
       this.events.emit('connection', { status });
     });
@@ -357,6 +392,8 @@ export class KindredClient {
         this.group = { groupId: link.groupId, tracker, card, invite: { inviteId: link.inviteId, gateToken }, acceptance: null };
       }
       this.publishGroup();
+      // A member follows the group's roster pushes (roster.get joins this socket to the group room).
+      if (tracker.state?.members.some((m) => m.id === this.me)) await this.refreshRoster();
       return (this.group as GroupContext).card!.body;
     } finally {
       wipe(link.secret);
@@ -656,9 +693,14 @@ export class KindredClient {
     this.events.emit('security.warning', warning);
   }
 
+  /**
+   * A failure of background work: a security warning when it says something was forged, tampered with or
+   * inconsistent (SECURITY_CODES); otherwise (network, relay refusals) an 'error' event only.
+   */
   private warnFromError(e: unknown, context: string): void {
-    if (isKindredError(e)) this.warn(e.code, context);
-    else this.warn('INTERNAL', context);
+    const code: ErrorCode = isKindredError(e) ? e.code : 'INTERNAL';
+    if (SECURITY_CODES.has(code)) this.warn(code, context);
+    else this.events.emit('error', { code, context });
   }
 
   // ---------------------------------------------------------------- entering and resuming
@@ -675,6 +717,8 @@ export class KindredClient {
       ...(secrets.lastSeq !== undefined ? { lastSeq: secrets.lastSeq } : {}),
     });
     if (this.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN', 'session ended while entering');
+    this.entered = res.status === 'joined';
+    if (this.entered) for (const w of this.enteredWaiters.splice(0)) w();
     const prevStatus = this.state.session?.sessionId === secrets.sessionId ? this.state.session.status : null;
     this.update((s) => ({
       ...s,
@@ -725,7 +769,7 @@ export class KindredClient {
     const secrets = this.secrets;
     const roster = this.group?.tracker.state;
     if (!secrets || secrets.wiped || !roster || this.state.session?.status !== 'joined') return;
-    if (!roster.members.some((m) => m.id === this.me)) return;
+    if (!this.entered || !roster.members.some((m) => m.id === this.me)) return; // resume re-enters, then reconciles
     const now = this.clock.now();
     let sealed: SealedSenderKey[];
     const why = secrets.chain ? needsRekey(secrets.chain, roster, now) : 'session';
@@ -801,9 +845,26 @@ export class KindredClient {
 
   // ---------------------------------------------------------------- sending and receiving
 
+  /** Resolves once the session is re-entered after a reconnect; UNAVAILABLE if that takes longer than a request may. */
+  private whenEntered(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.enteredWaiters.indexOf(done);
+        if (i >= 0) this.enteredWaiters.splice(i, 1);
+        reject(new KindredError('UNAVAILABLE', 'reconnecting to the session'));
+      }, this.requestTimeoutMs);
+      this.enteredWaiters.push(done);
+    });
+  }
+
   private async sendEnvelope(type: 'chat' | 'signal', plaintext: Uint8Array): Promise<{ envelope: Envelope; seq: number }> {
     try {
       const secrets = this.requireJoined();
+      if (!this.entered) await this.whenEntered();
       await this.ensureChain('send');
       await this.distributing;
       const chain = secrets.chain;
@@ -823,7 +884,9 @@ export class KindredClient {
     if (!secrets || secrets.wiped) return;
     const h = m.envelope.header;
     if (h.groupId !== secrets.groupId || h.sessionId !== secrets.sessionId) return;
-    if (secrets.lastSeq === undefined || m.seq > secrets.lastSeq) secrets.lastSeq = m.seq;
+    // The seq of the latest message in delivery order (not the maximum): a restarted relay counts from 1 again,
+    // and a resume must ask for what follows the last thing this device got from the relay it talks to now.
+    secrets.lastSeq = m.seq;
     if (this.state.session?.status !== 'joined') return;
     this.receiveEnvelope(secrets, m.envelope);
   }
@@ -997,7 +1060,7 @@ export class KindredClient {
       this.retrySealed(secrets);
       this.updateSession((s) => removeKnock(s, p.member));
       void this.ensureChain('newcomer')
-        .then(() => (this.displayName ? this.sendSignal({ kind: 'profile', name: this.displayName }) : undefined))
+        .then(() => (this.entered && this.displayName ? this.sendSignal({ kind: 'profile', name: this.displayName }) : undefined))
         .catch((e) => this.warnFromError(e, 'key distribution'));
     } else {
       secrets.removePeer(p.member);
