@@ -36,13 +36,21 @@ import { formatDuration } from '../ui/format';
 
 type ClosedReason = EngineSnapshot['closedReason'];
 
+export interface PendingNotice {
+  id: string;
+  at: number;
+  kind: NoticeView['kind'];
+  text: (name: (id: string) => string) => string;
+}
+
 /** What the adapter keeps beside the engine state (all in memory). */
 export interface AdapterExtras {
   entering: boolean;
   closedReason: ClosedReason;
   invites: InviteView[];
   verified: ReadonlySet<string>;
-  notices: NoticeView[];
+  /** Change-log lines; worded when the snapshot is made, so names that arrive later are used. */
+  notices: PendingNotice[];
   talk: { memberId: string; messages: number; chars: number }[];
 }
 
@@ -118,7 +126,7 @@ export function toSnapshot(state: EngineState, extras: AdapterExtras): EngineSna
     closedReason: phase === 'closed' ? extras.closedReason : null,
     roster: members,
     messages,
-    notices: extras.notices,
+    notices: extras.notices.map((n) => ({ id: n.id, at: n.at, kind: n.kind, text: n.text((id) => (id === me ? 'You' : names[id] ?? `Member ${id.slice(0, 5)}`)) })),
     waiting: (session?.knocks ?? []).map((k) => ({ memberId: k.member, displayName: names[k.member] ?? '', signedAgreement: k.agreement })),
     hands: session?.hands ?? [],
     round: round
@@ -201,12 +209,12 @@ export class EngineAdapter implements EngineLike {
     client.subscribe(() => this.refresh());
     client.on('roster.change', ({ op, signer }) => {
       if (op.type === 'genesis') return;
-      this.notice(NOTICE_KIND[op.type] ?? 'roster', describeChange(op, signer, (id) => this.nameOf(id)));
+      this.notice(NOTICE_KIND[op.type] ?? 'roster', (name) => describeChange(op, signer, name));
     });
-    client.on('presence', ({ member, present }) => this.notice('roster', `${this.nameOf(member)} ${present ? 'joined' : 'left'} the session.`));
-    client.on('security.warning', (w) => this.notice('key', `Security warning: ${w.message} Compare safety numbers before sharing anything sensitive.`));
+    client.on('presence', ({ member, present }) => this.notice('roster', (name) => `${name(member)} ${present ? 'joined' : 'left'} the session.`));
+    client.on('security.warning', (w) => this.notice('key', () => `Security warning: ${w.message} Compare safety numbers before sharing anything sensitive.`));
     client.on('session.status', ({ status }) => {
-      if (status === 'joined') this.notice('session', 'You are in the session. Messages are end-to-end encrypted.');
+      if (status === 'joined') this.notice('session', () => 'You are in the session. Messages are end-to-end encrypted.');
     });
     client.on('session.closed', ({ reason }) => {
       this.extras = { ...this.extras, closedReason: reason, notices: [], talk: [], entering: false };
@@ -215,13 +223,8 @@ export class EngineAdapter implements EngineLike {
     this.refresh(true);
   }
 
-  private nameOf(id: string): string {
-    if (id === this.client.me) return 'You';
-    return this.client.getState().session?.names[id] ?? `Member ${id.slice(0, 5)}`;
-  }
-
-  private notice(kind: NoticeView['kind'], text: string): void {
-    const n: NoticeView = { id: String(++this.noticeSeq), at: Date.now(), kind, text };
+  private notice(kind: NoticeView['kind'], text: PendingNotice['text']): void {
+    const n: PendingNotice = { id: String(++this.noticeSeq), at: Date.now(), kind, text };
     // Notices are part of the session: bounded, and dropped with it.
     this.extras = { ...this.extras, notices: [...this.extras.notices, n].slice(-200) };
     this.refresh(true);
