@@ -1,0 +1,73 @@
+/**
+ * Expiry over the real relay, driven by fake timers and an injected clock: each device deletes a message's plaintext
+ * at its own arrival time + min(sender ttl, group policy); a facilitator's expiry change is announced to everyone and
+ * applies at once (the stricter policy also shortens what is already shown). The sockets use native timers, so
+ * only the engine's timers are fake.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { KindredClient } from '@kindred/client/engine';
+import { nextEvent, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
+
+let relay: RelayUnderTest | undefined;
+const clients: KindredClient[] = [];
+
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const c of clients.splice(0)) c.close();
+  await relay?.close();
+  relay = undefined;
+});
+
+describe('message expiry', () => {
+  it('deletes plaintext at arrival + policy on every device, and announces an expiry change', async () => {
+    // The engines' clock moves only when the test says so: expiry instants are then exact.
+    const base = Date.now();
+    let skew = 0;
+    const clock = { now: () => base + skew };
+    const advance = (ms: number): void => {
+      skew += ms;
+      vi.advanceTimersByTime(ms);
+    };
+    relay = await startRelay();
+    const { facilitator: fac, members } = await sessionWith(relay, 1, { policy: { expirySeconds: 60 }, clientOptions: { clock } });
+    const alice = members[0] as KindredClient;
+    clients.push(fac, alice);
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await fac.send('short-lived');
+    await until(alice, () => texts(alice).includes('short-lived'), 'alice got it');
+    const expired = nextEvent(alice, 'message.expired');
+    advance(59_000);
+    expect(texts(alice)).toEqual(['short-lived']);
+    expect(texts(fac)).toEqual(['short-lived']);
+    advance(1_000);
+    expect(texts(alice)).toEqual([]);
+    expect(texts(fac)).toEqual([]);
+    expect((await expired).ids).toHaveLength(1);
+    // Talk counts are not plaintext: they stay for the talk-share indicator.
+    expect(alice.talkShare().find((t) => t.member === fac.me)?.messages).toBe(1);
+
+    // An expiry change is announced to everyone and shortens what is already shown.
+    await fac.send('shown before the change');
+    await until(alice, () => texts(alice).includes('shown before the change'), 'second message');
+    advance(5_000);
+    const announced = nextEvent(alice, 'expiry.changed');
+    const logged = nextEvent(alice, 'roster.change', (c) => c.op.type === 'expiry');
+    await fac.setExpiry(20);
+    expect(await announced).toEqual({ expirySeconds: 20, by: fac.me });
+    expect((await logged).description).toContain('20 seconds');
+    expect(alice.getState().group?.roster?.policy.expirySeconds).toBe(20);
+    advance(14_999);
+    expect(texts(alice)).toEqual(['shown before the change']);
+    advance(1);
+    expect(texts(alice)).toEqual([]);
+
+    // New messages carry the new ttl.
+    await alice.send('under the new policy');
+    await until(fac, () => texts(fac).includes('under the new policy'), 'fac got it');
+    expect(fac.getState().session!.messages[0]!.expiresAt - fac.getState().session!.messages[0]!.receivedAt).toBe(20_000);
+    advance(20_000);
+    expect(texts(fac)).toEqual([]);
+    expect(texts(alice)).toEqual([]);
+  });
+});
