@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { initCrypto } from '@kindred/shared/crypto';
 import { planRooms, MAX_ROOM_SIZE } from './roomPlan';
 import { scenarioTable, stepLine, type ScenarioFigures, type TargetFigures } from './report';
-import { closeRooms, connectRooms, fixedRate, searchCeiling, sleep, type ConnectedRooms, type SearchOptions } from './scenarios';
+import { closeRooms, connectRooms, fixedRate, searchCeilings, sleep, type ConnectedRooms, type SearchOptions } from './scenarios';
+import type { StepResult } from './loadStep';
+import { measureRekey, type RekeyResult } from './rekeyScenario';
 import { pinGenerator, ServerProcess } from './serverProcess';
+import { defaultConfig } from '../src/config';
 import { BaselineTarget, RelayTarget, type Target } from './targets';
 
 interface Profile {
@@ -21,6 +24,8 @@ interface Profile {
   startPerSec: (size: number) => number;
   reps: number;
   joinConcurrency: number;
+  /** Session sizes of the rekey-after-removal measurement (relay only). */
+  rekeySizes: number[];
   /** Watchdog: the whole run stops by itself after this long. */
   maxRunMs: number;
 }
@@ -40,11 +45,13 @@ const FULL: Profile = {
     maxPerSec: 1_000_000,
     maxSteps: 10,
     resolution: 0.08,
+    settleMaxMs: 8_000,
     step: { warmupMs: 1_000, measureMs: 5_000, drainMs: 3_000, p99LimitMs: P99_LIMIT_MS },
   },
   startPerSec: () => 10_000,
   reps: 3,
   joinConcurrency: 32,
+  rekeySizes: [100, 1000],
   maxRunMs: 40 * 60_000,
 };
 
@@ -55,13 +62,15 @@ const QUICK: Profile = {
   ],
   search: {
     maxPerSec: 400_000,
-    maxSteps: 4,
+    maxSteps: 3,
     resolution: 0.25,
-    step: { warmupMs: 300, measureMs: 1_000, drainMs: 1_000, p99LimitMs: P99_LIMIT_MS },
+    settleMaxMs: 1_500,
+    step: { warmupMs: 300, measureMs: 800, drainMs: 800, p99LimitMs: P99_LIMIT_MS },
   },
   startPerSec: () => 20_000,
   reps: 1,
   joinConcurrency: 32,
+  rekeySizes: [100],
   maxRunMs: 4 * 60_000,
 };
 
@@ -70,33 +79,74 @@ interface Args {
   only: 'baseline' | 'relay' | undefined;
   json: string | undefined;
   nodes: number;
+  /** Skip the load scenarios (rekey only, when working on the rekey measurement). */
+  skipLoad: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1 };
+  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--only' && (argv[i + 1] === 'baseline' || argv[i + 1] === 'relay')) args.only = argv[++i] as 'baseline' | 'relay';
     else if (a === '--json' && argv[i + 1]) args.json = argv[++i];
     else if (a === '--nodes' && argv[i + 1]) args.nodes = Number(argv[++i]);
+    else if (a === '--skip-load') args.skipLoad = true;
     else if (a === '--') continue;
-    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--json FILE] [--nodes 1]`);
+    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--json FILE] [--nodes 1]`);
   }
   return args;
 }
 
 const RELAY_APP = fileURLToPath(new URL('../src/app.ts', import.meta.url));
 
-async function measureTarget(c: ConnectedRooms, profile: Profile, fixedPerSec: number, log: (s: string) => void): Promise<Omit<TargetFigures, 'half'>> {
-  const name = c.target.name;
-  log(`  ${name}: ${fmt(c.joinsPerSec)} joins/s, ${(c.rssPerConn / 1024).toFixed(1)} KB RSS and ${(c.heapPerConn / 1024).toFixed(1)} KB heap per connection, fan-out ${c.fanout}`);
-  const fixed = await fixedRate(c, fixedPerSec, profile.reps, profile.search.step);
-  for (const st of fixed) log(stepLine(name, st));
-  const ceiling = await searchCeiling(c, { ...profile.search, startPerSec: profile.startPerSec(c.rooms[0]!.members.length) });
-  for (const st of ceiling.steps) log(stepLine(name, st));
-  log(`  ${name} ceiling: ${fmt(ceiling.ceilingPerSec)} deliveries/s${ceiling.capped ? ' (search cap reached)' : ''}`);
-  return { joinsPerSec: c.joinsPerSec, rssPerConn: c.rssPerConn, heapPerConn: c.heapPerConn, fanout: c.fanout, fixed, ceiling };
+/** The same fixed-rate step on every target in turn, `reps` times, so that background load falls on all alike. */
+async function alternating(cs: ConnectedRooms[], perSec: number, profile: Profile, log: (s: string) => void): Promise<Map<string, StepResult[]>> {
+  const out = new Map<string, StepResult[]>(cs.map((c) => [c.target.name, []]));
+  for (let i = 0; i < profile.reps; i++) {
+    for (const c of cs) {
+      const [st] = await fixedRate(c, perSec, 1, profile.search);
+      out.get(c.target.name)!.push(st!);
+      log(stepLine(c.target.name, st!));
+    }
+  }
+  return out;
+}
+
+/** Every measurement of one room size on the connected targets. */
+async function measureScenario(connected: ConnectedRooms[], profile: Profile, log: (s: string) => void): Promise<{ figures: Map<string, TargetFigures>; halfRate: number }> {
+  for (const c of connected) {
+    log(`  ${c.target.name}: ${fmt(c.joinsPerSec)} joins/s, ${(c.rssPerConn / 1024).toFixed(1)} KB RSS and ${(c.heapPerConn / 1024).toFixed(1)} KB heap per connection, fan-out ${c.fanout}`);
+  }
+  const fixed = await alternating(connected, FIXED_RATE_PER_SEC, profile, log);
+  const size = connected[0]!.rooms[0]!.members.length;
+  const ceilings = await searchCeilings(connected, { ...profile.search, startPerSec: profile.startPerSec(size) }, (c, st) => log(stepLine(c.target.name, st)));
+  const retained = new Map<string, number>();
+  for (const [i, c] of connected.entries()) {
+    const ceiling = ceilings[i]!;
+    log(`  ${c.target.name} ceiling: ${fmt(ceiling.ceilingPerSec)} deliveries/s${ceiling.capped ? ' (search cap reached)' : ''}`);
+    const loaded = await c.target.server.stats(true);
+    retained.set(c.target.name, loaded.heapUsed - c.idleHeapUsed);
+    log(`  ${c.target.name} heap retained after the load (after GC): ${((loaded.heapUsed - c.idleHeapUsed) / 2 ** 20).toFixed(1)} MB`);
+  }
+  // p99 at half the baseline's ceiling (or of the only target's), on every target.
+  const base = connected.findIndex((c) => c.target.name === 'baseline');
+  const halfRate = Math.max(1_000, Math.round(ceilings[Math.max(0, base)]!.ceilingPerSec / 2));
+  const half = await alternating(connected, halfRate, profile, log);
+  const figures = new Map<string, TargetFigures>();
+  for (const [i, c] of connected.entries()) {
+    figures.set(c.target.name, {
+      joinsPerSec: c.joinsPerSec,
+      rssPerConn: c.rssPerConn,
+      heapPerConn: c.heapPerConn,
+      fanout: c.fanout,
+      fixed: fixed.get(c.target.name)!,
+      ceiling: ceilings[i]!,
+      half: half.get(c.target.name)!,
+      heapRetainedAfterLoad: retained.get(c.target.name)!,
+    });
+  }
+  return { figures, halfRate };
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -124,6 +174,7 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   const results: ScenarioFigures[] = [];
+  const rekeys: (RekeyResult & { requested: number })[] = [];
   try {
     const baseline = new BaselineTarget(await ServerProcess.start('./baselineServer.ts', pinning));
     servers.push(baseline.server);
@@ -135,7 +186,7 @@ async function main(): Promise<void> {
     }
     const targets: Target[] = args.only === 'relay' && relay ? [relay] : relay ? [baseline, relay] : [baseline];
 
-    for (const sc of profile.scenarios) {
+    for (const sc of args.skipLoad ? [] : profile.scenarios) {
       const size = Math.min(sc.size, MAX_ROOM_SIZE);
       const rooms = Math.max(1, Math.round(sc.connections / size));
       const label = size === sc.size ? String(size) : `${sc.size} (capped to ${size}: MAX_ROSTER_MEMBERS)`;
@@ -144,21 +195,7 @@ async function main(): Promise<void> {
       const connected: ConnectedRooms[] = [];
       try {
         for (const t of targets) connected.push(await connectRooms(t, plans, profile.joinConcurrency));
-        const figures = new Map<string, TargetFigures>();
-        const partial = new Map<string, Omit<TargetFigures, 'half'>>();
-        for (const c of connected) partial.set(c.target.name, await measureTarget(c, profile, FIXED_RATE_PER_SEC, log));
-        // p99 at half the baseline's ceiling, both targets, alternating so that background noise hits both.
-        const baseCeiling = partial.get('baseline')?.ceiling.ceilingPerSec ?? 0;
-        const halfRate = Math.max(1_000, Math.round(baseCeiling / 2));
-        const half = new Map<string, TargetFigures['half']>(connected.map((c) => [c.target.name, []]));
-        for (let i = 0; i < profile.reps; i++) {
-          for (const c of connected) {
-            const [st] = await fixedRate(c, halfRate, 1, profile.search.step);
-            half.get(c.target.name)!.push(st!);
-            log(stepLine(c.target.name, st!));
-          }
-        }
-        for (const [name, p] of partial) figures.set(name, { ...p, half: half.get(name)! });
+        const { figures, halfRate } = await measureScenario(connected, profile, log);
         const b = figures.get('baseline');
         if (b) {
           results.push({ label, size, rooms, fixedRatePerSec: FIXED_RATE_PER_SEC, halfRatePerSec: halfRate, baseline: b, relay: figures.get('relay') });
@@ -169,16 +206,34 @@ async function main(): Promise<void> {
         await sleep(1_000);
       }
     }
+
+    if (relay && args.only !== 'baseline') {
+      const maxPayloadBytes = defaultConfig().maxPayloadBytes;
+      for (const requested of profile.rekeySizes) {
+        const size = Math.min(requested, MAX_ROOM_SIZE);
+        log(`\nrekey after a removal: session of ${size}${size === requested ? '' : ` (${requested} requested, capped: MAX_ROSTER_MEMBERS)`}...`);
+        const r = await measureRekey(relay, planRooms(1, size)[0]!, maxPayloadBytes, 60_000);
+        rekeys.push({ ...r, requested });
+        log(`  relay fan-out of ${fmt((r.members - 1) * r.keysPerMember)} sealed keys (${r.sealedKeyBytes} B each, ${r.keysPerRequest} per request): ${r.relayMs.toFixed(0)} ms${r.complete ? '' : ' (INCOMPLETE at the deadline)'}`);
+        log(`  per device: seal to ${r.keysPerMember} members ${r.sealMs.toFixed(0)} ms, open ${r.keysPerMember} keys ${r.openMs.toFixed(0)} ms; estimate ${r.estimateMs.toFixed(0)} ms`);
+        log(`  engine chunk probe: ${r.engineChunkProbe}`);
+        await sleep(1_000);
+      }
+    }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     clearTimeout(watchdog);
   }
 
   log('\nsummary');
-  log('- rekey after a removal (100- and 1,000-member sessions): pending (needs the client engine)');
+  if (rekeys.length === 0) log('- rekey after a removal: not measured (relay not running)');
+  for (const r of rekeys) {
+    const label = r.members === r.requested ? `${r.members}` : `${r.requested} (capped to ${r.members})`;
+    log(`- rekey after a removal, session of ${label}: ${r.estimateMs.toFixed(0)} ms estimated (relay ${r.relayMs.toFixed(0)} ms + device seal ${r.sealMs.toFixed(0)} ms + open ${r.openMs.toFixed(0)} ms)${r.complete ? '' : ' INCOMPLETE'}; target < 1,000 ms for 1,000 members`);
+  }
   log(`- deliveries of ${'256-byte-bucket'} envelopes; p99 bound ${P99_LIMIT_MS} ms; medians of ${profile.reps} repetition(s)`);
   log(`- run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ pinning, quick: args.quick, results }, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ pinning, quick: args.quick, results, rekeys }, null, 2));
   const ratios = results.filter((r) => r.relay).map((r) => r.relay!.ceiling.ceilingPerSec / r.baseline.ceiling.ceilingPerSec);
   // The worst room size: the target (>= 0.9x) must hold for every one of them.
   log(`relay/baseline throughput ratio: ${ratios.length ? Math.min(...ratios).toFixed(2) : 'pending'}`);

@@ -12,6 +12,8 @@ export interface TargetFigures {
   ceiling: SearchResult;
   /** Repetitions at half the baseline's ceiling. */
   half: StepResult[];
+  /** Server heapUsed after the load steps minus before them, after a full GC: buffers that keep relayed data. */
+  heapRetainedAfterLoad: number;
 }
 
 export interface ScenarioFigures {
@@ -76,6 +78,7 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
   add('connect+auth+join per second', b.joinsPerSec, r?.joinsPerSec, fmtInt);
   add('RSS KB per idle joined connection', b.rssPerConn, r?.rssPerConn, fmtKb, 'relay <= 20 KB');
   add('heapUsed KB per idle joined connection', b.heapPerConn, r?.heapPerConn, fmtKb);
+  add('heap MB retained after the load (GC)', b.heapRetainedAfterLoad, r?.heapRetainedAfterLoad, (n) => (n / 2 ** 20).toFixed(1));
   const title = `rooms of ${s.label}: ${s.rooms} x ${s.size} members, fan-out ${b.fanout}${r && r.fanout !== b.fanout ? ` (relay ${r.fanout})` : ''}`;
   return `${title}\n${table(rows)}`;
 }

@@ -10,13 +10,12 @@ import {
   generateIdentity,
   memberIdOf,
   randomBytes,
+  createSessionKey,
   signAcceptance,
-  signObject,
-  LABEL,
   signRosterBody,
   MAX_ROSTER_MEMBERS,
 } from '@kindred/shared/crypto';
-import type { IdentityKeyPair, RosterState } from '@kindred/shared/crypto';
+import type { IdentityKeyPair, RosterState, SessionKeyPair } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { PROTOCOL_VERSION } from '@kindred/shared/protocol';
 import type { RosterOp, SignedAcceptance, SignedRosterEntry, SignedSessionKey } from '@kindred/shared/protocol';
@@ -27,6 +26,8 @@ export interface PlannedMember {
   memberId: string;
   acceptance: SignedAcceptance;
   sessionKey: SignedSessionKey;
+  /** The X25519 session key pair (the rekey scenario seals and opens real sender keys with it). */
+  sessionKeyPair: SessionKeyPair;
   template: MessageTemplate;
 }
 
@@ -37,6 +38,8 @@ export interface RoomPlan {
   entries: SignedRosterEntry[];
   /** The creator (a facilitator) is members[0]. */
   members: PlannedMember[];
+  /** The roster state after the last entry (the rekey scenario signs a removal on top of it). */
+  state: RosterState;
 }
 
 /** The largest room the relay accepts: the roster's member bound (protocol core). */
@@ -45,16 +48,6 @@ export const MAX_ROOM_SIZE = MAX_ROSTER_MEMBERS;
 const POLICY = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 /** Message lifetime stated in the benchmark's headers (seconds). */
 const MESSAGE_TTL_SECONDS = 3600;
-
-/**
- * A session key signed by the member's identity key (Ed25519, LABEL.SESSION_KEY), as the relay verifies it. The
- * raw benchmark clients never open a box, so the X25519 public half is 32 random bytes and no secret exists.
- * TODO(bench): use createSessionKey once the protocol core exports it.
- */
-function signedSessionKey(ik: IdentityKeyPair, groupId: string, sessionId: string): SignedSessionKey {
-  const body = { v: PROTOCOL_VERSION, groupId, sessionId, member: memberIdOf(ik.publicKey), sessionPk: toBase64Url(randomBytes(32)) };
-  return { body, sig: signObject(LABEL.SESSION_KEY, body, ik.secretKey) };
-}
 
 function opaqueId(): string {
   return toBase64Url(randomBytes(16));
@@ -88,11 +81,13 @@ function planRoom(size: number): RoomPlan {
   const rulesDigest = toBase64Url(randomBytes(32));
   const members = iks.map((ik): PlannedMember => {
     const memberId = memberIdOf(ik.publicKey);
+    const sessionKey = createSessionKey(ik, groupId, sessionId);
     return {
       ik,
       memberId,
       acceptance: signAcceptance(ik, { groupId, sessionId, rulesDigest, agreement: false }),
-      sessionKey: signedSessionKey(ik, groupId, sessionId),
+      sessionKey: sessionKey.signed,
+      sessionKeyPair: sessionKey.keyPair,
       template: new MessageTemplate({
         v: PROTOCOL_VERSION,
         groupId,
@@ -106,5 +101,5 @@ function planRoom(size: number): RoomPlan {
       }),
     };
   });
-  return { groupId, sessionId, entries, members };
+  return { groupId, sessionId, entries, members, state };
 }

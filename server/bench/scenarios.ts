@@ -18,6 +18,8 @@ export interface ConnectedRooms {
   /** Server memory growth per idle joined connection, after a full GC, in bytes. */
   rssPerConn: number;
   heapPerConn: number;
+  /** Server heapUsed once every member joined, after a full GC: what the load steps are compared against. */
+  idleHeapUsed: number;
   /** Recipients per message. */
   fanout: number;
 }
@@ -77,6 +79,7 @@ export async function connectRooms(target: Target, plans: RoomPlan[], concurrenc
       joinsPerSec: jobs.length / (joinMs / 1000),
       rssPerConn: (after.rss - before.rss) / jobs.length,
       heapPerConn: (after.heapUsed - before.heapUsed) / jobs.length,
+      idleHeapUsed: after.heapUsed,
       fanout,
     };
   } catch (err) {
@@ -141,6 +144,8 @@ export interface SearchOptions {
   maxSteps: number;
   /** Stop refining when the gap between the best pass and the lowest failure is below this fraction. */
   resolution: number;
+  /** Longest wait for the previous step to drain before the next one. */
+  settleMaxMs: number;
   step: Omit<StepOptions, 'deliveriesPerSec' | 'fanout'>;
 }
 
@@ -153,33 +158,74 @@ export interface SearchResult {
 }
 
 /** Doubles the rate until a step fails, then bisects between the best pass and the lowest failure. */
-export async function searchCeiling(c: ConnectedRooms, opts: SearchOptions): Promise<SearchResult> {
-  let best = 0;
-  let lowestFail = Number.POSITIVE_INFINITY;
-  let rate = opts.startPerSec;
-  const steps: StepResult[] = [];
-  for (let i = 0; i < opts.maxSteps; i++) {
-    await settle(c);
-    const r = await runStep(c.rooms, c.target.server, { ...opts.step, deliveriesPerSec: rate, fanout: c.fanout });
-    steps.push(r);
-    if (r.pass) best = Math.max(best, rate);
-    else lowestFail = Math.min(lowestFail, rate);
-    if (r.pass && best >= opts.maxPerSec) return { ceilingPerSec: best, steps, capped: true };
-    if (lowestFail === Number.POSITIVE_INFINITY) rate = Math.min(rate * 2, opts.maxPerSec);
-    else if (best === 0) rate = rate / 2;
-    else if ((lowestFail - best) / lowestFail < opts.resolution) break;
-    else rate = (best + lowestFail) / 2;
-    rate = Math.round(rate);
-    if (rate < opts.startPerSec / 16) break;
+class CeilingSearch {
+  best = 0;
+  lowestFail = Number.POSITIVE_INFINITY;
+  capped = false;
+  done = false;
+  readonly steps: StepResult[] = [];
+  rate: number;
+
+  constructor(private readonly opts: SearchOptions) {
+    this.rate = opts.startPerSec;
   }
-  return { ceilingPerSec: best, steps, capped: false };
+
+  record(r: StepResult): void {
+    const { opts } = this;
+    this.steps.push(r);
+    if (r.pass) this.best = Math.max(this.best, this.rate);
+    else this.lowestFail = Math.min(this.lowestFail, this.rate);
+    let next: number;
+    if (r.pass && this.best >= opts.maxPerSec) {
+      this.capped = true;
+      this.done = true;
+      return;
+    }
+    if (this.lowestFail === Number.POSITIVE_INFINITY) next = Math.min(this.rate * 2, opts.maxPerSec);
+    else if (this.best === 0) next = this.rate / 2;
+    else if ((this.lowestFail - this.best) / this.lowestFail < opts.resolution) {
+      this.done = true;
+      return;
+    } else next = (this.best + this.lowestFail) / 2;
+    this.rate = Math.round(next);
+    if (this.rate < opts.startPerSec / 16 || this.steps.length >= opts.maxSteps) this.done = true;
+  }
+
+  result(): SearchResult {
+    return { ceilingPerSec: this.best, steps: this.steps, capped: this.capped };
+  }
+}
+
+/**
+ * Searches the ceiling of several targets in lockstep (one step of each in turn), so that background load on a
+ * shared machine falls on all of them alike. `onStep` sees each step as it completes.
+ */
+export async function searchCeilings(
+  cs: ConnectedRooms[],
+  opts: SearchOptions,
+  onStep: (c: ConnectedRooms, r: StepResult) => void = () => {},
+): Promise<SearchResult[]> {
+  const searches = cs.map(() => new CeilingSearch(opts));
+  while (searches.some((s) => !s.done)) {
+    for (let i = 0; i < cs.length; i++) {
+      const search = searches[i]!;
+      if (search.done) continue;
+      const c = cs[i]!;
+      await settle(c, 20, opts.settleMaxMs);
+      const r = await runStep(c.rooms, c.target.server, { ...opts.step, deliveriesPerSec: search.rate, fanout: c.fanout });
+      onStep(c, r);
+      search.record(r);
+    }
+  }
+  return searches.map((s) => s.result());
 }
 
 /** Runs the same fixed-rate step `reps` times and returns every repetition. */
-export async function fixedRate(c: ConnectedRooms, deliveriesPerSec: number, reps: number, step: SearchOptions['step']): Promise<StepResult[]> {
+export async function fixedRate(c: ConnectedRooms, deliveriesPerSec: number, reps: number, opts: Pick<SearchOptions, 'step' | 'settleMaxMs'>): Promise<StepResult[]> {
+  const { step } = opts;
   const results: StepResult[] = [];
   for (let i = 0; i < reps; i++) {
-    await settle(c);
+    await settle(c, 20, opts.settleMaxMs);
     results.push(await runStep(c.rooms, c.target.server, { ...step, deliveriesPerSec, fanout: c.fanout }));
   }
   return results;

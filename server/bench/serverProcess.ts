@@ -71,7 +71,9 @@ export class ServerProcess {
     const entry = fileURLToPath(new URL(script, import.meta.url));
     // tsx's ESM loader, resolved from here so that the child does not depend on its working directory
     const tsx = import.meta.resolve('tsx');
-    const nodeArgs = ['--expose-gc', '--import', tsx, entry];
+    // BENCH_SERVER_CPU_PROF=<dir>: write a V8 CPU profile of each server child there (to find the relay's hot spots).
+    const prof = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
+    const nodeArgs = ['--expose-gc', ...prof, '--import', tsx, entry];
     const [cmd, args] = pinning.pinned
       ? ['taskset', ['-c', pinning.serverCpus, process.execPath, ...nodeArgs]]
       : [process.execPath, nodeArgs];
