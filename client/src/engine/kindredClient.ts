@@ -159,6 +159,8 @@ interface GroupContext {
   groupId: string;
   tracker: RosterTracker;
   card: SignedGroupCard | null;
+  /** Every card revision this device verified (older invites still serve older ones): knocks may accept any. */
+  knownCards: SignedGroupCard[];
   /** The invite this device came in by (non-members present the gate token to knock). */
   invite: { inviteId: string; gateToken: string } | null;
   acceptance: ReturnType<typeof signAcceptance> | null;
@@ -166,7 +168,9 @@ interface GroupContext {
 
 type Listener = (state: EngineState, previous: EngineState) => void;
 
+/** Signals (typing, hands, rounds) live at most this long: they are state changes, not conversation. */
 const SIGNAL_TTL_SECONDS = 60;
+const PRUNE_INTERVAL_MS = 60_000;
 
 /** Codes that mean something was forged, tampered with, replayed out of bounds or inconsistent: shown to the person. */
 const SECURITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -210,6 +214,7 @@ export class KindredClient {
   private group: GroupContext | null = null;
   private secrets: SessionSecrets | null = null;
   private rekeyTimer: ReturnType<typeof setTimeout> | null = null;
+  private pruneTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private distributing: Promise<void> = Promise.resolve();
   private directSeq = 0;
@@ -325,7 +330,7 @@ export class KindredClient {
     await this.connection.request('group.create', { genesis });
     const tracker = new RosterTracker(groupId, fingerprint(this.me));
     tracker.accept([genesis]);
-    this.group = { groupId, tracker, card, invite: null, acceptance: null };
+    this.group = { groupId, tracker, card, knownCards: [card], invite: null, acceptance: null };
     this.publishGroup();
     const invite = await this.createInvite();
     return { groupId, ...invite };
@@ -385,11 +390,12 @@ export class KindredClient {
       }
       if (existing) {
         if (!existing.card || card.body.revision >= existing.card.body.revision) existing.card = card;
+        rememberCard(existing, card);
         existing.invite = { inviteId: link.inviteId, gateToken };
         if (fresh.length > 0 && before >= 0) this.afterRosterEntries(fresh);
       } else {
         this.wipeSession('left', false);
-        this.group = { groupId: link.groupId, tracker, card, invite: { inviteId: link.inviteId, gateToken }, acceptance: null };
+        this.group = { groupId: link.groupId, tracker, card, knownCards: [card], invite: { inviteId: link.inviteId, gateToken }, acceptance: null };
       }
       this.publishGroup();
       // A member follows the group's roster pushes (roster.get joins this socket to the group room).
@@ -627,6 +633,7 @@ export class KindredClient {
     const { signer: _signer, ...body } = g.card.body;
     const card = signGroupCard({ ...body, ...fields, expirySeconds: this.requireRoster().policy.expirySeconds, revision: body.revision + 1 }, this.identity);
     g.card = card;
+    rememberCard(g, card);
     this.publishGroup();
     if (this.state.session?.status === 'joined') await this.sendSignal({ kind: 'card.updated', card });
     return card.body;
@@ -733,6 +740,7 @@ export class KindredClient {
     for (const sealed of res.sealed) this.openSealed(secrets, sealed);
     const missed = [...res.missed].sort((a, b) => a.seq - b.seq);
     for (const m of missed) this.onRelayed(m);
+    this.armPruneTimer();
     await this.ensureChain('session');
     if (this.displayName) await this.sendSignal({ kind: 'profile', name: this.displayName }).catch((e) => this.warnFromError(e, 'profile'));
     return 'joined';
@@ -808,6 +816,19 @@ export class KindredClient {
       this.rekeyTimer = null;
       void this.ensureChain('age').catch((e) => this.warnFromError(e, 'rekey'));
     }, delay);
+  }
+
+  /** Erases expired skipped keys and ended chains once a minute (the crypto has no timers of its own). */
+  private armPruneTimer(): void {
+    if (this.pruneTimer !== null) return;
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = null;
+      const secrets = this.secrets;
+      const roster = this.group?.tracker.state;
+      if (!secrets || secrets.wiped || !roster) return;
+      pruneReceiveState(secrets.receive, roster, this.clock.now());
+      this.armPruneTimer();
+    }, PRUNE_INTERVAL_MS);
   }
 
   private onSealed(sealed: SealedSenderKey): void {
@@ -1005,6 +1026,7 @@ export class KindredClient {
           const card = verifyGroupCard(content.card, roster);
           if (g.card && card.body.revision <= g.card.body.revision) return;
           g.card = card;
+          rememberCard(g, card);
           this.publishGroup();
           this.events.emit('card.updated', { card: card.body });
         } catch (e) {
@@ -1076,17 +1098,25 @@ export class KindredClient {
     if (!g || !roster || !secrets || k.groupId !== g.groupId || k.sessionId !== secrets.sessionId) return;
     if (!isFacilitator(roster, this.me)) return;
     try {
-      if (!g.card) throw new KindredError('NOT_FOUND', 'no card');
+      const current = g.card;
+      if (!current) throw new KindredError('NOT_FOUND', 'no card');
+      // The knocker accepted the card its invite served: the current one, or an earlier revision we verified.
+      const shown = g.knownCards.find((c) => rulesDigest(c.body) === k.acceptance.body.rulesDigest) ?? current;
       const acceptance = verifyAcceptance(k.acceptance, {
         groupId: g.groupId,
         sessionId: secrets.sessionId,
-        rulesDigest: rulesDigest(g.card.body),
+        rulesDigest: rulesDigest(shown.body),
         member: k.member,
-        requireAgreement: g.card.body.requireSignedAgreement,
+        requireAgreement: shown.body.requireSignedAgreement,
       });
       secrets.addPeer(k.member, k.sessionKey);
       // A knocker is not a member yet: its key is kept, but nothing is sealed to it until the roster admits it.
-      const knocker: Knocker = { member: k.member, agreement: acceptance.body.agreement, rulesDigest: acceptance.body.rulesDigest };
+      const knocker: Knocker = {
+        member: k.member,
+        agreement: acceptance.body.agreement,
+        rulesDigest: acceptance.body.rulesDigest,
+        currentRules: shown === current,
+      };
       this.updateSession((s) => addKnock(s, knocker));
       this.events.emit('knock', knocker);
     } catch (e) {
@@ -1188,6 +1218,8 @@ export class KindredClient {
     this.expiry.clear();
     if (this.rekeyTimer !== null) clearTimeout(this.rekeyTimer);
     this.rekeyTimer = null;
+    if (this.pruneTimer !== null) clearTimeout(this.pruneTimer);
+    this.pruneTimer = null;
     for (const t of this.typingTimers.values()) clearTimeout(t);
     this.typingTimers.clear();
     if (this.group) this.group.acceptance = null;
@@ -1195,4 +1227,9 @@ export class KindredClient {
     this.update((s) => (s.session ? { ...s, session: null } : s));
     if (announce && sessionId) this.events.emit('session.closed', { sessionId, reason });
   }
+}
+
+function rememberCard(g: GroupContext, card: SignedGroupCard): void {
+  if (g.knownCards.some((c) => c.body.revision === card.body.revision && c.sig === card.sig)) return;
+  g.knownCards = [...g.knownCards, card].slice(-20);
 }

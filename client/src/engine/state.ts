@@ -35,6 +35,8 @@ export interface Knocker {
   /** The rules digest the knocker signed, and whether it signed the confidentiality agreement. */
   agreement: boolean;
   rulesDigest: string;
+  /** False when the knocker accepted an earlier revision of the card (an older invite still serves it). */
+  currentRules: boolean;
 }
 
 export interface Round {
