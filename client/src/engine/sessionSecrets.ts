@@ -23,6 +23,7 @@ import {
   type SenderKeyRecipient,
   type SessionKeyPair,
 } from '@kindred/shared/crypto';
+import { KindredError } from '@kindred/shared/errors';
 import type { Envelope, SealedSenderKey, SignedAcceptance, SignedSessionKey } from '@kindred/shared/protocol';
 
 /** Most envelopes kept while waiting for their sender key (a burst behind a slow key distribution). */
@@ -76,6 +77,7 @@ export class SessionSecrets {
 
   /** A new own chain at the roster's epoch; the old one is wiped. Returns the boxes for the present members. */
   rekey(roster: RosterState, nowMs: number): SealedSenderKey[] {
+    if (this.wiped) throw new KindredError('SESSION_NOT_OPEN', 'session secrets were wiped');
     const recipients = this.recipients(roster, new Set());
     const { chain, sealed } = rekey({ old: this.chain ?? undefined, roster, sender: this.me, recipients, me: this.pairwise, nowMs });
     this.chain = chain;
