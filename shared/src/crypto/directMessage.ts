@@ -22,7 +22,8 @@ import { LABEL } from './labels';
 import { DIRECT_BUCKETS, padToBucket, unpadFromBucket } from './padding';
 import { boxTo, openFrom, pairwiseFor, type PairwiseKeys } from './pairwiseBox';
 import { parseWire } from './parseWire';
-import { expectBytes, randomBytes, wipe } from './sodium';
+import { csprngBytes } from './csprng';
+import { expectBytes, wipe } from './sodium';
 import type { RosterState, SessionKeyPair } from './types';
 
 const PREFIX = concatBytes(utf8(LABEL.DIRECT_MESSAGE), new Uint8Array([0]));
@@ -48,7 +49,7 @@ export function sealDirect(
   const padded = padToBucket(plaintext, DIRECT_BUCKETS);
   const meta = canonicalBytes({ v: PROTOCOL_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member });
   const inner = concatBytes(PREFIX, meta, new Uint8Array([0]), padded);
-  const nonce = fixed ? expectBytes(fixed.nonce, 24, 'nonce') : randomBytes(24);
+  const nonce = fixed ? expectBytes(fixed.nonce, 24, 'nonce') : csprngBytes(24);
   const { pw, done } = pairwiseFor(me);
   try {
     const box = boxTo(pw, to.sessionPk, inner, nonce);

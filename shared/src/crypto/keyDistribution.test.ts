@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
+import { SealedSenderKey } from '../protocol/objects';
 import { sealDirect } from './directMessage';
 import { openSenderKey, sealSenderKey } from './keyDistribution';
 import { createPairwiseKeys } from './pairwiseBox';
@@ -16,6 +17,8 @@ describe('sealed sender keys', () => {
     for (let i = 0; i < 3; i++) wipe(advanceOwnChain(a.chain).messageKey);
     const sealed = sealSenderKey(a.chain, { member: b.id, sessionPk: b.sessionPk }, a.session.keyPair);
     expect(sealed).toMatchObject({ v: 1, groupId: g.groupId, sessionId: g.sessionId, from: a.id, to: b.id, keyId: a.chain.keyId });
+    expect(SealedSenderKey.safeParse(sealed).success).toBe(true);
+    expect(codeOf(() => sealSenderKey(a.chain, { member: 'not-a-member-id', sessionPk: b.sessionPk }, a.session.keyPair))).not.toBe('none');
     const got = openSenderKey(sealed, a.sessionPk, b.session.keyPair, b.id);
     expect(got.counter).toBe(3);
     expect(got.chainKey).toEqual(a.chain.chainKey);

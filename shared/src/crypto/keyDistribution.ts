@@ -23,8 +23,10 @@ import { canonicalBytes } from './canonical';
 import { LABEL } from './labels';
 import { boxTo, openFrom, pairwiseFor, type PairwiseKeys } from './pairwiseBox';
 import { parseWire } from './parseWire';
+import { memberKey } from './signedObject';
 import { MAX_COUNTER, type OwnSenderChain } from './senderKeyChain';
-import { expectBytes, randomBytes, wipe } from './sodium';
+import { csprngBytes } from './csprng';
+import { expectBytes, wipe } from './sodium';
 import type { SessionKeyPair } from './types';
 
 const PREFIX = concatBytes(utf8(LABEL.SENDER_KEY_DISTRIBUTION), new Uint8Array([0]));
@@ -76,6 +78,7 @@ export function sealSenderKey(
 ): SealedSenderKey {
   if (chain.wiped) throw new KindredError('BAD_REQUEST', 'sender chain was wiped');
   expectBytes(recipient.sessionPk, 32, 'recipient session key');
+  memberKey(recipient.member); // BAD_LENGTH / MALFORMED unless a 32-byte member id
   const inner = canonicalBytes({
     v: PROTOCOL_VERSION,
     groupId: chain.groupId,
@@ -89,24 +92,22 @@ export function sealSenderKey(
     signingPk: toBase64Url(chain.signingKeyPair.publicKey),
   });
   const plaintext = concatBytes(PREFIX, chain.chainKey, inner);
-  const nonce = fixed ? expectBytes(fixed.nonce, 24, 'nonce') : randomBytes(24);
+  const nonce = fixed ? expectBytes(fixed.nonce, 24, 'nonce') : csprngBytes(24);
   const { pw, done } = pairwiseFor(me);
   try {
     const box = boxTo(pw, recipient.sessionPk, plaintext, nonce);
-    return parseWire(
-      SealedSenderKey,
-      {
-        v: PROTOCOL_VERSION,
-        groupId: chain.groupId,
-        sessionId: chain.sessionId,
-        from: chain.sender,
-        to: recipient.member,
-        keyId: chain.keyId,
-        nonce: toBase64Url(nonce),
-        box: toBase64Url(box),
-      },
-      'sealed sender key',
-    );
+    // Every field is already checked (the chain's context at createOwnSenderChain, the recipient id above), so the
+    // object is built, not re-parsed: a rekey seals to every member at once and this is its per-recipient cost.
+    return {
+      v: PROTOCOL_VERSION,
+      groupId: chain.groupId,
+      sessionId: chain.sessionId,
+      from: chain.sender,
+      to: recipient.member,
+      keyId: chain.keyId,
+      nonce: toBase64Url(nonce),
+      box: toBase64Url(box),
+    };
   } finally {
     wipe(plaintext);
     done();

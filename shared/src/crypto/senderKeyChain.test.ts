@@ -20,6 +20,12 @@ describe('sender key chain', () => {
     expect(a.keyId).toHaveLength(22);
   });
 
+  it('refuses a malformed context once, at creation (MALFORMED)', () => {
+    expect(codeOf(() => createOwnSenderChain({ ...ctx(), groupId: 'short' }))).toBe('MALFORMED');
+    expect(codeOf(() => createOwnSenderChain({ ...ctx(), epoch: -1 }))).toBe('MALFORMED');
+    expect(codeOf(() => createOwnSenderChain({ ...ctx(), sender: 'x' }))).toBe('MALFORMED');
+  });
+
   it('derives the message key and the next chain key with two distinct KDF contexts, and wipes the old chain key', () => {
     const chain = createOwnSenderChain(ctx());
     const ck0 = chain.chainKey;

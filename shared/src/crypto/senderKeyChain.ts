@@ -14,11 +14,23 @@
  */
 import { KindredError } from '../errors';
 import { toBase64Url } from '../encoding';
+import { z } from 'zod';
+import { Hash32, MemberId, OpaqueId } from '../protocol/primitives';
 import { KDF_CONTEXT } from './labels';
-import { expectBytes, randomBytes, sodium, wipe } from './sodium';
+import { parseWire } from './parseWire';
+import { csprngBytes } from './csprng';
+import { expectBytes, sodium, wipe } from './sodium';
 
 /** The highest counter a header can carry; a chain that reaches it must be replaced (rekeyPolicy rekeys far earlier). */
 export const MAX_COUNTER = 2 ** 32 - 1;
+
+const ChainContextShape = z.strictObject({
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  epoch: z.number().int().min(0).max(1_000_000),
+  rosterHash: Hash32,
+  sender: MemberId,
+});
 
 /** What a chain is bound to: every field is in every message header and in every sealed copy of the key. */
 export interface ChainContext {
@@ -55,18 +67,25 @@ export interface FixedChainInputs {
   keyId: Uint8Array;
 }
 
-/** A new chain: random chain key and key id, fresh signing key pair (`crypto_sign_keypair`), counter 0. */
+/** A new chain: random chain key and key id, fresh Ed25519 signing key pair, counter 0. */
 export function createOwnSenderChain(ctx: ChainContext & { nowMs: number }, fixed?: FixedChainInputs): OwnSenderChain {
+  // Checked once here, so that every header and sealed key built from the chain is well-formed without re-parsing.
+  parseWire(ChainContextShape, { groupId: ctx.groupId, sessionId: ctx.sessionId, epoch: ctx.epoch, rosterHash: ctx.rosterHash, sender: ctx.sender }, 'chain context');
+  if (!Number.isFinite(ctx.nowMs)) throw new KindredError('BAD_REQUEST', 'nowMs');
   const s = sodium();
-  const kp = fixed ? s.crypto_sign_seed_keypair(expectBytes(fixed.signingSeed, 32, 'signing seed')) : s.crypto_sign_keypair();
+  // crypto_sign_seed_keypair over a fresh CSPRNG seed (what crypto_sign_keypair does, minus libsodium.js's slow
+  // randomness; csprng.ts).
+  const seed = fixed ? expectBytes(fixed.signingSeed, 32, 'signing seed') : csprngBytes(32);
+  const kp = s.crypto_sign_seed_keypair(seed);
+  if (!fixed) wipe(seed);
   return {
     groupId: ctx.groupId,
     sessionId: ctx.sessionId,
     epoch: ctx.epoch,
     rosterHash: ctx.rosterHash,
     sender: ctx.sender,
-    keyId: toBase64Url(fixed ? expectBytes(fixed.keyId, 16, 'key id') : randomBytes(16)),
-    chainKey: fixed ? Uint8Array.from(expectBytes(fixed.chainKey, 32, 'chain key')) : randomBytes(32),
+    keyId: toBase64Url(fixed ? expectBytes(fixed.keyId, 16, 'key id') : csprngBytes(16)),
+    chainKey: fixed ? Uint8Array.from(expectBytes(fixed.chainKey, 32, 'chain key')) : csprngBytes(32),
     counter: 0,
     signingKeyPair: { publicKey: kp.publicKey, secretKey: kp.privateKey },
     createdAt: ctx.nowMs,

@@ -1,5 +1,5 @@
 /**
- * Session keys (SECURITY.md §4): on entering a session each member makes an X25519 key pair (`crypto_box_keypair`)
+ * Session keys (SECURITY.md §4): on entering a session each member makes an X25519 key pair (`crypto_box_seed_keypair`)
  * and publishes its public half signed by its identity key (Ed25519 under LABEL.SESSION_KEY, which binds the key to
  * one group, one session and one member). Sender keys and direct messages travel in crypto_box between session
  * keys. The secret half is erased at the session's end (wipeSessionKey): that is what keeps a past session
@@ -11,6 +11,7 @@ import { PROTOCOL_VERSION, SignedSessionKey, type SessionKeyBody } from '../prot
 import { LABEL } from './labels';
 import { parseWire } from './parseWire';
 import { memberKey, requireSignature, signObject } from './signedObject';
+import { csprngBytes } from './csprng';
 import { expectBytes, sodium, wipe } from './sodium';
 import type { IdentityKeyPair, SessionKeyPair } from './types';
 
@@ -27,7 +28,11 @@ export function createSessionKey(ik: IdentityKeyPair, groupId: string, sessionId
   expectBytes(ik.publicKey, 32, 'identity public key');
   expectBytes(ik.secretKey, 64, 'identity secret key');
   const s = sodium();
-  const kp = fixed ? s.crypto_box_seed_keypair(expectBytes(fixed.seed, 32, 'session key seed')) : s.crypto_box_keypair();
+  // crypto_box_seed_keypair over a fresh CSPRNG seed: the same key pair crypto_box_keypair makes, without libsodium.js's
+  // 4-bytes-per-callback randomness (csprng.ts).
+  const seed = fixed ? expectBytes(fixed.seed, 32, 'session key seed') : csprngBytes(32);
+  const kp = s.crypto_box_seed_keypair(seed);
+  if (!fixed) wipe(seed);
   const body: SessionKeyBody = {
     v: PROTOCOL_VERSION,
     groupId,
