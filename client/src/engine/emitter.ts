@@ -1,7 +1,5 @@
 /** A minimal typed event emitter (no Node EventEmitter: the engine runs in browsers too). */
-export type EventMap = Record<string, unknown>;
-
-export class Emitter<Events extends EventMap> {
+export class Emitter<Events extends object> {
   private readonly handlers = new Map<keyof Events, Set<(payload: never) => void>>();
 
   on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {

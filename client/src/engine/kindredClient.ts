@@ -132,7 +132,6 @@ export interface KindredClientOptions {
 
 /** Typed events (`client.on(name, handler)`). Everything is also reflected in the state snapshot. */
 export interface EngineEvents {
-  [key: string]: unknown;
   connection: { status: ConnectionStatus };
   message: ChatMessage;
   'message.expired': { ids: string[] };
@@ -295,7 +294,8 @@ export class KindredClient {
 
   setDisplayName(name: string): void {
     this.displayName = name;
-    if (this.secrets && this.state.session?.status === 'joined') void this.sendSignal({ kind: 'profile', name }).catch(() => undefined);
+    this.secrets?.profileSeenBy.clear();
+    void this.announceProfile().catch((e) => this.warnFromError(e, 'profile'));
   }
 
   // ---------------------------------------------------------------- connection
@@ -742,7 +742,7 @@ export class KindredClient {
     for (const m of missed) this.onRelayed(m);
     this.armPruneTimer();
     await this.ensureChain('session');
-    if (this.displayName) await this.sendSignal({ kind: 'profile', name: this.displayName }).catch((e) => this.warnFromError(e, 'profile'));
+    await this.announceProfile().catch((e) => this.warnFromError(e, 'profile'));
     return 'joined';
   }
 
@@ -865,6 +865,21 @@ export class KindredClient {
   }
 
   // ---------------------------------------------------------------- sending and receiving
+
+  /**
+   * Sends my pseudonym when someone present has not had it yet (on entering, and for newcomers), so that a join
+   * costs one announcement per member rather than one per member per join.
+   */
+  private async announceProfile(): Promise<void> {
+    const secrets = this.secrets;
+    const session = this.state.session;
+    if (!secrets || secrets.wiped || !this.displayName || !this.entered || session?.status !== 'joined') return;
+    const others = session.present.filter((m) => m !== this.me);
+    if (secrets.profileSeenBy.size > 0 && others.every((m) => secrets.profileSeenBy.has(m))) return;
+    for (const m of others) secrets.profileSeenBy.add(m);
+    if (others.length === 0) secrets.profileSeenBy.add(this.me); // announced to an empty room: newcomers still get it
+    await this.sendSignal({ kind: 'profile', name: this.displayName });
+  }
 
   /** Resolves once the session is re-entered after a reconnect; UNAVAILABLE if that takes longer than a request may. */
   private whenEntered(): Promise<void> {
@@ -1082,7 +1097,7 @@ export class KindredClient {
       this.retrySealed(secrets);
       this.updateSession((s) => removeKnock(s, p.member));
       void this.ensureChain('newcomer')
-        .then(() => (this.entered && this.displayName ? this.sendSignal({ kind: 'profile', name: this.displayName }) : undefined))
+        .then(() => this.announceProfile())
         .catch((e) => this.warnFromError(e, 'key distribution'));
     } else {
       secrets.removePeer(p.member);

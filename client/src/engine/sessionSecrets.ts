@@ -43,6 +43,8 @@ export class SessionSecrets {
   sealedTo = new Set<string>();
   /** Highest relay seq received, for resuming after a reconnect. */
   lastSeq: number | undefined;
+  /** Members who were present when this device last announced its pseudonym (re-announced only to newcomers). */
+  readonly profileSeenBy = new Set<string>();
   pendingEnvelopes: Envelope[] = [];
   pendingSealed: SealedSenderKey[] = [];
   wiped = false;
