@@ -17,10 +17,13 @@ import { registerHealth, NoQuery } from './health';
 import { registerStaticClient } from './staticClient';
 import { openStorage } from './storage/createStorage';
 import type { Storage } from './storage/storage';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { registerRelay } from './relay';
-import type { RelayDeps, RelayHandle, RelaySocketData } from './relay';
+import type { InterNodeEvents, RelayDeps, RelayHandle, RelaySocketData } from './relay';
+import { adapterNames } from './relay/cluster';
+import { connectRedis, type RedisClient } from './redisClient';
 
-export type KindredIo = SocketIOServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, RelaySocketData>;
+export type KindredIo = SocketIOServer<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
 
 export interface BuildAppOptions {
   /** Use this storage instead of opening the configured one; the caller keeps it (close() leaves it open). */
@@ -87,6 +90,26 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       ? { connectionStateRecovery: { maxDisconnectionDuration: config.bufferTtlSeconds * 1000, skipMiddlewares: true } }
       : {}),
   });
+  // Several nodes: fan-out, serverSideEmit, fetchSockets and connection-state recovery go through Redis streams
+  // (the official adapter), so a client that reconnects to another node recovers there.
+  let redis: RedisClient | undefined;
+  if (config.redisUrl !== undefined) {
+    try {
+      redis = await connectRedis(config.redisUrl, (e) => log.warn({ err: e.name }, 'redis connection error'));
+    } catch (e) {
+      if (ownStorage) await rawStorage.close();
+      throw e;
+    }
+    io.adapter(
+      createAdapter(redis, {
+        ...adapterNames(config.redisKeyPrefix),
+        // Relayed payloads are JSON (base64url strings): skip the adapter's binary scan of every message.
+        onlyPlaintext: true,
+        // A shorter blocking read lets a closing node let go of Redis sooner; data still arrives at once.
+        blockTimeInMs: 1000,
+      }),
+    );
+  }
   io.on('connection', (socket) => {
     metrics.connection(1);
     socket.on('disconnect', () => metrics.connection(-1));
@@ -98,15 +121,19 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     metrics,
     log: log.child({ module: 'relay' }),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(redis ? { cluster: { redis, keyPrefix: config.redisKeyPrefix } } : {}),
   };
   const relay = registerRelay(io as unknown as SocketIOServer, deps); // registerRelay types the server itself
   await relay.ready;
 
   // Sockets first: an open WebSocket would keep the HTTP server from closing.
   app.addHook('preClose', async () => {
+    relay.close();
     await io.close();
   });
   app.addHook('onClose', async () => {
+    // After io.close(): the adapter has stopped using the client (its own duplicates close with it).
+    if (redis?.isOpen) await redis.close();
     if (ownStorage) await rawStorage.close();
   });
 

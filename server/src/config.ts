@@ -31,6 +31,11 @@ export interface Config {
   databaseUrl: string | undefined;
   /** redis:// URL: enables the Socket.IO Redis adapter (several relay nodes). Never logged. */
   redisUrl: string | undefined;
+  /**
+   * Prefix of every Redis key, stream and channel this relay uses (several deployments or test runs can share one
+   * Redis). Nodes of one cluster must use the same prefix.
+   */
+  redisKeyPrefix: string;
   /** Directory of the built web client (index.html and assets). */
   clientDir: string;
   logLevel: LogLevel;
@@ -117,6 +122,10 @@ const VARIABLES = {
   KINDRED_DATA_DIR: { schema: z.string().trim().min(1, 'must not be empty'), fallback: './.kindred-data' },
   KINDRED_DATABASE_URL: { schema: urlWithScheme(['postgres:', 'postgresql:']).optional(), fallback: undefined },
   KINDRED_REDIS_URL: { schema: urlWithScheme(['redis:', 'rediss:']).optional(), fallback: undefined },
+  KINDRED_REDIS_PREFIX: {
+    schema: z.string().trim().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1 to 64 letters, digits or : . _ -'),
+    fallback: 'kindred:',
+  },
   KINDRED_CLIENT_DIR: { schema: z.string().trim().min(1, 'must not be empty'), fallback: DEFAULT_CLIENT_DIR },
   KINDRED_LOG_LEVEL: { schema: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), fallback: 'info' },
   // 128 KiB: the largest envelope (70,000 bytes of ciphertext, base64url) with its header fits with room to spare.
@@ -165,6 +174,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     dataDir: v.KINDRED_DATA_DIR === IN_MEMORY ? IN_MEMORY : resolve(cwd, v.KINDRED_DATA_DIR),
     databaseUrl: v.KINDRED_DATABASE_URL,
     redisUrl: v.KINDRED_REDIS_URL,
+    redisKeyPrefix: v.KINDRED_REDIS_PREFIX,
     clientDir: resolve(cwd, v.KINDRED_CLIENT_DIR),
     logLevel: v.KINDRED_LOG_LEVEL,
     maxPayloadBytes: v.KINDRED_MAX_PAYLOAD_BYTES,

@@ -1,17 +1,38 @@
 /** Types shared by the relay's feature modules: the typed Socket.IO server, per-connection state, room names. */
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '@kindred/shared/protocol';
+import type { ClientToServerEvents, Knock, ServerToClientEvents, SignedSessionKey } from '@kindred/shared/protocol';
 import type { RelayDeps } from './deps';
 import type { GroupRegistry } from './groupState';
 import type { TokenBucket } from './rateLimit';
+import type { SessionDirectory } from './sessionDirectory';
+import type { RelayCluster } from './cluster';
 
-/** What the relay keeps on `socket.data`: only the authenticated member id (visible to other nodes via the adapter). */
-export interface RelaySocketData {
-  member?: string;
+/** This socket's place in one group's live session: present with its session key, or waiting with its knock. */
+export interface SessionPlace {
+  sessionId: string;
+  sessionKey: SignedSessionKey;
+  /** Set while the socket waits to be admitted. */
+  knock?: Knock;
 }
 
-export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, RelaySocketData>;
-export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, RelaySocketData>;
+/**
+ * What the relay keeps on `socket.data`: the authenticated member id and, per group, the socket's place in the live
+ * session. Other nodes read both through the adapter (fetchSockets): that is how presence and the waiting room are
+ * seen across nodes. Only opaque ids and signed public objects.
+ */
+export interface RelaySocketData {
+  member?: string;
+  live?: Record<string, SessionPlace>;
+}
+
+/** Between relay nodes (io.serverSideEmit through the Redis adapter). */
+export interface InterNodeEvents {
+  /** A node appended a roster entry at `epoch`: the others read it from storage and apply it to their sockets. */
+  'roster.appended': (notice: { groupId: string; epoch: number }, ack: (done: boolean) => void) => void;
+}
+
+export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
+export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
 
 /** Node-local state of one connection. */
 export interface Connection {
@@ -29,6 +50,10 @@ export interface RelayContext {
   readonly io: RelayServer;
   readonly deps: RelayDeps;
   readonly groups: GroupRegistry;
+  /** Who is present and waiting in a live session: this node's maps, or every node's sockets. */
+  readonly directory: SessionDirectory;
+  /** Set when several nodes share state through Redis; null on a single node (no Redis call is ever made). */
+  readonly cluster: RelayCluster | null;
   now(): number;
 }
 

@@ -5,6 +5,7 @@
 import type { ErrorCode } from '@kindred/shared/errors';
 import type { Config } from '../config';
 import type { Storage } from '../storage/storage';
+import type { ClusterDeps } from './cluster';
 
 /** The relay's limits, as server/src/config.ts reads them (rate limit, per-event size cap, reconnect buffer). */
 export type RelayLimits = Pick<Config, 'maxPayloadBytes' | 'rateLimit' | 'bufferTtlSeconds' | 'bufferMaxMessages'>;
@@ -12,6 +13,8 @@ export type RelayLimits = Pick<Config, 'maxPayloadBytes' | 'rateLimit' | 'buffer
 export interface RelayMetrics {
   refused(code: ErrorCode): void;
   relayed(bytes: number): void;
+  /** A live session started (+1) or ended (-1) on this node (kindred_sessions_live). */
+  sessionLive(delta: 1 | -1): void;
 }
 
 /** The subset of pino's logger the relay uses. Only opaque ids are ever passed to it. */
@@ -28,4 +31,8 @@ export interface RelayDeps {
   log: RelayLog;
   /** Milliseconds clock; tests may pass their own. Defaults to Date.now. */
   now?: () => number;
+  /** Several nodes: the Redis client and key prefix shared with the Socket.IO adapter. Absent on a single node. */
+  cluster?: ClusterDeps;
+  /** How long a group stays loaded with no socket and no live session on this node (default IDLE_GROUP_MS). */
+  idleGroupMs?: number;
 }

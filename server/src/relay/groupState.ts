@@ -1,97 +1,55 @@
 /**
- * Per-group in-memory state of one relay node: the verified roster chain (rebuilt from storage on first use),
- * the live session (present members and their signed session keys, the waiting room, the reconnect buffers,
- * slow-mode timestamps). Only ciphertext and opaque ids.
+ * Per-group in-memory state of one relay node: the verified roster chain (rebuilt from storage on first use) and
+ * the live session: this node's sockets in it (present members with their signed session keys, the waiting room),
+ * slow-mode timestamps, and its session log (relay seq and reconnect buffers: in memory, or shared in Redis when
+ * several nodes serve the group). Only ciphertext and opaque ids.
  *
- * Several nodes (issue 6): storage is the arbiter of the chain (appendRosterEntry refuses a second entry at one
- * epoch with CONFLICT); a node that meets CONFLICT, or hears that another node appended, calls refreshRoster to
- * read the entries after its epoch, verifies them and applies their effects. Presence and buffers stay per node.
+ * Several nodes (docs/SCALING.md): storage is the arbiter of the chain (appendRosterEntry refuses a second entry at
+ * one epoch with CONFLICT); a node that meets CONFLICT, or hears that another node appended, calls refreshRoster to
+ * read the entries after its epoch, verifies them and applies their effects to its own sockets.
  */
 import type { RosterState } from '@kindred/shared/crypto';
-import type { Knock, RelayedMessage, SealedSenderKey, SignedRosterEntry, SignedSessionKey } from '@kindred/shared/protocol';
+import type { Knock, SignedRosterEntry, SignedSessionKey } from '@kindred/shared/protocol';
 import { KindredError } from '@kindred/shared/errors';
 import type { Storage } from '../storage/storage';
-import { ReconnectBuffer } from './reconnectBuffer';
 import { RosterChain } from './rosterChain';
+import { MemorySessionLogs, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
+
+export type { BufferLimits } from './sessionLog';
 
 export interface Presence {
   sessionKey: SignedSessionKey;
-  /** Socket ids of this member in the session (several tabs or devices under one key). */
+  /** Socket ids of this member in the session on this node (several tabs or devices under one key). */
   sockets: Set<string>;
 }
 
 export interface Waiting {
   knock: Knock;
+  /** Socket ids of this member waiting on this node. */
   sockets: Set<string>;
 }
 
-export interface BufferLimits {
-  ttlMs: number;
-  maxItems: number;
-}
-
 export class LiveSession {
-  /** Seq of the last relayed message; the first gets 1, so lastSeq 0 asks for everything buffered. */
-  private lastSeq = 0;
+  /** Members with a socket in the session on this node. */
   readonly present = new Map<string, Presence>();
-  /** Members who were present and went away (disconnect): they may still receive sealed keys until the TTL. */
-  readonly away = new Map<string, { sessionKey: SignedSessionKey; since: number }>();
+  /** Members waiting on this node. */
   readonly waiting = new Map<string, Waiting>();
-  readonly messages: ReconnectBuffer<RelayedMessage>;
-  private readonly sealed = new Map<string, ReconnectBuffer<SealedSenderKey>>();
-  /** When each member last sent a chat message (slow mode). */
+  /** When each member last sent a chat message (slow mode; per node). */
   readonly lastChat = new Map<string, number>();
 
   constructor(
     readonly groupId: string,
     readonly id: string,
-    private readonly limits: BufferLimits,
-  ) {
-    this.messages = new ReconnectBuffer(limits.ttlMs, limits.maxItems);
-  }
-
-  nextSeq(): number {
-    this.lastSeq += 1;
-    return this.lastSeq;
-  }
-
-  /** Present, or went away less than the buffer TTL ago. */
-  reachable(member: string, now: number): boolean {
-    if (this.present.has(member)) return true;
-    const away = this.away.get(member);
-    if (!away) return false;
-    if (now - away.since > this.limits.ttlMs) {
-      this.away.delete(member);
-      this.sealed.delete(member);
-      return false;
-    }
-    return true;
-  }
-
-  bufferSealed(sealed: SealedSenderKey, now: number): void {
-    let ring = this.sealed.get(sealed.to);
-    if (!ring) {
-      ring = new ReconnectBuffer(this.limits.ttlMs, this.limits.maxItems);
-      this.sealed.set(sealed.to, ring);
-    }
-    ring.push(sealed, now);
-  }
-
-  sealedFor(member: string, now: number): SealedSenderKey[] {
-    return this.sealed.get(member)?.read(now) ?? [];
-  }
-
-  missedAfter(lastSeq: number, now: number): RelayedMessage[] {
-    return this.messages.read(now, (m) => m.seq > lastSeq);
-  }
+    /** Seq numbers, reconnect buffers, sealed keys, away markers. */
+    readonly log: SessionLog,
+  ) {}
 
   /** Forgets a member entirely (removed, banned, left the group). */
-  forget(member: string): void {
+  forget(member: string): ReturnType<SessionLog['forget']> {
     this.present.delete(member);
-    this.away.delete(member);
     this.waiting.delete(member);
-    this.sealed.delete(member);
     this.lastChat.delete(member);
+    return this.log.forget(member);
   }
 }
 
@@ -105,20 +63,36 @@ class Mutex {
   }
 }
 
+/** How a group's live sessions come and go: their logs, and the live-sessions gauge. */
+export interface SessionHooks {
+  readonly logs: SessionLogs;
+  /** A live session started (+1) or ended (-1) on this node (metrics.sessionLive). */
+  sessionLive?(delta: 1 | -1): void;
+}
+
 export class GroupState {
   session: LiveSession | null = null;
   private readonly mutex = new Mutex();
+  /** Tasks running or queued under exclusive(). */
+  private pending = 0;
+  /** When the idle sweep first found this group idle (undefined: in use). */
+  idleSince: number | undefined;
 
   constructor(
     readonly groupId: string,
     readonly chain: RosterChain,
-    private readonly limits: BufferLimits,
+    private readonly hooks: SessionHooks,
   ) {
     this.syncSession();
   }
 
   get roster(): RosterState {
     return this.chain.state;
+  }
+
+  /** True while a roster task runs or waits (the group must not be unloaded under it). */
+  get busy(): boolean {
+    return this.pending > 0;
   }
 
   /** The live session if `sessionId` is the open one. */
@@ -132,28 +106,51 @@ export class GroupState {
     const want = this.roster.session?.open ? this.roster.session.id : null;
     const have = this.session;
     if (have && have.id === want) return { closed: null, opened: null };
-    this.session = want ? new LiveSession(this.groupId, want, this.limits) : null;
+    this.session = want ? new LiveSession(this.groupId, want, this.hooks.logs.open(this.groupId, want)) : null;
+    if (have) this.hooks.sessionLive?.(-1);
+    if (this.session) this.hooks.sessionLive?.(1);
     return { closed: have, opened: this.session };
   }
 
-  exclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.mutex.run(task);
+  /** This node lets go of the group (idle sweep): its live session, if any, stops counting here. */
+  unload(): void {
+    if (this.session) this.hooks.sessionLive?.(-1);
   }
+
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    this.pending += 1;
+    return this.mutex.run(task).finally(() => {
+      this.pending -= 1;
+    });
+  }
+}
+
+export interface GroupRegistryOptions {
+  /** Session logs (default: in memory with the given limits). */
+  logs?: SessionLogs;
+  sessionLive?(delta: 1 | -1): void;
 }
 
 export class GroupRegistry {
   private readonly groups = new Map<string, GroupState>();
   private readonly loading = new Map<string, Promise<GroupState>>();
+  private readonly hooks: SessionHooks;
 
   constructor(
     private readonly storage: Storage,
-    private readonly limits: BufferLimits,
-  ) {}
+    limits: BufferLimits,
+    opts: GroupRegistryOptions = {},
+  ) {
+    this.hooks = { logs: opts.logs ?? new MemorySessionLogs(limits), ...(opts.sessionLive ? { sessionLive: opts.sessionLive } : {}) };
+  }
 
   /** The group's state, loading and verifying its chain from storage on first use. NOT_FOUND if unknown. */
   async get(groupId: string): Promise<GroupState> {
     const known = this.groups.get(groupId);
-    if (known) return known;
+    if (known) {
+      known.idleSince = undefined; // in use: the idle sweep starts over
+      return known;
+    }
     let pending = this.loading.get(groupId);
     if (!pending) {
       pending = this.load(groupId).finally(() => this.loading.delete(groupId));
@@ -167,9 +164,14 @@ export class GroupRegistry {
     return this.groups.get(groupId);
   }
 
+  /** Loaded groups (the idle sweep, tests). */
+  get size(): number {
+    return this.groups.size;
+  }
+
   /** Registers a group just created on this node with its verified genesis. */
   add(groupId: string, chain: RosterChain): GroupState {
-    const state = new GroupState(groupId, chain, this.limits);
+    const state = new GroupState(groupId, chain, this.hooks);
     this.groups.set(groupId, state);
     return state;
   }
@@ -181,6 +183,26 @@ export class GroupRegistry {
   async refreshRoster(group: GroupState): Promise<SignedRosterEntry[]> {
     const fresh = await this.storage.getRosterEntries(group.groupId, group.chain.epoch);
     return group.chain.accept(fresh);
+  }
+
+  /**
+   * Unloads groups that `idle` says are unused and that were found so at least `idleMs` ago (a group in use again
+   * meanwhile starts over). They are rebuilt from storage on next use. Returns how many were unloaded.
+   */
+  sweepIdle(now: number, idleMs: number, idle: (group: GroupState) => boolean): number {
+    let unloaded = 0;
+    for (const [groupId, group] of this.groups) {
+      if (group.busy || !idle(group)) {
+        group.idleSince = undefined;
+        continue;
+      }
+      group.idleSince ??= now;
+      if (now - group.idleSince < idleMs) continue;
+      this.groups.delete(groupId);
+      group.unload();
+      unloaded += 1;
+    }
+    return unloaded;
   }
 
   private async load(groupId: string): Promise<GroupState> {

@@ -9,7 +9,7 @@ import { isKindredError } from '@kindred/shared/errors';
 import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
 import { rooms, type Call } from './context';
 import type { GroupState } from './groupState';
-import { applyRosterEffects } from './rosterEffects';
+import { applyRosterEffects, currentGroup } from './rosterEffects';
 import { RosterChain } from './rosterChain';
 import { refuse } from './validation';
 
@@ -36,7 +36,7 @@ export async function groupCreate(call: Call, req: ClientRequest<'group.create'>
 }
 
 export async function inviteCreate(call: Call, req: ClientRequest<'invite.create'>): Promise<ClientResult<'invite.create'>> {
-  const group = await call.relay.groups.get(req.groupId);
+  const group = await currentGroup(call.relay, req.groupId);
   requireFacilitator(group.roster, call.member);
   await call.relay.deps.storage.putInvite({
     groupId: req.groupId,
@@ -49,7 +49,7 @@ export async function inviteCreate(call: Call, req: ClientRequest<'invite.create
 }
 
 export async function inviteRevoke(call: Call, req: ClientRequest<'invite.revoke'>): Promise<ClientResult<'invite.revoke'>> {
-  const group = await call.relay.groups.get(req.groupId);
+  const group = await currentGroup(call.relay, req.groupId);
   requireFacilitator(group.roster, call.member);
   const revoked = await call.relay.deps.storage.revokeInvite(req.groupId, req.inviteId);
   if (!revoked) refuse('NOT_FOUND');
@@ -69,7 +69,7 @@ export async function requireValidInvite(call: Call, group: GroupState, inviteId
 }
 
 export async function inviteOpen(call: Call, req: ClientRequest<'invite.open'>): Promise<ClientResult<'invite.open'>> {
-  const group = await call.relay.groups.get(req.groupId).catch((err: unknown) => {
+  const group = await currentGroup(call.relay, req.groupId).catch((err: unknown) => {
     // An unknown group is an invalid invite: do not confirm which groups exist.
     if (isKindredError(err, 'NOT_FOUND')) refuse('INVITE_INVALID');
     throw err;
@@ -81,7 +81,7 @@ export async function inviteOpen(call: Call, req: ClientRequest<'invite.open'>):
 }
 
 export async function rosterGet(call: Call, req: ClientRequest<'roster.get'>): Promise<ClientResult<'roster.get'>> {
-  const group = await call.relay.groups.get(req.groupId);
+  const group = await currentGroup(call.relay, req.groupId);
   const roster = group.roster;
   if (roster.banned.includes(call.member)) refuse('BANNED');
   const member = rosterMember(roster, call.member) !== undefined;
@@ -97,7 +97,9 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   if (entry.body.signer !== call.member) refuse('FORBIDDEN', 'the entry must be signed by the signed-in member');
   const { relay } = call;
   const group = await relay.groups.get(req.groupId);
-  return group.exclusive(async () => {
+  const result = await group.exclusive(async () => {
+    // With several nodes, catch up first: this node may not have heard of the entry the client signed on.
+    if (relay.cluster) for (const e of await relay.groups.refreshRoster(group)) applyRosterEffects(relay, group, e);
     // Someone (here or on another node) got there first: the client must refresh and re-sign on the new head.
     if (entry.body.epoch <= group.chain.epoch) refuse('CONFLICT');
     const next = group.chain.check(entry);
@@ -116,4 +118,8 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
     applyRosterEffects(relay, group, entry);
     return { epoch: next.epoch };
   });
+  // Every other node applies the entry to its own sockets before the facilitator hears it is done: a mute, removal,
+  // ban or lock is then enforced everywhere (outside the group's lock: the others do not need it).
+  if (relay.cluster) await relay.cluster.rosterAppended(req.groupId, result.epoch);
+  return result;
 }

@@ -4,9 +4,12 @@
  */
 import type { Server } from 'socket.io';
 import { initCrypto } from '@kindred/shared/crypto';
-import type { Connection, RelayContext, RelayServer, RelaySocket } from './context';
+import { rooms, type Connection, type RelayContext, type RelayServer, type RelaySocket } from './context';
 import type { RelayDeps } from './deps';
-import { GroupRegistry } from './groupState';
+import { GroupRegistry, type GroupState } from './groupState';
+import { createRedisCluster } from './cluster';
+import { catchUp } from './rosterEffects';
+import { clusterDirectory, localDirectory } from './sessionDirectory';
 import { TokenBucket } from './rateLimit';
 import { authChallenge, authProve } from './auth';
 import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rosterGet } from './groups';
@@ -15,7 +18,8 @@ import { directSend, keysDistribute, messageSend } from './relay';
 import { attachDispatcher, type HandlerTable } from './validation';
 
 export type { RelayDeps, RelayLimits, RelayMetrics, RelayLog } from './deps';
-export type { RelayServer, RelaySocket, RelaySocketData } from './context';
+export type { RelayServer, RelaySocket, RelaySocketData, InterNodeEvents } from './context';
+export type { ClusterDeps } from './cluster';
 
 const handlers: HandlerTable = {
   'auth.challenge': authChallenge,
@@ -33,10 +37,19 @@ const handlers: HandlerTable = {
   'direct.send': directSend,
 };
 
+/** How long a group stays loaded with nothing of it on this node before the idle sweep unloads it. */
+export const IDLE_GROUP_MS = 10 * 60_000;
+/** How often the idle sweep (and, with several nodes, the adapter-stream trim) runs. */
+export const SWEEP_INTERVAL_MS = 60_000;
+
 export interface RelayHandle {
   /** Resolves once the protocol core is ready (libsodium loaded); events wait for it. */
   ready: Promise<void>;
   readonly groups: GroupRegistry;
+  /** Unloads groups idle for the configured time (the timer calls it; tests call it with a moved clock). */
+  sweepIdleGroups(): number;
+  /** Stops the timers (buildApp calls it on close). */
+  close(): void;
 }
 
 export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
@@ -44,16 +57,24 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   const now = deps.now ?? Date.now;
   const { bufferTtlSeconds, bufferMaxMessages, rateLimit } = deps.config;
   // A TTL of 0 turns the reconnect buffer off: keep nothing.
-  const groups = new GroupRegistry(deps.storage, { ttlMs: bufferTtlSeconds * 1000, maxItems: bufferTtlSeconds === 0 ? 0 : bufferMaxMessages });
-  const relay: RelayContext = { io, deps, groups, now };
+  const limits = { ttlMs: bufferTtlSeconds * 1000, maxItems: bufferTtlSeconds === 0 ? 0 : bufferMaxMessages };
+  const cluster = deps.cluster ? createRedisCluster(io, deps.cluster, limits, deps.log) : null;
+  const groups = new GroupRegistry(deps.storage, limits, {
+    ...(cluster ? { logs: cluster.logs } : {}),
+    sessionLive: (delta) => deps.metrics.sessionLive(delta),
+  });
+  const directory = cluster ? clusterDirectory(io) : localDirectory;
+  const relay: RelayContext = { io, deps, groups, directory, cluster, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
 
   io.on('connection', (socket: RelaySocket) => {
     if (socket.recovered) {
-      // Socket.IO's connection-state recovery restored the rooms, but this node dropped the socket's presence
-      // when it went away: leave them, so the client re-enters (session.enter with lastSeq) and state agrees.
+      // Socket.IO's connection-state recovery restored the rooms (and socket.data), but the node the socket left
+      // dropped its presence when it went away: leave them, so the client re-enters (session.enter with lastSeq)
+      // and state agrees.
       for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
+      delete socket.data.live;
     }
     const conn: Connection = {
       socket,
@@ -65,5 +86,44 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     attachDispatcher(relay, conn, handlers, ready);
     socket.on('disconnect', () => handleDisconnect(relay, socket, conn.groups));
   });
-  return { ready, groups };
+  if (cluster) {
+    io.on('roster.appended', (notice, ack) => {
+      onRosterAppended(relay, notice.groupId).then(
+        () => ack(true),
+        (err: unknown) => {
+          deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'could not apply a roster entry from another node');
+          ack(false);
+        },
+      );
+    });
+  }
+
+  const idleMs = deps.idleGroupMs ?? IDLE_GROUP_MS;
+  const sweepIdleGroups = (): number => groups.sweepIdle(now(), idleMs, (group) => groupIdle(relay, group));
+  const timer = setInterval(() => {
+    sweepIdleGroups();
+    cluster?.sweep().catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'stream trim failed'));
+  }, SWEEP_INTERVAL_MS);
+  timer.unref();
+  return { ready, groups, sweepIdleGroups, close: () => clearInterval(timer) };
+}
+
+/** Another node appended to `groupId`'s roster: if this node has the group, catch up and apply the effects here. */
+async function onRosterAppended(relay: RelayContext, groupId: string): Promise<void> {
+  const group = relay.groups.peek(groupId);
+  // Not loaded here: it is read fresh from storage on first use.
+  if (group) await catchUp(relay, group);
+}
+
+/**
+ * No socket of this node is in the group's rooms and no live session needs this node's memory: with one node an
+ * open session keeps its seq and buffers here, so it stays; with a shared log nothing is lost by unloading.
+ */
+function groupIdle(relay: RelayContext, group: GroupState): boolean {
+  const local = relay.io.sockets.adapter.rooms;
+  if (local.has(rooms.group(group.groupId))) return false;
+  const live = group.session;
+  if (!live) return true;
+  if (!live.log.shared) return false;
+  return live.present.size === 0 && live.waiting.size === 0 && !local.has(rooms.session(group.groupId, live.id)) && !local.has(rooms.waiting(group.groupId, live.id));
 }

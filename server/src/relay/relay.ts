@@ -40,28 +40,33 @@ export async function messageSend(call: Call, req: ClientRequest<'message.send'>
     if (last !== undefined && now - last < roster.policy.slowModeSeconds * 1000) refuse('SLOW_MODE');
     live.lastChat.set(call.member, now);
   }
-  const seq = live.nextSeq();
-  const relayed = { seq, envelope };
-  live.messages.push(relayed, now);
+  const appended = live.log.append(envelope, now);
+  // In memory the seq comes back at once (no microtask on the single-node hot path); Redis answers with a promise.
+  const relayed = appended instanceof Promise ? await appended : appended;
   call.relay.io.to(rooms.session(group.groupId, live.id)).emit('message', relayed);
   call.relay.deps.metrics.relayed(call.requestBytes);
-  return { seq };
+  return { seq: relayed.seq };
 }
 
 export async function keysDistribute(call: Call, req: ClientRequest<'keys.distribute'>): Promise<ClientResult<'keys.distribute'>> {
+  const { relay } = call;
   const group = await loadedGroup(call, req.groupId);
   const live = joinedSession(call, group, req.sessionId);
-  const now = call.relay.now();
+  const now = relay.now();
   // All or nothing: check every box before forwarding any.
   for (const sealed of req.sealed) {
     if (sealed.groupId !== req.groupId || sealed.sessionId !== req.sessionId) refuse('WRONG_SESSION');
     if (sealed.from !== call.member) refuse('FORBIDDEN', 'sealed key from another member');
-    if (!live.reachable(sealed.to, now) || !rosterMember(group.roster, sealed.to)) refuse('NOT_MEMBER', 'recipient not in this session');
+    if (!rosterMember(group.roster, sealed.to)) refuse('NOT_MEMBER', 'recipient not in this session');
   }
-  for (const sealed of req.sealed) {
-    live.bufferSealed(sealed, now);
-    call.relay.io.to(rooms.member(req.groupId, sealed.to)).emit('keys.sealed', { sealed });
+  // A recipient must be present, or have gone away less than the buffer TTL ago (it will resume and read them).
+  const isPresent = await relay.directory.presentNow(live);
+  for (const to of new Set(req.sealed.map((s) => s.to))) {
+    if (!isPresent(to) && !(await live.log.isAway(to, now))) refuse('NOT_MEMBER', 'recipient not in this session');
   }
+  const buffered = live.log.bufferSealed(req.sealed, now);
+  if (buffered instanceof Promise) await buffered;
+  for (const sealed of req.sealed) relay.io.to(rooms.member(req.groupId, sealed.to)).emit('keys.sealed', { sealed });
   return {};
 }
 
@@ -75,7 +80,7 @@ export async function directSend(call: Call, req: ClientRequest<'direct.send'>):
   const inSession = live.present.get(call.member)?.sockets.has(call.socket.id) || live.waiting.get(call.member)?.sockets.has(call.socket.id);
   if (!inSession) refuse('NOT_MEMBER', 'not in this session');
   if (!isFacilitator(group.roster, box.to)) refuse('NOT_FACILITATOR', 'recipient is not a facilitator');
-  if (!live.present.has(box.to)) refuse('NOT_FOUND', 'facilitator not present');
+  if (!(await call.relay.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'facilitator not present');
   call.relay.io.to(rooms.member(box.groupId, box.to)).emit('direct', { box });
   return {};
 }

@@ -1,7 +1,11 @@
 /**
- * What an accepted roster entry changes on the relay, wherever it was appended (here, or on another node and
- * read back by refreshRoster): the entry goes to the group and its waiting room, an admitted knock joins the
- * session, a removed, banned or leaving member is evicted at once, a closed session ends for everyone.
+ * What an accepted roster entry changes on the relay, wherever it was appended (here, or on another node and read
+ * back by refreshRoster): the entry goes to the group and its waiting room, an admitted knock joins the session, a
+ * removed, banned or leaving member is evicted at once, a closed session ends for everyone.
+ *
+ * Each node applies every entry to its own sockets (io.local), so with several nodes every socket hears each entry
+ * once. Presence changes of a node's own sockets go to the whole session room, every node (io.to): only the node
+ * that holds the socket knows of the change. On one node both are the same thing.
  */
 import type { SignedRosterEntry } from '@kindred/shared/protocol';
 import { rooms, type RelayContext } from './context';
@@ -9,12 +13,27 @@ import type { GroupState, LiveSession } from './groupState';
 
 type EvictReason = 'removed' | 'banned' | 'left';
 
+/** Reads the entries this node lacks (appended by another node) and applies them. Takes the group's lock. */
+export function catchUp(relay: RelayContext, group: GroupState): Promise<void> {
+  return group.exclusive(async () => {
+    for (const e of await relay.groups.refreshRoster(group)) applyRosterEffects(relay, group, e);
+  });
+}
+
+/** The group, with the entries other nodes appended applied first (a no-op without other nodes). */
+export async function currentGroup(relay: RelayContext, groupId: string): Promise<GroupState> {
+  const group = await relay.groups.get(groupId);
+  // A node may have missed a notice (Redis pub/sub is at most once): storage is the truth, read it before deciding.
+  if (relay.cluster) await catchUp(relay, group);
+  return group;
+}
+
 export function applyRosterEffects(relay: RelayContext, group: GroupState, entry: SignedRosterEntry): void {
-  const { io } = relay;
+  const local = relay.io.local;
   const { groupId } = group;
   const live = group.session;
   const targets = live ? [rooms.group(groupId), rooms.waiting(groupId, live.id)] : [rooms.group(groupId)];
-  io.to(targets).emit('roster.entry', { groupId, entry });
+  local.to(targets).emit('roster.entry', { groupId, entry });
 
   const op = entry.body.op;
   switch (op.type) {
@@ -37,31 +56,46 @@ export function applyRosterEffects(relay: RelayContext, group: GroupState, entry
   if (closed) endSession(relay, closed);
 }
 
-/** Moves a waiting member into the session: joins its sockets, announces it, and tells it who is present. */
+/** Logs a failure of background work on shared state (opaque: the error's class only). */
+export function warnOf(relay: RelayContext, what: string): (err: unknown) => void {
+  return (err) => relay.deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, what);
+}
+
+/** Lets shared-state work finish in the background (a no-op for the in-memory log, which answers at once). */
+export function background(relay: RelayContext, work: unknown, what: string): void {
+  if (work instanceof Promise) work.catch(warnOf(relay, what));
+}
+
+/** Moves a waiting member's sockets on this node into the session, tells it who is present, announces it. */
 function admitKnock(relay: RelayContext, live: LiveSession, member: string): void {
   const waiting = live.waiting.get(member);
   if (!waiting) return;
   live.waiting.delete(member);
   const { io } = relay;
   const { groupId, id: sessionId } = live;
+  const { sessionKey } = waiting.knock;
   const memberRoom = rooms.member(groupId, member);
-  io.in(memberRoom).socketsLeave(rooms.waiting(groupId, sessionId));
-  io.in(memberRoom).socketsJoin([rooms.session(groupId, sessionId), rooms.group(groupId)]);
-  for (const [other, p] of live.present) {
-    io.to(memberRoom).emit('session.member', { groupId, sessionId, member: other, present: true, sessionKey: p.sessionKey });
+  io.local.in(memberRoom).socketsLeave(rooms.waiting(groupId, sessionId));
+  io.local.in(memberRoom).socketsJoin([rooms.session(groupId, sessionId), rooms.group(groupId)]);
+  for (const id of waiting.sockets) {
+    const place = io.sockets.sockets.get(id)?.data.live?.[groupId];
+    if (place) delete place.knock;
   }
-  live.present.set(member, { sessionKey: waiting.knock.sessionKey, sockets: new Set(waiting.sockets) });
-  live.away.delete(member);
-  io.to(rooms.session(groupId, sessionId)).emit('session.member', {
-    groupId,
-    sessionId,
-    member,
-    present: true,
-    sessionKey: waiting.knock.sessionKey,
-  });
+  const present = relay.directory.present(live);
+  const tell = (list: { member: string; sessionKey: typeof sessionKey }[]): void => {
+    for (const p of list) {
+      if (p.member === member) continue;
+      io.local.to(memberRoom).emit('session.member', { groupId, sessionId, member: p.member, present: true, sessionKey: p.sessionKey });
+    }
+  };
+  if (present instanceof Promise) present.then(tell, warnOf(relay, 'present list for an admitted member failed'));
+  else tell(present);
+  live.present.set(member, { sessionKey, sockets: new Set(waiting.sockets) });
+  background(relay, live.log.arrived(member), 'clearing an away marker failed');
+  io.to(rooms.session(groupId, sessionId)).emit('session.member', { groupId, sessionId, member, present: true, sessionKey });
 }
 
-/** Closes the session for one member at once and forgets its presence, knock and buffered keys. */
+/** Closes the session for one member's sockets on this node and forgets its presence, knock and buffered keys. */
 export function evictMember(relay: RelayContext, group: GroupState, member: string, reason: EvictReason): void {
   const { io } = relay;
   const { groupId } = group;
@@ -69,22 +103,23 @@ export function evictMember(relay: RelayContext, group: GroupState, member: stri
   const memberRoom = rooms.member(groupId, member);
   const wasPresent = live?.present.has(member) ?? false;
   if (live) {
-    io.to(memberRoom).emit('session.closed', { groupId, sessionId: live.id, reason });
-    live.forget(member);
+    io.local.to(memberRoom).emit('session.closed', { groupId, sessionId: live.id, reason });
+    background(relay, live.forget(member), 'forgetting a member failed');
   }
   const leave = [rooms.group(groupId), memberRoom];
   if (live) leave.push(rooms.session(groupId, live.id), rooms.waiting(groupId, live.id));
-  io.in(memberRoom).socketsLeave(leave);
+  io.local.in(memberRoom).socketsLeave(leave);
   if (live && wasPresent) {
     io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
   }
 }
 
-/** The session ended: everyone in it or waiting for it is told, leaves its rooms, and its buffers are dropped. */
+/** The session ended: everyone in it or waiting for it here is told, leaves its rooms, and its log is dropped. */
 function endSession(relay: RelayContext, closed: LiveSession): void {
-  const { io } = relay;
+  const local = relay.io.local;
   const sessionRoom = rooms.session(closed.groupId, closed.id);
   const waitingRoom = rooms.waiting(closed.groupId, closed.id);
-  io.to([sessionRoom, waitingRoom]).emit('session.closed', { groupId: closed.groupId, sessionId: closed.id, reason: 'ended' });
-  io.in([sessionRoom, waitingRoom]).socketsLeave([sessionRoom, waitingRoom]);
+  local.to([sessionRoom, waitingRoom]).emit('session.closed', { groupId: closed.groupId, sessionId: closed.id, reason: 'ended' });
+  local.in([sessionRoom, waitingRoom]).socketsLeave([sessionRoom, waitingRoom]);
+  background(relay, closed.log.dispose(), 'dropping a session log failed');
 }

@@ -6,15 +6,16 @@
  * (clients and facilitators do).
  */
 import { isFacilitator, rosterMember, verifyAcceptance, verifySessionKey } from '@kindred/shared/crypto';
-import type { ClientRequest, ClientResult, Knock, PresentMember } from '@kindred/shared/protocol';
+import type { ClientRequest, ClientResult, Knock } from '@kindred/shared/protocol';
 import { rooms, type Call, type RelayContext, type RelaySocket } from './context';
 import type { GroupState, LiveSession } from './groupState';
 import { followGroup, requireValidInvite } from './groups';
+import { background, currentGroup, warnOf } from './rosterEffects';
 import { refuse } from './validation';
 
 export async function sessionEnter(call: Call, req: ClientRequest<'session.enter'>): Promise<ClientResult<'session.enter'>> {
   const { relay, member } = call;
-  const group = await relay.groups.get(req.groupId);
+  const group = await currentGroup(relay, req.groupId);
   const live = group.openSession(req.sessionId);
   if (!live) refuse('SESSION_NOT_OPEN');
   const expected = { groupId: req.groupId, sessionId: req.sessionId, member };
@@ -28,36 +29,33 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
   if (rosterMember(roster, member)) {
     joinSession(call, group, live, req);
     const now = relay.now();
-    const waiting: Knock[] = isFacilitator(roster, member) ? [...live.waiting.values()].map((w) => w.knock) : [];
-    return {
-      status: 'joined',
-      present: presentMembers(live),
-      missed: req.lastSeq === undefined ? [] : live.missedAfter(req.lastSeq, now),
-      sealed: live.sealedFor(member, now),
-      waiting,
-    };
+    const { directory } = relay;
+    const [present, waiting, missed, sealed] = await Promise.all([
+      directory.present(live),
+      isFacilitator(roster, member) ? directory.knocks(live) : [],
+      req.lastSeq === undefined ? [] : live.log.missedAfter(req.lastSeq, now),
+      live.log.sealedFor(member, now),
+    ]);
+    return { status: 'joined', present, missed, sealed, waiting };
   }
 
   if (req.inviteId === undefined || req.gateToken === undefined) refuse('NOT_MEMBER');
   await requireValidInvite(call, group, req.inviteId, req.gateToken);
   if (roster.locked) refuse('SESSION_LOCKED');
-  knock(call, group, live, req);
+  await knock(call, group, live, req);
   return { status: 'waiting', present: [], missed: [], sealed: [], waiting: [] };
 }
 
-function presentMembers(live: LiveSession): PresentMember[] {
-  return [...live.present].map(([m, p]) => ({ member: m, sessionKey: p.sessionKey }));
-}
-
 function joinSession(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
-  const { socket, member } = call;
+  const { socket, member, relay } = call;
   followGroup(call, group.groupId);
   void socket.join(rooms.session(group.groupId, live.id));
+  (socket.data.live ??= {})[group.groupId] = { sessionId: live.id, sessionKey: req.sessionKey };
   const existing = live.present.get(member);
   const sockets = existing?.sockets ?? new Set<string>();
   sockets.add(socket.id);
   live.present.set(member, { sessionKey: req.sessionKey, sockets });
-  live.away.delete(member);
+  background(relay, live.log.arrived(member), 'clearing an away marker failed');
   live.waiting.delete(member);
   socket.to(rooms.session(group.groupId, live.id)).emit('session.member', {
     groupId: group.groupId,
@@ -68,18 +66,19 @@ function joinSession(call: Call, group: GroupState, live: LiveSession, req: Clie
   });
 }
 
-function knock(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
+async function knock(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): Promise<void> {
   const { socket, member, relay } = call;
   const { groupId } = group;
   void socket.join([rooms.waiting(groupId, live.id), rooms.member(groupId, member)]);
   call.conn.groups.add(groupId);
   const knockObject: Knock = { groupId, sessionId: live.id, member, acceptance: req.acceptance, sessionKey: req.sessionKey };
+  (socket.data.live ??= {})[groupId] = { sessionId: live.id, sessionKey: req.sessionKey, knock: knockObject };
   const sockets = live.waiting.get(member)?.sockets ?? new Set<string>();
   sockets.add(socket.id);
   live.waiting.set(member, { knock: knockObject, sockets });
-  // Knocks are rare: a push to each present facilitator's own room is cheap.
-  for (const present of live.present.keys()) {
-    if (isFacilitator(group.roster, present)) relay.io.to(rooms.member(groupId, present)).emit('session.knock', knockObject);
+  // Knocks are rare: a push to each present facilitator's own room (on whichever node) is cheap.
+  for (const present of await relay.directory.present(live)) {
+    if (isFacilitator(group.roster, present.member)) relay.io.to(rooms.member(groupId, present.member)).emit('session.knock', knockObject);
   }
 }
 
@@ -90,9 +89,9 @@ export async function sessionLeave(call: Call, req: ClientRequest<'session.leave
 }
 
 /**
- * Takes one socket out of the group's live session. When it was the member's last socket there, the room hears
- * presence false; on a disconnect the member stays reachable (sealed keys buffered) until the buffer TTL, so a
- * reconnect resumes with lastSeq.
+ * Takes one socket out of the group's live session. When it was the member's last socket there (on every node),
+ * the room hears presence false; on a disconnect the member stays reachable (sealed keys buffered) until the buffer
+ * TTL, so a reconnect resumes with lastSeq, on this node or another.
  */
 export function leaveSession(relay: RelayContext, group: GroupState, socket: RelaySocket, disconnected: boolean): void {
   const live = group.session;
@@ -101,6 +100,7 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   const { groupId } = group;
   if (!disconnected) void socket.leave(rooms.session(groupId, live.id));
   if (!disconnected) void socket.leave(rooms.waiting(groupId, live.id));
+  if (socket.data.live?.[groupId]?.sessionId === live.id) delete socket.data.live[groupId];
 
   const waiting = live.waiting.get(member);
   if (waiting) {
@@ -110,8 +110,15 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   const present = live.present.get(member);
   if (!present || !present.sockets.delete(socket.id) || present.sockets.size > 0) return;
   live.present.delete(member);
-  if (disconnected) live.away.set(member, { sessionKey: present.sessionKey, since: relay.now() });
-  relay.io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
+  if (disconnected) background(relay, live.log.markAway(member, relay.now()), 'marking a member away failed');
+  const absent = (): void => {
+    relay.io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
+  };
+  // With several nodes the member may still have a socket on another one: ask after leaving here, so that of two
+  // sockets leaving on two nodes at once at least one sees the other gone.
+  const elsewhere = relay.directory.isPresent(live, member);
+  if (elsewhere instanceof Promise) elsewhere.then((still) => !still && absent(), warnOf(relay, 'presence check failed'));
+  else if (!elsewhere) absent();
 }
 
 /** A connection closed: presence false wherever it was; buffers stay for its reconnect. */

@@ -1,0 +1,188 @@
+/**
+ * The session log in Redis, shared by every relay node (KINDRED_REDIS_URL): a client that reconnects to another
+ * node resumes there with lastSeq. Keys, all under `<prefix>s:<groupId>:<sessionId>:` (ids are base64url):
+ *   seq              INCR counter, the session's relay seq (kept while the session is open, at most SEQ_TTL_MS idle)
+ *   buf              list of "<seq> <at> <envelope JSON>", capped at maxItems, expiring ttlMs after the last push
+ *   sealed:<member>  list of "<at> <sealed key JSON>", capped likewise
+ *   away:<member>    "<since>", expiring after ttlMs
+ * Only ciphertext and opaque ids. The TTL is checked on the relay's clock when reading (as in memory) and enforced
+ * by Redis key expiry besides, so nothing outlives it even if no node ever reads it again.
+ *
+ * Seq allocation and buffering are one Lua script (one round trip, atomic). Delivery between nodes may reorder
+ * messages allocated a few microseconds apart, so missedAfter also returns up to REORDER_SLACK messages before
+ * lastSeq: clients drop the duplicates as replays, and nothing is lost.
+ */
+import { KindredError } from '@kindred/shared/errors';
+import type { Envelope, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
+import type { RedisClient } from '../redisClient';
+import type { BufferLimits, SessionLog, SessionLogs } from './sessionLog';
+
+/** The seq counter outlives quiet spells (a support group may be silent for a long time) but not forever. */
+export const SEQ_TTL_MS = 48 * 3600 * 1000;
+/** Messages before lastSeq returned again on resume, to cover reordering between nodes. */
+export const REORDER_SLACK = 32;
+
+// KEYS: seq, buf. ARGV: envelope JSON, now, maxItems, ttlMs, seqTtlMs. Returns the seq.
+const APPEND_SCRIPT = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+local max = tonumber(ARGV[3])
+if max > 0 then
+  redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[2] .. ' ' .. ARGV[1])
+  redis.call('LTRIM', KEYS[2], -max, -1)
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+return seq`;
+
+export class RedisSessionLogs implements SessionLogs {
+  readonly shared = true;
+  private appendSha: string | undefined;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    private readonly limits: BufferLimits,
+  ) {}
+
+  open(groupId: string, sessionId: string): SessionLog {
+    return new RedisSessionLog(this, `${this.prefix}s:${groupId}:${sessionId}:`, this.limits);
+  }
+
+  get client(): RedisClient {
+    return this.redis;
+  }
+
+  /** EVALSHA, loading the script on first use and again after a Redis restart (NOSCRIPT). */
+  async runAppend(keys: string[], args: string[]): Promise<number> {
+    const options = { keys, arguments: args };
+    this.appendSha ??= await this.redis.scriptLoad(APPEND_SCRIPT);
+    try {
+      return Number(await this.redis.evalSha(this.appendSha, options));
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      this.appendSha = await this.redis.scriptLoad(APPEND_SCRIPT);
+      return Number(await this.redis.evalSha(this.appendSha, options));
+    }
+  }
+}
+
+/** Redis failures reach the client as UNAVAILABLE (try again), never as a driver message. */
+async function shared<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new KindredError('UNAVAILABLE', 'shared session state', { cause: e });
+  }
+}
+
+/** "<a> <b> <rest>": splits off `n` space-separated numeric fields; the rest is JSON (which may hold spaces). */
+function fields(item: string, n: number): { nums: number[]; json: string } | undefined {
+  const nums: number[] = [];
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const space = item.indexOf(' ', at);
+    if (space < 0) return undefined;
+    nums.push(Number(item.slice(at, space)));
+    at = space + 1;
+  }
+  return { nums, json: item.slice(at) };
+}
+
+class RedisSessionLog implements SessionLog {
+  readonly shared = true;
+  constructor(
+    private readonly logs: RedisSessionLogs,
+    private readonly base: string,
+    private readonly limits: BufferLimits,
+  ) {}
+
+  private get redis(): RedisClient {
+    return this.logs.client;
+  }
+
+  append(envelope: Envelope, now: number): Promise<RelayedMessage> {
+    return shared(async () => {
+      const { ttlMs, maxItems } = this.limits;
+      const seq = await this.logs.runAppend(
+        [`${this.base}seq`, `${this.base}buf`],
+        [JSON.stringify(envelope), String(now), String(ttlMs > 0 ? maxItems : 0), String(Math.max(1, ttlMs)), String(SEQ_TTL_MS)],
+      );
+      return { seq, envelope };
+    });
+  }
+
+  missedAfter(lastSeq: number, now: number): Promise<RelayedMessage[]> {
+    return shared(async () => {
+      const items = await this.redis.lRange(`${this.base}buf`, 0, -1);
+      const out: RelayedMessage[] = [];
+      for (const item of items) {
+        const f = fields(item, 2);
+        if (!f) continue;
+        const [seq, at] = f.nums as [number, number];
+        if (now - at > this.limits.ttlMs || seq <= lastSeq - REORDER_SLACK) continue;
+        out.push({ seq, envelope: JSON.parse(f.json) as Envelope }); // written by a relay node; clients verify it
+      }
+      return out;
+    });
+  }
+
+  bufferSealed(sealed: readonly SealedSenderKey[], now: number): Promise<void> {
+    const { ttlMs, maxItems } = this.limits;
+    if (ttlMs <= 0 || maxItems <= 0 || sealed.length === 0) return Promise.resolve();
+    return shared(async () => {
+      const tx = this.redis.multi();
+      for (const s of sealed) {
+        const key = `${this.base}sealed:${s.to}`;
+        tx.rPush(key, `${now} ${JSON.stringify(s)}`).lTrim(key, -maxItems, -1).pExpire(key, ttlMs);
+      }
+      await tx.exec();
+    });
+  }
+
+  sealedFor(member: string, now: number): Promise<SealedSenderKey[]> {
+    return shared(async () => {
+      const items = await this.redis.lRange(`${this.base}sealed:${member}`, 0, -1);
+      const out: SealedSenderKey[] = [];
+      for (const item of items) {
+        const f = fields(item, 1);
+        if (!f || now - f.nums[0]! > this.limits.ttlMs) continue;
+        out.push(JSON.parse(f.json) as SealedSenderKey); // written by a relay node; clients verify it
+      }
+      return out;
+    });
+  }
+
+  markAway(member: string, now: number): Promise<void> {
+    if (this.limits.ttlMs <= 0) return Promise.resolve();
+    return shared(async () => {
+      await this.redis.set(`${this.base}away:${member}`, String(now), { PX: this.limits.ttlMs });
+    });
+  }
+
+  arrived(member: string): Promise<void> {
+    return shared(async () => {
+      await this.redis.unlink(`${this.base}away:${member}`);
+    });
+  }
+
+  isAway(member: string, now: number): Promise<boolean> {
+    return shared(async () => {
+      const since = await this.redis.get(`${this.base}away:${member}`);
+      return since !== null && now - Number(since) <= this.limits.ttlMs;
+    });
+  }
+
+  forget(member: string): Promise<void> {
+    return shared(async () => {
+      await this.redis.unlink([`${this.base}away:${member}`, `${this.base}sealed:${member}`]);
+    });
+  }
+
+  dispose(): Promise<void> {
+    return shared(async () => {
+      const keys: string[] = [];
+      for await (const batch of this.redis.scanIterator({ MATCH: `${this.base}*`, COUNT: 100 })) keys.push(...batch);
+      if (keys.length > 0) await this.redis.unlink(keys);
+    });
+  }
+}

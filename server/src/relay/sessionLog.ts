@@ -1,0 +1,124 @@
+/**
+ * What a live session keeps so that a device can catch up after a network blip, behind one interface: the relay seq
+ * of each message, the short ciphertext buffer of relayed messages, the sender keys sealed to each member, and who
+ * went away recently (still a valid recipient of sealed keys). One node keeps it in memory (this module, the
+ * default); several nodes share it in Redis (redisSessionLog.ts), so a client that reconnects to another node gets
+ * what it missed there.
+ *
+ * Methods answer synchronously in memory and with a promise from Redis (MaybePromise): the single-node hot path
+ * (append) never waits for a microtask it does not need. Only ciphertext and opaque ids are kept.
+ */
+import type { RelayedMessage, Envelope, SealedSenderKey } from '@kindred/shared/protocol';
+import { ReconnectBuffer } from './reconnectBuffer';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface BufferLimits {
+  /** How long buffered ciphertext and away markers last; 0 keeps nothing. */
+  ttlMs: number;
+  /** Most messages kept per session, and most sealed keys per recipient. */
+  maxItems: number;
+}
+
+export interface SessionLog {
+  /** True when other nodes see the same log (Redis); false in memory. */
+  readonly shared: boolean;
+  /** Gives the envelope the session's next seq (the first is 1, so lastSeq 0 asks for everything), buffers it. */
+  append(envelope: Envelope, now: number): MaybePromise<RelayedMessage>;
+  /** Buffered messages after `lastSeq` (a shared log may add a few before it: clients drop replays), oldest first. */
+  missedAfter(lastSeq: number, now: number): MaybePromise<RelayedMessage[]>;
+  bufferSealed(sealed: readonly SealedSenderKey[], now: number): MaybePromise<void>;
+  sealedFor(member: string, now: number): MaybePromise<SealedSenderKey[]>;
+  /** The member's last socket went away (a disconnect): it stays a recipient of sealed keys until the TTL. */
+  markAway(member: string, now: number): MaybePromise<void>;
+  /** The member is back (or admitted): no longer away. */
+  arrived(member: string): MaybePromise<void>;
+  /** Went away less than the TTL ago. */
+  isAway(member: string, now: number): MaybePromise<boolean>;
+  /** Forgets a member entirely (removed, banned, left): its sealed keys and away marker. */
+  forget(member: string): MaybePromise<void>;
+  /** The session ended: drops everything it kept. */
+  dispose(): MaybePromise<void>;
+}
+
+/** Opens the log of one session; `shared` says whether other nodes see the same log. */
+export interface SessionLogs {
+  readonly shared: boolean;
+  open(groupId: string, sessionId: string): SessionLog;
+}
+
+/** One node, in memory: what the relay did before several nodes, unchanged. */
+export class MemorySessionLogs implements SessionLogs {
+  readonly shared = false;
+  constructor(private readonly limits: BufferLimits) {}
+  open(): SessionLog {
+    return new MemorySessionLog(this.limits);
+  }
+}
+
+export class MemorySessionLog implements SessionLog {
+  readonly shared = false;
+  private lastSeq = 0;
+  private readonly messages: ReconnectBuffer<RelayedMessage>;
+  private readonly sealed = new Map<string, ReconnectBuffer<SealedSenderKey>>();
+  private readonly away = new Map<string, number>();
+
+  constructor(private readonly limits: BufferLimits) {
+    this.messages = new ReconnectBuffer(limits.ttlMs, limits.maxItems);
+  }
+
+  append(envelope: Envelope, now: number): RelayedMessage {
+    this.lastSeq += 1;
+    const relayed = { seq: this.lastSeq, envelope };
+    this.messages.push(relayed, now);
+    return relayed;
+  }
+
+  missedAfter(lastSeq: number, now: number): RelayedMessage[] {
+    return this.messages.read(now, (m) => m.seq > lastSeq);
+  }
+
+  bufferSealed(sealed: readonly SealedSenderKey[], now: number): void {
+    for (const s of sealed) {
+      let ring = this.sealed.get(s.to);
+      if (!ring) {
+        ring = new ReconnectBuffer(this.limits.ttlMs, this.limits.maxItems);
+        this.sealed.set(s.to, ring);
+      }
+      ring.push(s, now);
+    }
+  }
+
+  sealedFor(member: string, now: number): SealedSenderKey[] {
+    return this.sealed.get(member)?.read(now) ?? [];
+  }
+
+  markAway(member: string, now: number): void {
+    this.away.set(member, now);
+  }
+
+  arrived(member: string): void {
+    this.away.delete(member);
+  }
+
+  isAway(member: string, now: number): boolean {
+    const since = this.away.get(member);
+    if (since === undefined) return false;
+    if (now - since > this.limits.ttlMs) {
+      this.away.delete(member);
+      this.sealed.delete(member);
+      return false;
+    }
+    return true;
+  }
+
+  forget(member: string): void {
+    this.away.delete(member);
+    this.sealed.delete(member);
+  }
+
+  dispose(): void {
+    this.away.clear();
+    this.sealed.clear();
+  }
+}
