@@ -52,6 +52,9 @@ describe('encryptMessage / decryptMessage', () => {
       expect(out.header).toEqual(env.header);
       expect(out.expiresAt).toBe(5_000 + 600_000);
     }
+    // A ttl longer than the group's expiry policy is capped by it: a sender cannot make a message outlive the policy.
+    const long = encryptMessage(a.chain, { type: 'chat', ttl: 7 * 24 * 3600 }, text('long'));
+    expect(open(b, g.roster, long, 0).expiresAt).toBe(g.roster.policy.expirySeconds * 1000);
   });
 
   it('signs exactly labelled(MESSAGE_SIGNATURE, {header, nonce, ct}) and binds the header as AEAD data', () => {

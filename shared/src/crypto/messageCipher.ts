@@ -109,7 +109,10 @@ export function encryptMessage(
 export interface DecryptedMessage {
   header: MessageHeader;
   plaintext: Uint8Array;
-  /** When this device must erase the plaintext: arrival (nowMs) plus the sender-stated ttl, on the local clock. */
+  /**
+   * When this device must erase the plaintext: arrival (nowMs) plus the sender-stated ttl capped by the roster's
+   * expiry policy, on the local clock.
+   */
   expiresAt: number;
 }
 
@@ -204,7 +207,8 @@ export function decryptMessage(state: ReceiveState, roster: RosterState, envelop
     else if (advance) commitAdvance(chain, advance, nowMs);
     markUsed(chain, h.counter);
     state.putChain(chain);
-    return { header: h, plaintext, expiresAt: nowMs + h.ttl * 1000 };
+    // A sender may shorten a message's life below the group's expiry policy, never lengthen it.
+    return { header: h, plaintext, expiresAt: nowMs + Math.min(h.ttl, roster.policy.expirySeconds) * 1000 };
   } catch (e) {
     if (advance) {
       wipe(advance.nextChainKey);
