@@ -1,0 +1,80 @@
+/**
+ * Group-wide moderation over the real relay: mute-all-but-facilitators, slow mode, a member leaving the group (the
+ * rest rekey), and the relay's own 'session.closed' (the client wipes the session on it alone).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { isKindredError } from '@kindred/shared/errors';
+import type { KindredClient } from '@kindred/client/engine';
+import { nextEvent, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
+
+let relay: RelayUnderTest | undefined;
+const clients: KindredClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await relay?.close();
+  relay = undefined;
+});
+
+const refusedWith = (code: string) => (e: unknown) => isKindredError(e) && e.code === code;
+
+describe('group-wide moderation', () => {
+  it('mute all but facilitators, then slow mode, each announced and enforced', async () => {
+    relay = await startRelay();
+    const { facilitator: fac, members } = await sessionWith(relay, 1);
+    const alice = members[0] as KindredClient;
+    clients.push(fac, alice);
+
+    const announced = nextEvent(alice, 'roster.change', (c) => c.op.type === 'muteAll');
+    await fac.muteAll(true);
+    expect((await announced).description).toBe('muted everyone but the facilitators');
+    await expect(alice.send('quiet please')).rejects.toSatisfy(refusedWith('MUTED'));
+    await fac.send('facilitators still speak');
+    await until(alice, () => texts(alice).includes('facilitators still speak'), 'fac speaks');
+    await fac.muteAll(false);
+    await until(alice, (s) => s.group?.roster?.policy.muteAllButFacilitators === false, 'lifted');
+    await alice.send('back');
+    await until(fac, () => texts(fac).includes('back'), 'alice speaks');
+
+    await fac.slowMode(30);
+    await until(alice, (s) => s.group?.roster?.policy.slowModeSeconds === 30, 'slow mode seen');
+    await alice.send('one');
+    await expect(alice.send('two')).rejects.toSatisfy(refusedWith('SLOW_MODE'));
+    await fac.send('facilitators are not paced');
+    await fac.send('really not');
+    await until(alice, () => texts(alice).includes('really not'), 'fac not paced');
+  });
+
+  it('a member leaves the group: it is out, and the others rekey', async () => {
+    relay = await startRelay();
+    const { facilitator: fac, members } = await sessionWith(relay, 2);
+    const [alice, bob] = members as [KindredClient, KindredClient];
+    clients.push(fac, alice, bob);
+    const rekeyed = nextEvent(bob, 'rekeyed');
+    const seen = nextEvent(fac, 'roster.change', (c) => c.op.type === 'leave');
+    await alice.leaveGroup();
+    expect((await seen).description).toContain('left the group');
+    await until(alice, (s) => s.session === null, 'alice wiped');
+    await rekeyed;
+    await bob.send('after alice left');
+    await until(fac, () => texts(fac).includes('after alice left'), 'fac reads bob');
+    expect(fac.getState().group?.roster?.members.some((m) => m.id === alice.me)).toBe(false);
+  });
+
+  it("the relay's session.closed alone makes the client wipe the session", async () => {
+    relay = await startRelay();
+    const { facilitator: fac, members } = await sessionWith(relay, 1);
+    const alice = members[0] as KindredClient;
+    clients.push(fac, alice);
+    await fac.send('to be wiped');
+    await until(alice, () => texts(alice).includes('to be wiped'), 'received');
+    const { groupId, sessionId } = alice.getState().session!;
+    const closed = nextEvent(alice, 'session.closed');
+    for (const socket of relay.app.io.sockets.sockets.values()) {
+      if (socket.data.member === alice.me) socket.emit('session.closed', { groupId, sessionId, reason: 'ended' });
+    }
+    expect(await closed).toEqual({ sessionId, reason: 'ended' });
+    expect(alice.getState().session).toBeNull();
+    expect(fac.getState().session).not.toBeNull(); // only the device told so
+  });
+});
