@@ -126,7 +126,7 @@ export function MemberControls() {
                   </button>
                 )}
                 {m.role === 'member' ? (
-                  <button type="button" disabled={busy === 'promote'} aria-label={`Make ${name} a co-facilitator`} onClick={() => void dispatch('promote', (e) => e.promote(m.memberId))}>
+                  <button type="button" disabled={busy === 'promote'} aria-label={`Make co-facilitator: ${name}`} onClick={() => void dispatch('promote', (e) => e.promote(m.memberId))}>
                     Make co-facilitator
                   </button>
                 ) : null}

@@ -26,25 +26,28 @@ export function MessageLog() {
   }, [count]);
 
   return (
-    <ol className="log" role="log" aria-label="Messages" tabIndex={0}>
-      {lines.length === 0 ? <li className="empty">No messages yet.</li> : null}
-      {lines.map((line) =>
-        line.kind === 'message' ? (
-          <li key={line.id} className={line.sender === snapshot.me ? 'msg own' : 'msg'}>
-            <p className="msg-meta">
-              <span className="msg-sender">{nameOf(snapshot, line.sender)}</span>{' '}
-              <time dateTime={new Date(line.at).toISOString()}>{clockTime(line.at)}</time>
-              <span className="msg-expiry"> · {disappearsIn(line.expiresAt, now)}</span>
-            </p>
-            <p className="msg-text">{line.text}</p>
-          </li>
-        ) : (
-          <li key={line.id} className={`notice-line notice-${line.noticeKind}`}>
-            <time dateTime={new Date(line.at).toISOString()}>{clockTime(line.at)}</time> {line.text}
-          </li>
-        ),
-      )}
-      <li ref={end} aria-hidden="true" className="log-end" />
-    </ol>
+    // role="log" sits on a wrapper: on the <ol> itself it would replace the list role, orphaning every <li> (axe: listitem).
+    <div className="log" role="log" aria-label="Messages" tabIndex={0}>
+      <ol className="log-list">
+        {lines.length === 0 ? <li className="empty">No messages yet.</li> : null}
+        {lines.map((line) =>
+          line.kind === 'message' ? (
+            <li key={line.id} className={line.sender === snapshot.me ? 'msg own' : 'msg'}>
+              <p className="msg-meta">
+                <span className="msg-sender">{nameOf(snapshot, line.sender)}</span>{' '}
+                <time dateTime={new Date(line.at).toISOString()}>{clockTime(line.at)}</time>
+                <span className="msg-expiry"> · {disappearsIn(line.expiresAt, now)}</span>
+              </p>
+              <p className="msg-text">{line.text}</p>
+            </li>
+          ) : (
+            <li key={line.id} className={`notice-line notice-${line.noticeKind}`}>
+              <time dateTime={new Date(line.at).toISOString()}>{clockTime(line.at)}</time> {line.text}
+            </li>
+          ),
+        )}
+        <li ref={end} aria-hidden="true" className="log-end" />
+      </ol>
+    </div>
   );
 }
