@@ -126,7 +126,8 @@ export function toSnapshot(state: EngineState, extras: AdapterExtras): EngineSna
     closedReason: phase === 'closed' ? extras.closedReason : null,
     roster: members,
     messages,
-    notices: extras.notices.map((n) => ({ id: n.id, at: n.at, kind: n.kind, text: n.text((id) => (id === me ? 'You' : names[id] ?? `Member ${id.slice(0, 5)}`)) })),
+    // "you" mid-sentence ("Ana muted you."), "You" when the line starts with it ("You let Bo in.").
+    notices: extras.notices.map((n) => ({ id: n.id, at: n.at, kind: n.kind, text: capitalize(n.text((id) => (id === me ? 'you' : names[id] ?? `Member ${id.slice(0, 5)}`))) })),
     waiting: (session?.knocks ?? []).map((k) => ({ memberId: k.member, displayName: names[k.member] ?? '', signedAgreement: k.agreement })),
     hands: session?.hands ?? [],
     round: round
@@ -142,6 +143,10 @@ export function toSnapshot(state: EngineState, extras: AdapterExtras): EngineSna
     epochCode: group?.epochCode ?? null,
     connection: state.connection === 'ready' ? 'ready' : state.connection === 'disconnected' ? 'reconnecting' : 'connecting',
   };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** A roster change in plain words, with the names known in this session. */

@@ -10,7 +10,8 @@ export function EnterScreen() {
   const busy = useSession((s) => s.busy === 'enter');
   const error = useSession((s) => s.error);
   const clearError = useSession((s) => s.clearError);
-  const oneOff = useIdentity((s) => s.kind === 'one-off');
+  // Shown for a saved key too: right after "Keep my key" it is the confirmation that the key was kept.
+  const hasKey = useIdentity((s) => s.kind !== null);
   const [name, setName] = useState('');
 
   const submit = (e: FormEvent) => {
@@ -39,7 +40,7 @@ export function EnterScreen() {
         </button>
       </form>
       <ErrorNotice error={error} onDismiss={clearError} />
-      {oneOff ? <KeepKeyForm /> : null}
+      {hasKey ? <KeepKeyForm /> : null}
     </main>
   );
 }
