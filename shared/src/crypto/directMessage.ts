@@ -3,7 +3,7 @@
  * (X25519 + XSalsa20-Poly1305) from the sender's session key to each facilitator's session key, authenticated both
  * ways and deniable like the sender-key boxes, and never readable by the group or the relay.
  *
- * Box plaintext (docs/protocol/messages.md, "Direct box"):
+ * Box plaintext (docs/PROTOCOL.md part B, "Direct box"):
  *
  *   utf8(LABEL.DIRECT_MESSAGE) || 0x00 || canonical({v, groupId, sessionId, from, to}) || 0x00 || pad(plaintext)
  *

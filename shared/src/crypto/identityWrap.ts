@@ -2,7 +2,7 @@
  * The identity key at rest: its 32-byte Ed25519 seed encrypted with XChaCha20-Poly1305
  * (`crypto_aead_xchacha20poly1305_ietf_encrypt`) under a 32-byte key from Argon2id13 (`crypto_pwhash`) of the
  * passphrase. The result is a plain JSON object (protocol/objects.ts `WrappedIdentity`) the client keeps in
- * IndexedDB. Format and bounds: docs/protocol/identity-roster.md, "Identity at rest".
+ * IndexedDB. Format and bounds: docs/PROTOCOL.md part A, "Identity at rest".
  */
 import { KindredError } from '../errors';
 import { fromBase64Url, toBase64Url, utf8 } from '../encoding';

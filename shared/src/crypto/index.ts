@@ -4,7 +4,7 @@ export { canonicalJson, canonicalBytes, labelled } from './canonical';
 export { LABEL, KDF_CONTEXT } from './labels';
 export type * from './types';
 export { signObject, verifyObject, requireSignature, hashObject, hashObjectBytes, memberKey } from './signedObject';
-// Part A: identity, invites, group card, roster, acceptance (docs/protocol/identity-roster.md).
+// Part A: identity, invites, group card, roster, acceptance (docs/PROTOCOL.md part A).
 export { generateIdentity, identityFromSeed, identitySeed, memberIdOf, fingerprint, requireFingerprint, FINGERPRINT_BYTES } from './identity';
 export { wrapIdentity, unwrapIdentity, WRAP_PARAMS_AT_REST, WRAP_PARAMS_INTERACTIVE, WRAP_PARAMS_MIN } from './identityWrap';
 export type { WrapParams, WrapTestingOptions } from './identityWrap';
@@ -23,7 +23,7 @@ export { RosterTracker, ROSTER_STATE_WINDOW } from './rosterTracker';
 export type { RosterStorage, SerializedRoster } from './rosterTracker';
 export { signAcceptance, verifyAcceptance } from './acceptance';
 export type { AcceptanceInput, ExpectedAcceptance } from './acceptance';
-// Part B: session keys, sender-key chains, key distribution, messages, padding, rekey, direct boxes (docs/protocol/messages.md).
+// Part B: session keys, sender-key chains, key distribution, messages, padding, rekey, direct boxes (docs/PROTOCOL.md part B).
 export { createSessionKey, verifySessionKey, wipeSessionKey } from './sessionKey';
 export type { CreatedSessionKey } from './sessionKey';
 export { createOwnSenderChain, advanceOwnChain, stepChainKey, wipeChain, MAX_COUNTER } from './senderKeyChain';

@@ -4,7 +4,7 @@
  * authenticates both ends with keys only the two of them hold, and either of them could have made the box, which is
  * what makes it deniable. Never crypto_box_seal: it does not authenticate the sender.
  *
- * Box plaintext (docs/protocol/messages.md, "Sealed sender key"):
+ * Box plaintext (docs/PROTOCOL.md part B, "Sealed sender key"):
  *
  *   utf8(LABEL.SENDER_KEY_DISTRIBUTION) || 0x00 || chainKey (32 bytes) || canonical(inner)
  *   inner = {v, groupId, sessionId, epoch, rosterHash, keyId, sender, recipient, counter, signingPk}

@@ -6,7 +6,7 @@
  * the functions of this module and of messageCipher.ts, not in the store, so a caller-supplied store cannot weaken
  * it.
  *
- * The bounds (docs/protocol/messages.md, "Bounds"), each the smallest that real delivery needs:
+ * The bounds (docs/PROTOCOL.md part B, "Bounds"), each the smallest that real delivery needs:
  */
 import { KindredError } from '../errors';
 import type { ReceivedSenderKey } from './keyDistribution';

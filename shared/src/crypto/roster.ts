@@ -3,7 +3,7 @@
  * the hash of entry n-1, and is signed (Ed25519, LABEL.ROSTER_ENTRY) by an identity that had the authority in
  * the state after entry n-1; entry 0 (genesis) is signed by the creator, the group's root of trust. Every
  * client and the relay derive the state by applying entries with applyRosterEntry, never by taking a state from
- * anyone. Rules and their reasons: docs/protocol/identity-roster.md, "Roster".
+ * anyone. Rules and their reasons: docs/PROTOCOL.md part A, "Roster".
  */
 import { KindredError } from '../errors';
 import { PROTOCOL_VERSION, SignedRosterEntry } from '../protocol/objects';

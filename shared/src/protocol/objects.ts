@@ -167,7 +167,7 @@ export type SignedAcceptance = z.infer<typeof SignedAcceptance>;
  * An identity key wrapped at rest (IndexedDB): the 32-byte Ed25519 seed under XChaCha20-Poly1305 with a key from
  * Argon2id13 (crypto_pwhash). The bounds are the absolute ones libsodium accepts, capped so that a damaged or
  * hostile record cannot make the client allocate more than 1 GiB; the production minimum is enforced by
- * unwrapIdentity (docs/protocol/identity-roster.md).
+ * unwrapIdentity (docs/PROTOCOL.md part A).
  */
 export const WrappedIdentity = z.strictObject({
   v: V,
