@@ -18,6 +18,16 @@ export default defineConfig({
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/adversarial/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 },
       },
+      {
+        extends: true,
+        // Several relay nodes in one process over the machine's PostgreSQL and Redis (each file its own schema and prefix).
+        test: { name: 'multinode', include: ['test/multinode/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        // One Chromium and one relay per file; files run one after another so two browsers never compete for 2 cores.
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false },
+      },
     ],
   },
 });

@@ -1,0 +1,338 @@
+/**
+ * The web client in a real browser: Debian's Chromium (playwright-core) against the real relay (buildApp, SQLite in
+ * memory) serving the BUILT client/dist under its strict CSP. Three people, each in their own browser context
+ * (separate cookies, storage and IndexedDB): a facilitator, a member and a second member.
+ *
+ * Every screen passes axe-core (no serious or critical violation) at 1280x800 and 360 px wide and is photographed
+ * into test-results/screenshots/. Every tab is watched: no request to any origin but the relay's, no CSP violation,
+ * no uncaught error. Waiting is always for a state of the page (locators), never for a fixed time.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { WrappedIdentity } from '@kindred/shared/protocol';
+import { launchChromium } from './chromium';
+import { CLIENT_DIST, requireBuiltClient, startRelayWithClient, type RelayWithClient } from './relayWithClient';
+import { checkScreen, DESKTOP } from './screens';
+import { domText, indexedDbRecords, tracesOf, webStorage } from './tabTraces';
+import { foreignUrls, watchContext, type TabWatch } from './tabWatch';
+
+/** Generous per-step limit for locators (a slow CI machine decrypting with WebAssembly), far below the test's. */
+const STEP_TIMEOUT_MS = 20_000;
+
+let relay: RelayWithClient | null = null;
+let browser: Browser | null = null;
+const watches: { name: string; watch: TabWatch }[] = [];
+const a11yProblems: string[] = [];
+
+beforeAll(async () => {
+  // Without a built client there is nothing to test: the tests below fail with requireBuiltClient's sentence.
+  if (!existsSync(join(CLIENT_DIST, 'index.html'))) return;
+  relay = await startRelayWithClient();
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await relay?.close();
+});
+
+function ready(): { relay: RelayWithClient; browser: Browser } {
+  requireBuiltClient();
+  if (!relay || !browser) throw new Error('the relay or the browser did not start (see the error of beforeAll)');
+  return { relay, browser };
+}
+
+/** A fresh browser profile (context) with one tab, watched. */
+async function newPerson(name: string): Promise<Page> {
+  const context = await ready().browser.newContext({ viewport: DESKTOP });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  watches.push({ name, watch: watchContext(context) });
+  return context.newPage();
+}
+
+async function screen(page: Page, name: string): Promise<void> {
+  a11yProblems.push(...(await checkScreen(page, name)));
+}
+
+/** history.length of each tab right after it opened Kindred: quick exit must not leave more entries behind. */
+const historyAtOpen = new WeakMap<Page, number>();
+async function open(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  historyAtOpen.set(page, await page.evaluate(() => window.history.length));
+}
+
+const canary = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;
+
+const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
+const composer = (page: Page) => page.locator('#composer-text');
+
+/** Facilitator: home -> start a group from the template -> lobby. Returns the first invite link. */
+async function createGroup(page: Page, groupName: string, myName: string, shots: boolean): Promise<string> {
+  await open(page, `${ready().relay.origin}/`);
+  await heading(page, 'Kindred').waitFor();
+  if (shots) await screen(page, '01-home');
+  await page.getByRole('button', { name: 'Start a group' }).click();
+  await heading(page, 'Start a group').waitFor();
+  // The template is there to edit: the four texts are filled in.
+  for (const field of ['#f-groundRules', '#f-codeOfConduct', '#f-confidentialityLimits', '#f-crisisResources']) {
+    expect((await page.locator(field).inputValue()).length).toBeGreaterThan(20);
+  }
+  if (shots) await screen(page, '02-create-group');
+  await page.getByLabel('Group name (only members see it)').fill(groupName);
+  await page.getByLabel('Your name as facilitator').fill(myName);
+  await page.getByRole('button', { name: 'Create the group' }).click();
+  await heading(page, groupName).waitFor();
+  const invite = await page.locator('.invite-list input').first().inputValue();
+  expect(invite).toMatch(new RegExp(`^${ready().relay.origin}/#/join/.+`));
+  if (shots) await screen(page, '03-facilitator-lobby');
+  return invite;
+}
+
+async function openSession(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Open a session' }).click();
+  await page.getByRole('heading', { name: 'Facilitator console' }).waitFor();
+  await expect.poll(() => composer(page).isEnabled()).toBe(true);
+}
+
+/** Member: the invite link -> rules (accepted) -> name -> waiting room. */
+async function joinToWaitingRoom(page: Page, invite: string, groupName: string, myName: string, opts: { shots: boolean; keepKeyPassphrase?: string }) {
+  await open(page, invite);
+  await heading(page, `Before you join ${groupName}`).waitFor();
+  if (opts.shots) await screen(page, '04-rules');
+  await page.getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Sign and continue' }).click();
+  await heading(page, 'Your name for this session').waitFor();
+  if (opts.shots) await screen(page, '05-enter-name');
+  if (opts.keepKeyPassphrase) {
+    await page.getByText('Keep my key on this device (optional)').click();
+    await page.getByLabel(/^Passphrase \(at least/).fill(opts.keepKeyPassphrase);
+    await page.getByLabel('The same passphrase again').fill(opts.keepKeyPassphrase);
+    await page.getByRole('button', { name: 'Keep my key' }).click();
+    await page.getByText('Your key is kept in this browser, protected by your passphrase.').waitFor();
+  }
+  await page.getByLabel(/^Name the group will see/).fill(myName);
+  await page.getByRole('button', { name: 'Go to the waiting room' }).click();
+  await heading(page, 'Waiting room').waitFor();
+}
+
+/** Facilitator admits whoever knocks (one at a time here); the member's composer then opens. */
+async function admit(facilitator: Page, member: Page, memberName: string): Promise<void> {
+  await facilitator.getByRole('button', { name: /^Admit / }).click();
+  await member.getByRole('heading', { name: 'Conversation' }).waitFor();
+  await expect.poll(() => composer(member).isEnabled()).toBe(true);
+  // The member's pseudonym reaches the facilitator encrypted; the controls are named with it once it has.
+  await facilitator.locator('.roster .member-name', { hasText: memberName }).waitFor();
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+  await log(page).getByText(text, { exact: true }).waitFor();
+  await expect.poll(() => composer(page).inputValue()).toBe('');
+}
+
+const seen = (page: Page, text: string) => log(page).getByText(text, { exact: true }).waitFor();
+
+async function noWebStorage(page: Page): Promise<void> {
+  expect(await webStorage(page)).toEqual({ session: {}, local: {} });
+}
+
+describe('the web client in Chromium against the real relay', () => {
+  it('is tested against the built client (client/dist)', () => {
+    requireBuiltClient();
+  });
+
+  it('runs a whole session: rules first, waiting room, chat, mute, remove, end, all wiped', async () => {
+    const groupName = canary('Tuesday circle');
+    const facName = canary('Ana');
+    const bo = canary('Bo');
+    const cy = canary('Cy');
+    const f = await newPerson('facilitator');
+    const m = await newPerson('member');
+    const s = await newPerson('second member');
+
+    const invite = await createGroup(f, groupName, facName, true);
+    // The invite secret lives in the fragment only: the query and path carry nothing.
+    expect(new URL(invite).search).toBe('');
+    await openSession(f);
+    await screen(f, '06-facilitator-session');
+
+    // The member: the rules come before anything else of the session.
+    await open(m, invite);
+    await heading(m, `Before you join ${groupName}`).waitFor();
+    expect(new URL(m.url()).hash).toBe('#/join'); // the invite secret is out of the address bar at once
+    const sign = m.getByRole('button', { name: 'Sign and continue' });
+    expect(await sign.isDisabled()).toBe(true);
+    const notYet = async () => {
+      expect(await m.getByRole('log').count()).toBe(0);
+      expect(await composer(m).count()).toBe(0);
+      expect(await m.getByRole('heading', { name: /^People/ }).count()).toBe(0);
+      expect(await m.getByRole('heading', { name: 'Waiting room' }).count()).toBe(0);
+      expect(await m.getByLabel(/^Name the group will see/).count()).toBe(0);
+      expect(await domText(m)).not.toContain(facName);
+    };
+    await notYet();
+    // Asking for the group's page directly still shows the rules, nothing else.
+    await m.evaluate(() => {
+      window.location.hash = '#/group';
+    });
+    await expect.poll(() => new URL(m.url()).hash).toBe('#/group');
+    await heading(m, `Before you join ${groupName}`).waitFor();
+    await notYet();
+    await screen(m, '04-rules');
+    await m.getByRole('checkbox').check();
+    await sign.click();
+    await heading(m, 'Your name for this session').waitFor();
+    await screen(m, '05-enter-name');
+    await m.getByLabel(/^Name the group will see/).fill(bo);
+    await m.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await heading(m, 'Waiting room').waitFor();
+    expect(await m.getByRole('log').count()).toBe(0);
+    expect(await composer(m).count()).toBe(0);
+    await screen(m, '07-waiting-room');
+    await f.getByRole('heading', { name: 'Waiting room (1)' }).waitFor();
+    expect(await f.getByText('signed the agreement').count()).toBe(1);
+    await screen(f, '08-facilitator-knock');
+
+    await m.getByRole('button', { name: 'Crisis help' }).click();
+    await m.getByRole('heading', { name: 'Help right now' }).waitFor();
+    await screen(m, '09-crisis-panel');
+    await m.getByRole('button', { name: 'Close', exact: true }).click();
+
+    await admit(f, m, bo);
+    const m1 = canary('Bo: this week was hard');
+    const f1 = canary('Ana: thank you for sharing');
+    await send(m, m1);
+    await seen(f, m1);
+    await send(f, f1);
+    await seen(m, f1);
+    await screen(m, '10-member-session');
+
+    // Mute: the member's composer says so, and nothing can be sent.
+    await f.getByRole('button', { name: `Mute ${bo}`, exact: true }).click();
+    await m.getByText('A facilitator has muted you, so you cannot send messages.', { exact: false }).waitFor();
+    await log(m).getByText(`${facName} muted you.`).waitFor(); // the change is announced, never silent
+    expect(await composer(m).isDisabled()).toBe(true);
+    expect(await m.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    // Even with the disabled attribute stripped, Enter sends nothing: the text stays in the box, not in the log.
+    const mutedAttempt = canary('Bo: sent while muted');
+    await composer(m).evaluate((el) => el.removeAttribute('disabled'));
+    await composer(m).fill(mutedAttempt);
+    await composer(m).press('Enter');
+    expect(await composer(m).inputValue()).toBe(mutedAttempt);
+    expect(await log(m).getByText(mutedAttempt).count()).toBe(0);
+    await screen(m, '11-member-muted');
+
+    // The second member: admitted, then removed.
+    await joinToWaitingRoom(s, invite, groupName, cy, { shots: false });
+    await admit(f, s, cy);
+    const f2 = canary('Ana: welcome Cy');
+    await send(f, f2);
+    await seen(s, f2);
+    await seen(m, f2);
+    await screen(f, '12-facilitator-session-three');
+    await f.getByRole('button', { name: `Remove ${cy}`, exact: true }).click();
+    await f.getByRole('button', { name: `Yes, remove ${cy}`, exact: true }).click();
+    await heading(s, 'Session closed').waitFor();
+    await s.getByText('A facilitator has removed you from this session.').waitFor();
+    expect(await tracesOf(s, [m1, f1, f2])).toEqual([]);
+    await screen(s, '13-removed');
+
+    // The group goes on without them: unmuted, the member writes again (under the new key) and the facilitator reads it.
+    await f.getByRole('button', { name: `Unmute ${bo}`, exact: true }).click();
+    await expect.poll(() => composer(m).isEnabled()).toBe(true);
+    const m2 = canary('Bo: glad to be here');
+    await send(m, m2);
+    await seen(f, m2);
+    // Had the muted attempt left the member's tab, it would have reached the facilitator before this later message.
+    expect(await log(f).getByText(mutedAttempt).count()).toBe(0);
+    expect(await tracesOf(s, [m2])).toEqual([]);
+
+    // The facilitator ends the session: every tab is wiped.
+    await f.getByRole('button', { name: 'Close the circle (end the session)' }).click();
+    await f.getByRole('button', { name: 'Yes, close the circle' }).click();
+    await heading(f, 'Session closed').waitFor();
+    await heading(m, 'Session closed').waitFor();
+    await m.getByText('The circle has closed. Thank you for being here.').waitFor();
+    const messages = [m1, f1, f2, m2, mutedAttempt];
+    for (const page of [f, m, s]) {
+      expect(await tracesOf(page, messages)).toEqual([]);
+      await noWebStorage(page);
+    }
+    await screen(m, '14-session-closed');
+    await screen(f, '15-facilitator-closed');
+
+    // The relay never saw any of it in clear (its debug log included).
+    const relayLog = ready().relay.logs.join('\n');
+    for (const secret of [...messages, groupName, facName, bo, cy]) expect(relayLog).not.toContain(secret);
+  }, 120_000);
+
+  it('quick exit (button, and Esc Esc) leaves no trace in the tab', async () => {
+    const groupName = canary('Thursday circle');
+    const facName = canary('Dee');
+    const eli = canary('Eli');
+    const f = await newPerson('facilitator (quick exit)');
+    const m = await newPerson('member (quick exit)');
+    const invite = await createGroup(f, groupName, facName, false);
+    await openSession(f);
+    // This member keeps their key (passphrase-wrapped) in the browser: the one thing allowed to stay.
+    await joinToWaitingRoom(m, invite, groupName, eli, { shots: false, keepKeyPassphrase: 'correct horse battery staple' });
+    await admit(f, m, eli);
+    const m1 = canary('Eli: I should not be seen here');
+    const f1 = canary('Dee: take your time');
+    await send(m, m1);
+    await seen(f, m1);
+    await send(f, f1);
+    await seen(m, f1);
+    const secrets = [groupName, facName, eli, m1, f1];
+
+    // Esc Esc for the member, the button for the facilitator.
+    await m.keyboard.press('Escape');
+    await m.keyboard.press('Escape');
+    await f.getByRole('button', { name: 'Quick exit' }).click();
+    for (const page of [m, f]) {
+      await page.waitForURL((u) => u.pathname === '/recipes.html');
+      await page.getByRole('heading', { level: 1, name: 'Easy weeknight recipes' }).waitFor();
+      expect(await page.title()).toBe('Easy weeknight recipes');
+      expect(await tracesOf(page, secrets)).toEqual([]);
+      await noWebStorage(page);
+      // Kindred's one history entry was replaced (in-app navigation added none) ...
+      expect(await page.evaluate(() => window.history.length)).toBe(historyAtOpen.get(page));
+    }
+    await screen(m, '16-after-quick-exit');
+
+    // IndexedDB: nothing for the facilitator (one-off key); for the member, only the wrapped key.
+    expect(await indexedDbRecords(f)).toEqual([]);
+    const kept = await indexedDbRecords(m);
+    expect(kept.map((r) => [r.db, r.store, r.key])).toEqual([['kindred', 'identity', 'device']]);
+    // Exactly the WrappedIdentity shape (a strict schema: no extra field could carry anything else).
+    expect(WrappedIdentity.safeParse(JSON.parse(kept[0]!.value)).success).toBe(true); // one record, checked just above
+    for (const secret of secrets) expect(kept[0]!.value).not.toContain(secret);
+
+    // ... so Back leads to what the tab showed before Kindred (its blank start page), never to the session.
+    for (const page of [m, f]) {
+      await page.goBack();
+      expect(page.url()).toBe('about:blank');
+      const dom = await domText(page);
+      for (const secret of secrets) expect(dom).not.toContain(secret);
+    }
+  }, 120_000);
+
+  it('talked to the relay only, under the CSP, with no page error, and every screen passed axe', () => {
+    const origin = ready().relay.origin;
+    expect(watches.length).toBeGreaterThan(0);
+    for (const { name, watch } of watches) {
+      // The watch sees the page itself and the relay's WebSocket (so it would see any other request too).
+      expect(watch.urls.some((u) => u.startsWith(`${origin}/`)), `${name}: page requests seen`).toBe(true);
+      expect(watch.urls.some((u) => u.startsWith(`${origin.replace(/^http/, 'ws')}/socket.io/`)), `${name}: WebSocket seen`).toBe(true);
+      expect(foreignUrls(watch, origin), `${name}: requests to another origin`).toEqual([]);
+      expect(watch.cspViolations, `${name}: CSP violations`).toEqual([]);
+      expect(watch.pageErrors, `${name}: uncaught errors`).toEqual([]);
+    }
+    expect(a11yProblems).toEqual([]);
+  });
+});
