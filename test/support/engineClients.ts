@@ -4,7 +4,7 @@
  * facilitated session with members admitted through the invite and the waiting room.
  */
 import { expect } from 'vitest';
-import { generateIdentity, type IdentityKeyPair } from '@kindred/shared/crypto';
+import { generateIdentity, initCrypto, type IdentityKeyPair } from '@kindred/shared/crypto';
 import type { RosterPolicy } from '@kindred/shared/protocol';
 import { KindredClient, type CardFields, type Clock, type EngineEvents, type EngineState } from '@kindred/client/engine';
 
@@ -20,6 +20,7 @@ export interface ClientOptions {
 }
 
 export async function newClient(relay: { url: string }, opts: ClientOptions = {}): Promise<KindredClient> {
+  await initCrypto();
   const client = await KindredClient.create({
     url: relay.url,
     identity: opts.identity ?? generateIdentity(),
