@@ -99,7 +99,7 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   const group = await relay.groups.get(req.groupId);
   const result = await group.exclusive(async () => {
     // With several nodes, catch up first: this node may not have heard of the entry the client signed on.
-    if (relay.cluster) for (const e of await relay.groups.refreshRoster(group)) applyRosterEffects(relay, group, e);
+    if (relay.cluster) for (const e of await relay.groups.refreshRoster(group)) await applyRosterEffects(relay, group, e);
     // Someone (here or on another node) got there first: the client must refresh and re-sign on the new head.
     if (entry.body.epoch <= group.chain.epoch) refuse('CONFLICT');
     const next = group.chain.check(entry);
@@ -110,12 +110,12 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
       if (isKindredError(err, 'CONFLICT')) {
         // Another node appended at this epoch: catch up with the stored chain and let the client retry.
         const fresh = await relay.groups.refreshRoster(group);
-        for (const e of fresh) applyRosterEffects(relay, group, e);
+        for (const e of fresh) await applyRosterEffects(relay, group, e);
       }
       throw err;
     }
     group.chain.accept([entry]);
-    applyRosterEffects(relay, group, entry);
+    await applyRosterEffects(relay, group, entry);
     return { epoch: next.epoch };
   });
   // Every other node applies the entry to its own sockets before the facilitator hears it is done: a mute, removal,

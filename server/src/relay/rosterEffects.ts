@@ -16,7 +16,7 @@ type EvictReason = 'removed' | 'banned' | 'left';
 /** Reads the entries this node lacks (appended by another node) and applies them. Takes the group's lock. */
 export function catchUp(relay: RelayContext, group: GroupState): Promise<void> {
   return group.exclusive(async () => {
-    for (const e of await relay.groups.refreshRoster(group)) applyRosterEffects(relay, group, e);
+    for (const e of await relay.groups.refreshRoster(group)) await applyRosterEffects(relay, group, e);
   });
 }
 
@@ -28,7 +28,12 @@ export async function currentGroup(relay: RelayContext, groupId: string): Promis
   return group;
 }
 
-export function applyRosterEffects(relay: RelayContext, group: GroupState, entry: SignedRosterEntry): void {
+/**
+ * Applies one accepted entry to this node's sockets at once. The promise settles when the shared state it touched
+ * (Redis, with several nodes) is updated too; it never rejects (failures are logged).
+ */
+export function applyRosterEffects(relay: RelayContext, group: GroupState, entry: SignedRosterEntry): Promise<void> {
+  const work: (Promise<void> | undefined)[] = [];
   const local = relay.io.local;
   const { groupId } = group;
   const live = group.session;
@@ -38,22 +43,23 @@ export function applyRosterEffects(relay: RelayContext, group: GroupState, entry
   const op = entry.body.op;
   switch (op.type) {
     case 'admit':
-      if (live) admitKnock(relay, live, op.member);
+      if (live) work.push(admitKnock(relay, live, op.member));
       break;
     case 'remove':
-      evictMember(relay, group, op.member, 'removed');
+      work.push(evictMember(relay, group, op.member, 'removed'));
       break;
     case 'ban':
-      evictMember(relay, group, op.member, 'banned');
+      work.push(evictMember(relay, group, op.member, 'banned'));
       break;
     case 'leave':
-      evictMember(relay, group, op.member, 'left');
+      work.push(evictMember(relay, group, op.member, 'left'));
       break;
     default:
       break;
   }
   const { closed } = group.syncSession();
-  if (closed) endSession(relay, closed);
+  if (closed) work.push(endSession(relay, closed));
+  return Promise.all(work).then(() => undefined);
 }
 
 /** Logs a failure of background work on shared state (opaque: the error's class only). */
@@ -61,15 +67,18 @@ export function warnOf(relay: RelayContext, what: string): (err: unknown) => voi
   return (err) => relay.deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, what);
 }
 
-/** Lets shared-state work finish in the background (a no-op for the in-memory log, which answers at once). */
-export function background(relay: RelayContext, work: unknown, what: string): void {
-  if (work instanceof Promise) work.catch(warnOf(relay, what));
+/**
+ * Shared-state work that must not fail the caller: a failure is logged. Returns a promise that never rejects, or
+ * undefined for the in-memory log (which answers at once).
+ */
+export function background(relay: RelayContext, work: unknown, what: string): Promise<void> | undefined {
+  return work instanceof Promise ? work.then(() => undefined, warnOf(relay, what)) : undefined;
 }
 
 /** Moves a waiting member's sockets on this node into the session, tells it who is present, announces it. */
-function admitKnock(relay: RelayContext, live: LiveSession, member: string): void {
+function admitKnock(relay: RelayContext, live: LiveSession, member: string): Promise<void> | undefined {
   const waiting = live.waiting.get(member);
-  if (!waiting) return;
+  if (!waiting) return undefined;
   live.waiting.delete(member);
   const { io } = relay;
   const { groupId, id: sessionId } = live;
@@ -91,20 +100,22 @@ function admitKnock(relay: RelayContext, live: LiveSession, member: string): voi
   if (present instanceof Promise) present.then(tell, warnOf(relay, 'present list for an admitted member failed'));
   else tell(present);
   live.present.set(member, { sessionKey, sockets: new Set(waiting.sockets) });
-  background(relay, live.log.arrived(member), 'clearing an away marker failed');
+  const arrived = background(relay, live.log.arrived(member), 'clearing an away marker failed');
   io.to(rooms.session(groupId, sessionId)).emit('session.member', { groupId, sessionId, member, present: true, sessionKey });
+  return arrived;
 }
 
 /** Closes the session for one member's sockets on this node and forgets its presence, knock and buffered keys. */
-export function evictMember(relay: RelayContext, group: GroupState, member: string, reason: EvictReason): void {
+export function evictMember(relay: RelayContext, group: GroupState, member: string, reason: EvictReason): Promise<void> | undefined {
   const { io } = relay;
   const { groupId } = group;
   const live = group.session;
   const memberRoom = rooms.member(groupId, member);
   const wasPresent = live?.present.has(member) ?? false;
+  let forgotten: Promise<void> | undefined;
   if (live) {
     io.local.to(memberRoom).emit('session.closed', { groupId, sessionId: live.id, reason });
-    background(relay, live.forget(member), 'forgetting a member failed');
+    forgotten = background(relay, live.forget(member), 'forgetting a member failed');
   }
   const leave = [rooms.group(groupId), memberRoom];
   if (live) leave.push(rooms.session(groupId, live.id), rooms.waiting(groupId, live.id));
@@ -112,14 +123,15 @@ export function evictMember(relay: RelayContext, group: GroupState, member: stri
   if (live && wasPresent) {
     io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
   }
+  return forgotten;
 }
 
 /** The session ended: everyone in it or waiting for it here is told, leaves its rooms, and its log is dropped. */
-function endSession(relay: RelayContext, closed: LiveSession): void {
+function endSession(relay: RelayContext, closed: LiveSession): Promise<void> | undefined {
   const local = relay.io.local;
   const sessionRoom = rooms.session(closed.groupId, closed.id);
   const waitingRoom = rooms.waiting(closed.groupId, closed.id);
   local.to([sessionRoom, waitingRoom]).emit('session.closed', { groupId: closed.groupId, sessionId: closed.id, reason: 'ended' });
   local.in([sessionRoom, waitingRoom]).socketsLeave([sessionRoom, waitingRoom]);
-  background(relay, closed.log.dispose(), 'dropping a session log failed');
+  return background(relay, closed.log.dispose(), 'dropping a session log failed');
 }

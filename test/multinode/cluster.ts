@@ -1,0 +1,152 @@
+/**
+ * Several real relay nodes (buildApp) in one process, on port 0, sharing the machine's PostgreSQL (a schema of their
+ * own, dropped at the end) and Redis (a key prefix of their own, deleted at the end), so parallel runs never collide.
+ * PostgreSQL or Redis being down is a failure with a clear message, never a silent skip: .ci/run starts both.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { buildApp, createPostgresStorage, defaultConfig, type KindredApp } from '@kindred/server';
+import type { Storage } from '@kindred/server';
+import { initCrypto } from '@kindred/shared/crypto';
+
+export const TEST_DATABASE_URL = process.env.KINDRED_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.KINDRED_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface RelayNode {
+  url: string;
+  app: KindredApp;
+  storage: Storage;
+  logs: string[];
+  /** Closes the node as a crash would look to its clients: every connection drops. */
+  kill(): Promise<void>;
+  alive: boolean;
+}
+
+export interface TestCluster {
+  nodes: RelayNode[];
+  /** The relays' shared clock in ms; tests move it by hand. */
+  clock: { now: number };
+  schema: string;
+  prefix: string;
+  /** Every Redis key under this run's prefix. */
+  redisKeys(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Fails with one clear sentence when PostgreSQL or Redis cannot be reached. */
+export async function requireServices(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (e) {
+    throw new Error(
+      `PostgreSQL is unreachable at ${TEST_DATABASE_URL} (${(e as Error).message}). The multi-node tests need it: ` +
+        'start it (.ci/run does) or point KINDRED_TEST_DATABASE_URL at one.',
+      { cause: e },
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const redis = createClient({ url: TEST_REDIS_URL, socket: { connectTimeout: 5000, reconnectStrategy: false } });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (e) {
+    throw new Error(
+      `Redis is unreachable at ${TEST_REDIS_URL} (${(e as Error).message}). The multi-node tests need it: ` +
+        'start it (.ci/run does) or point KINDRED_TEST_REDIS_URL at one.',
+      { cause: e },
+    );
+  } finally {
+    if (redis.isOpen) await redis.close();
+  }
+}
+
+async function withRedis<T>(run: (redis: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
+  const redis = createClient({ url: TEST_REDIS_URL });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  try {
+    return await run(redis);
+  } finally {
+    await redis.close();
+  }
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  return withRedis(async (redis) => {
+    const keys: string[] = [];
+    for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    return keys;
+  });
+}
+
+export async function startCluster(size: number, opts: { bufferTtlSeconds?: number } = {}): Promise<TestCluster> {
+  await requireServices();
+  await initCrypto();
+  const run = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = `kindred_multinode_${run}`;
+  const prefix = `kindred-test-${run}:`;
+  const clock = { now: 1_700_000_000_000 };
+  const nodes: RelayNode[] = [];
+
+  const startNode = async (): Promise<RelayNode> => {
+    const storage = createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 4 });
+    await storage.migrate();
+    const logs: string[] = [];
+    const config = defaultConfig({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      databaseUrl: TEST_DATABASE_URL,
+      redisUrl: TEST_REDIS_URL,
+      redisKeyPrefix: prefix,
+      rateLimit: { perSecond: 1000, burst: 10_000 },
+      ...(opts.bufferTtlSeconds !== undefined ? { bufferTtlSeconds: opts.bufferTtlSeconds } : {}),
+    });
+    const app = await buildApp(config, { storage, logStream: { write: (line: string) => void logs.push(line) }, now: () => clock.now });
+    await app.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.app.server.address() as AddressInfo;
+    const node: RelayNode = {
+      url: `http://127.0.0.1:${port}`,
+      app,
+      storage,
+      logs,
+      alive: true,
+      async kill() {
+        if (!node.alive) return;
+        node.alive = false;
+        await app.close();
+        await storage.close();
+      },
+    };
+    return node;
+  };
+
+  // One after another: the first creates the schema, the others find it.
+  for (let i = 0; i < size; i++) nodes.push(await startNode());
+
+  return {
+    nodes,
+    clock,
+    schema,
+    prefix,
+    redisKeys: () => keysUnder(prefix),
+    async close() {
+      await Promise.all(nodes.map((n) => n.kill()));
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+      const keys = await keysUnder(prefix);
+      if (keys.length > 0) await withRedis((redis) => redis.unlink(keys));
+    },
+  };
+}

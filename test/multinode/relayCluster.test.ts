@@ -1,0 +1,161 @@
+/**
+ * Three relay nodes sharing PostgreSQL and Redis, with members connected to different nodes: chat, presence and the
+ * waiting room across nodes; a mute, a removal and a lock enforced on every node by the time the facilitator's
+ * request is answered; a node that dies mid-session, its members resuming on another node with nothing lost.
+ * Clients are the relay harness's TestClient (real signed objects over socket.io-client).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Knock, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
+import { TestClient, TestGroup, b64 } from '../../server/src/relay/testHarness';
+import { startCluster, type TestCluster } from './cluster';
+
+let cluster: TestCluster | undefined;
+const clients: TestClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await cluster?.close();
+  cluster = undefined;
+});
+
+async function on(node: number, ik?: TestClient['ik']): Promise<TestClient> {
+  const c = await TestClient.signedIn(cluster!.nodes[node]!.url, ik);
+  clients.push(c);
+  return c;
+}
+
+function sealed(group: TestGroup, from: TestClient, to: TestClient): SealedSenderKey {
+  return { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };
+}
+
+type Enter = { ok: true; status: string; present: { member: string }[]; missed: RelayedMessage[]; sealed: SealedSenderKey[]; waiting: Knock[] };
+
+/** A facilitator on node 0, and one admitted member on each of `memberNodes`, all in the open session. */
+async function session(memberNodes: number[]): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
+  cluster = await startCluster(3);
+  const fac = await on(0);
+  const group = await TestGroup.create(fac);
+  const members: TestClient[] = [];
+  for (const n of memberNodes) {
+    const m = await on(n);
+    await group.admit(m);
+    members.push(m);
+  }
+  await group.openSession();
+  for (const c of [fac, ...members]) expect(await group.enter(c)).toMatchObject({ ok: true, status: 'joined' });
+  return { group, fac, members };
+}
+
+describe('several relay nodes', () => {
+  it('lets members on different nodes chat, with one seq per session and presence across nodes', async () => {
+    const { group, fac, members } = await session([1, 2]);
+    const [a, b] = members as [TestClient, TestClient];
+    // b entered last, on node 2: it was told about the facilitator (node 0) and a (node 1).
+    const late = await on(2, b.ik);
+    const enter = (await group.enter(late)) as unknown as Enter;
+    expect(enter.present.map((p) => p.member).sort()).toEqual([fac.member, a.member, b.member].sort());
+    expect(await fac.next<{ member: string; present: boolean }>('session.member', (p) => p.member === b.member && p.present)).toBeTruthy();
+
+    const fromFac = group.envelope(fac, 'chat', 0);
+    const first = await fac.ok('message.send', { envelope: fromFac });
+    const fromA = group.envelope(a, 'chat', 0);
+    const second = await a.ok('message.send', { envelope: fromA });
+    expect([first.seq, second.seq]).toEqual([1, 2]);
+    for (const c of [fac, a, b]) {
+      expect(await c.next<RelayedMessage>('message', (m) => m.seq === 1)).toEqual({ seq: 1, envelope: fromFac });
+      expect(await c.next<RelayedMessage>('message', (m) => m.seq === 2)).toEqual({ seq: 2, envelope: fromA });
+    }
+    // Sealed keys and direct boxes reach a member on another node, and only that member.
+    const toB = sealed(group, fac, b);
+    await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [toB] });
+    expect(await b.next('keys.sealed')).toEqual({ sealed: toB });
+    const box = { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: a.member, to: fac.member, nonce: b64(24), box: b64(64) };
+    await a.ok('direct.send', { box });
+    expect(await fac.next('direct')).toEqual({ box });
+    expect(a.received('keys.sealed')).toEqual([]);
+    expect(cluster!.nodes.map((n) => n.app.metrics.registry.getSingleMetric('kindred_sessions_live'))).toHaveLength(3);
+  });
+
+  it('enforces a mute, a removal and a lock on every node before the facilitator is answered', async () => {
+    const { group, fac, members } = await session([1, 2]);
+    const [a, b] = members as [TestClient, TestClient];
+
+    await group.append({ type: 'mute', member: a.member });
+    expect(await a.request('message.send', { envelope: group.envelope(a) })).toMatchObject({ ok: false, error: { code: 'MUTED' } });
+    await group.append({ type: 'unmute', member: a.member });
+    expect(await a.request('message.send', { envelope: group.envelope(a) })).toMatchObject({ ok: true });
+
+    await group.append({ type: 'remove', member: b.member });
+    expect(await b.next('session.closed')).toMatchObject({ groupId: group.groupId, reason: 'removed' });
+    expect(await b.request('message.send', { envelope: group.envelope(b) })).toMatchObject({ ok: false });
+    await fac.ok('message.send', { envelope: group.envelope(fac) });
+    await a.next<RelayedMessage>('message', (m) => m.envelope.header.sender === fac.member);
+    expect(b.received('message').filter((m) => (m as RelayedMessage).envelope.header.sender === fac.member)).toEqual([]);
+    const again = await on(1, b.ik);
+    expect(await group.enter(again)).toMatchObject({ ok: false, error: { code: 'NOT_MEMBER' } });
+
+    // The waiting room across nodes: a knock on node 2 reaches the facilitator on node 0, and the admit moves it in.
+    const { inviteId, gateToken } = await group.invite();
+    const guest = await on(2);
+    await guest.ok('invite.open', { groupId: group.groupId, inviteId, gateToken });
+    expect(await group.enter(guest, { inviteId, gateToken })).toMatchObject({ ok: true, status: 'waiting' });
+    expect(await fac.next<Knock>('session.knock')).toMatchObject({ member: guest.member });
+    const latecomerFac = await on(1, fac.ik);
+    expect(((await group.enter(latecomerFac)) as unknown as Enter).waiting.map((k) => k.member)).toEqual([guest.member]);
+    await group.append({ type: 'admit', member: guest.member });
+    expect(await guest.next<{ member: string }>('session.member', (p) => p.member === fac.member)).toMatchObject({ present: true });
+    expect(await guest.ok('message.send', { envelope: group.envelope(guest) })).toMatchObject({ ok: true });
+
+    await group.append({ type: 'lock', on: true });
+    const stranger = await on(1);
+    await stranger.ok('invite.open', { groupId: group.groupId, inviteId, gateToken });
+    expect(await group.enter(stranger, { inviteId, gateToken })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+  });
+
+  it('keeps a session going when a node dies: its members resume on another node with what they missed', async () => {
+    const { group, fac, members } = await session([1]);
+    const [m] = members as [TestClient];
+    const before = group.envelope(fac, 'chat', 0);
+    await fac.ok('message.send', { envelope: before });
+    expect(await m.next<RelayedMessage>('message')).toEqual({ seq: 1, envelope: before });
+
+    await cluster!.nodes[1]!.kill();
+    await new Promise<void>((resolve) => (m.socket.connected ? m.socket.once('disconnect', () => resolve()) : resolve()));
+    const missed = [group.envelope(fac, 'chat', 1), group.envelope(fac, 'chat', 2)];
+    for (const envelope of missed) await fac.ok('message.send', { envelope });
+    // m went away less than the buffer TTL ago: it is still a recipient of sender keys, buffered for its return.
+    const key = sealed(group, fac, m);
+    await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [key] });
+
+    const back = await on(2, m.ik);
+    const enter = (await group.enter(back, { lastSeq: 1 })) as unknown as Enter;
+    expect(enter).toMatchObject({ ok: true, status: 'joined' });
+    // A shared log may repeat a few messages before lastSeq (clients drop replays); after it, exactly what was missed.
+    expect(enter.missed.filter((r) => r.seq > 1)).toEqual([
+      { seq: 2, envelope: missed[0] },
+      { seq: 3, envelope: missed[1] },
+    ]);
+    expect(enter.sealed).toEqual([key]);
+    expect(enter.present.map((p) => p.member).sort()).toEqual([fac.member, m.member].sort());
+
+    // The session goes on between the survivors.
+    const after = group.envelope(back, 'chat', 0);
+    expect(await back.ok('message.send', { envelope: after })).toMatchObject({ seq: 4 });
+    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === 4)).toEqual({ seq: 4, envelope: after });
+
+    // What has expired is gone, on every node.
+    cluster!.clock.now += 121_000; // default buffer TTL: 120 s
+    const later = await on(0, m.ik);
+    expect(await group.enter(later, { lastSeq: 0 })).toMatchObject({ ok: true, missed: [], sealed: [] });
+  });
+
+  it('ends a session everywhere and drops its shared buffers', async () => {
+    const { group, members } = await session([1, 2]);
+    const [a, b] = members as [TestClient, TestClient];
+    await a.ok('message.send', { envelope: group.envelope(a) });
+    const keysOfSession = async (): Promise<string[]> => (await cluster!.redisKeys()).filter((k) => k.includes(`${group.groupId}:${group.sessionId}`));
+    expect((await keysOfSession()).length).toBeGreaterThan(0);
+    await group.append({ type: 'sessionClose', sessionId: group.sessionId });
+    for (const c of [a, b]) expect(await c.next('session.closed')).toMatchObject({ reason: 'ended' });
+    expect(await keysOfSession()).toEqual([]);
+  });
+});
