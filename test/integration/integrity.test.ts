@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createOwnSenderChain,
+  createSessionKey,
   encryptMessage,
   generateIdentity,
   memberIdOf,
@@ -20,7 +21,7 @@ import { sessionWith, startRelay, texts, until, type RelayUnderTest } from './ha
 
 interface Internals {
   identity: IdentityKeyPair;
-  secrets: { chain: OwnSenderChain | null } | null;
+  secrets: { chain: OwnSenderChain | null; sealedTo: Set<string> } | null;
 }
 const internals = (c: KindredClient): Internals => c as unknown as Internals;
 
@@ -97,6 +98,16 @@ describe('a dishonest relay', () => {
     await sync();
     expect(texts(alice)).not.toContain('ghost says hi');
     expect(warningCodes()).toContain('SENDER_NOT_IN_ROSTER');
+  });
+
+  it('does not show a ghost the relay announces as present, nor seal anything to it', async () => {
+    const ghost = generateIdentity();
+    const ghostId = memberIdOf(ghost.publicKey);
+    const { groupId, sessionId } = alice.getState().session!;
+    push(alice, 'session.member', { groupId, sessionId, member: ghostId, present: true, sessionKey: createSessionKey(ghost, groupId, sessionId).signed });
+    await sync();
+    expect(alice.getState().session!.present).not.toContain(ghostId);
+    expect(internals(alice).secrets!.sealedTo.has(ghostId)).toBe(false);
   });
 
   it('refuses a tampered message and warns', async () => {

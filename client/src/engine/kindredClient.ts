@@ -48,6 +48,7 @@ import {
   signRosterEntry,
   verifyAcceptance,
   verifyGroupCard,
+  verifySessionKey,
   wipe,
   type IdentityKeyPair,
   type RosterState,
@@ -766,7 +767,9 @@ export class KindredClient {
       this.warnFromError(e, 'session key');
       return false;
     }
-    this.updateSession((s) => setPresent(s, member, true));
+    // Shown as present only when the verified roster has it: the relay's word makes nobody a participant (a ghost
+    // stays invisible). A key that arrives just before its admit entry is kept and shown once the entry arrives.
+    if (this.group?.tracker.state?.members.some((m) => m.id === member)) this.updateSession((s) => setPresent(s, member, true));
     return true;
   }
 
@@ -1124,8 +1127,9 @@ export class KindredClient {
         member: k.member,
         requireAgreement: shown.body.requireSignedAgreement,
       });
-      secrets.addPeer(k.member, k.sessionKey);
-      // A knocker is not a member yet: its key is kept, but nothing is sealed to it until the roster admits it.
+      // Checked now so a bad key is flagged at the door; it is taken into the session only when the relay announces
+      // the admitted member (session.member), and nothing is sealed to it before the roster admits it.
+      verifySessionKey(k.sessionKey, { groupId: g.groupId, sessionId: secrets.sessionId, member: k.member });
       const knocker: Knocker = {
         member: k.member,
         agreement: acceptance.body.agreement,
@@ -1198,6 +1202,8 @@ export class KindredClient {
       if (op.type === 'remove' || op.type === 'ban' || op.type === 'leave') {
         secrets.removePeer(op.member);
         this.updateSession((s) => removeKnock(setPresent(s, op.member, false), op.member));
+      } else if (op.type === 'admit' && secrets.peers.has(op.member) && this.state.session?.status === 'joined') {
+        this.updateSession((s) => removeKnock(setPresent(s, op.member, true), op.member));
       }
     }
     if (wasWaiting && me) {
