@@ -15,17 +15,21 @@ export interface Pinning {
   note: string;
 }
 
+export function unpinned(note: string): Pinning {
+  return { pinned: false, serverCpus: '', generatorCpus: '', note };
+}
+
 /** Pins this process (all its threads) to the generator core and returns what the server should use. */
 export function pinGenerator(): Pinning {
   const cores = availableCores();
   const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
   if (!hasTaskset || cores.length < 2) {
-    return { pinned: false, serverCpus: '', generatorCpus: '', note: hasTaskset ? 'one core: not pinned' : 'no taskset: not pinned' };
+    return unpinned(hasTaskset ? 'one core: not pinned' : 'no taskset: not pinned');
   }
   const serverCpus = String(cores[0]);
   const generatorCpus = cores.slice(1).join(',');
   const r = spawnSync('taskset', ['-a', '-p', '-c', generatorCpus, String(process.pid)], { stdio: 'ignore' });
-  if (r.status !== 0) return { pinned: false, serverCpus: '', generatorCpus: '', note: 'taskset failed: not pinned' };
+  if (r.status !== 0) return unpinned('taskset failed: not pinned');
   return { pinned: true, serverCpus, generatorCpus, note: `server on cpu ${serverCpus}, generator on cpu ${generatorCpus} (taskset)` };
 }
 
