@@ -23,7 +23,7 @@ import {
 import { toBase64Url } from '@kindred/shared/encoding';
 import type { ErrorCode } from '@kindred/shared/errors';
 import type { Ack, EncryptedGroupCard, Envelope, RosterOp, RosterPolicy, SignedRosterEntry } from '@kindred/shared/protocol';
-import { buildApp } from '../app';
+import { buildApp, type KindredApp } from '../app';
 import { defaultConfig, IN_MEMORY } from '../config';
 import { createSqliteStorage, SQLITE_MEMORY } from '../storage/sqliteStorage';
 import type { Storage } from '../storage/storage';
@@ -39,6 +39,8 @@ export interface RelayUnderTest {
   logs: string[];
   /** The relay's clock in ms; tests move it forward by hand (no timers). */
   clock: { now: number };
+  /** The app itself (metrics, the relay handle). */
+  app: KindredApp;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startRelay(
     relayed,
     logs,
     clock,
+    app: built,
     async close() {
       await built.close();
       await storage.close();
