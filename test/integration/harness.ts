@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { buildApp, defaultConfig, type KindredApp } from '@kindred/server';
-import { generateIdentity, initCrypto } from '@kindred/shared/crypto';
+import { generateIdentity, initCrypto, type IdentityKeyPair, type RosterStorage } from '@kindred/shared/crypto';
 import type { RosterPolicy } from '@kindred/shared/protocol';
 import { KindredClient, type CardFields, type Clock, type EngineEvents, type EngineState } from '@kindred/client/engine';
 
@@ -71,6 +71,8 @@ export async function startRelay(opts: { bufferTtlSeconds?: number } = {}): Prom
 
 export interface ClientOptions {
   name?: string;
+  identity?: IdentityKeyPair;
+  rosterStorage?: RosterStorage;
   clock?: Clock;
   rekeyAfterMs?: number;
 }
@@ -78,7 +80,8 @@ export interface ClientOptions {
 export async function newClient(relay: { url: string }, opts: ClientOptions = {}): Promise<KindredClient> {
   const client = await KindredClient.create({
     url: relay.url,
-    identity: generateIdentity(),
+    identity: opts.identity ?? generateIdentity(),
+    ...(opts.rosterStorage ? { rosterStorage: opts.rosterStorage } : {}),
     ...(opts.name ? { displayName: opts.name } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.rekeyAfterMs ? { rekeyAfterMs: opts.rekeyAfterMs } : {}),

@@ -3,6 +3,7 @@
  * on the same SQLite file (groups, rosters and bans intact; clients reconnect by themselves and carry on).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateIdentity, type RosterStorage, type SerializedRoster } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
 import type { KindredClient } from '@kindred/client/engine';
 import { newClient, nextEvent, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
@@ -80,5 +81,47 @@ describe('reconnect and resume', () => {
     await newcomer.openInvite(fragment);
     expect(newcomer.getState().group?.epochCode).toBe(epochCode);
     await expect(mallory.openInvite(fragment)).rejects.toSatisfy((e) => isKindredError(e, 'BANNED'));
+  });
+
+  it('with a roster storage, a relay serving an older roster after an app restart is caught', async () => {
+    relay = await startRelay();
+    const { facilitator: fac, fragment } = await sessionWith(relay, 0);
+    clients.push(fac);
+    const saved = new Map<string, SerializedRoster>();
+    const storage: RosterStorage = { loadRoster: (g) => saved.get(g), saveRoster: (g, d) => void saved.set(g, d) };
+    const identity = generateIdentity();
+
+    const before = await newClient(relay, { identity, rosterStorage: storage });
+    clients.push(before);
+    await before.openInvite(fragment);
+    const shortEpoch = before.getState().group!.roster!.epoch;
+    await fac.lock(true);
+    await fac.lock(false);
+    await before.openInvite(fragment);
+    await until(before, () => (saved.values().next().value?.entries.length ?? 0) === shortEpoch + 3, 'saved');
+    before.close();
+
+    // The app restarts (a new engine, same identity and storage); the relay serves the chain as it was earlier.
+    const truncate = (c: KindredClient): void => {
+      const real = c.connection.request.bind(c.connection);
+      (c.connection as { request: typeof real }).request = (async (event, payload) => {
+        const res = await real(event, payload);
+        if (event !== 'invite.open') return res;
+        const open = res as Awaited<ReturnType<typeof real<'invite.open'>>>;
+        return { ...open, roster: open.roster.slice(0, shortEpoch + 1) };
+      }) as typeof real;
+    };
+    const after = await newClient(relay, { identity, rosterStorage: storage });
+    clients.push(after);
+    truncate(after);
+    await expect(after.openInvite(fragment)).rejects.toSatisfy((e) => isKindredError(e, 'ROSTER_ROLLBACK'));
+    expect(after.getState().warnings.map((w) => w.code)).toContain('ROSTER_ROLLBACK');
+
+    // Without the storage the same answer cannot be told from a real one (the control).
+    const forgetful = await newClient(relay, { identity });
+    clients.push(forgetful);
+    truncate(forgetful);
+    await forgetful.openInvite(fragment);
+    expect(forgetful.getState().group!.roster!.epoch).toBe(shortEpoch);
   });
 });

@@ -52,6 +52,7 @@ import {
   wipe,
   type IdentityKeyPair,
   type RosterState,
+  type RosterStorage,
   type SenderKeyRecipient,
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
@@ -119,6 +120,12 @@ export interface KindredClientOptions {
   url: string;
   /** The device's identity key; storing it (wrapped) is the caller's business. */
   identity: IdentityKeyPair;
+  /**
+   * Where verified roster chains are kept between runs (the web client: IndexedDB). With it, a relay that serves
+   * an older roster than this device saw before a restart is caught (ROSTER_ROLLBACK); the chain is re-verified
+   * on load, so the storage is not trusted either. Without it, rosters live in memory only.
+   */
+  rosterStorage?: RosterStorage;
   /** Pseudonym announced to the session (E2E encrypted, never seen by the relay). */
   displayName?: string;
   /** Local clock (ms); defaults to Date.now. */
@@ -210,6 +217,8 @@ export class KindredClient {
   private readonly rekeyAfterMs: number;
   private readonly typingTimeoutMs: number;
   private displayName: string | undefined;
+  private readonly rosterStorage: RosterStorage | undefined;
+  private savedEpoch = -1;
   private state: EngineState;
   private group: GroupContext | null = null;
   private secrets: SessionSecrets | null = null;
@@ -231,6 +240,7 @@ export class KindredClient {
     this.me = memberIdOf(options.identity.publicKey);
     this.clock = options.clock ?? systemClock;
     this.displayName = options.displayName;
+    this.rosterStorage = options.rosterStorage;
     this.rekeyAfterMs = options.rekeyAfterMs ?? REKEY_AFTER_MS;
     this.typingTimeoutMs = options.typingTimeoutMs ?? 8_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
@@ -372,7 +382,14 @@ export class KindredClient {
       const gateToken = inviteGateToken(link.secret);
       const res = await this.connection.request('invite.open', { groupId: link.groupId, inviteId: link.inviteId, gateToken });
       const existing = this.group?.groupId === link.groupId ? this.group : null;
-      const tracker = existing?.tracker ?? new RosterTracker(link.groupId, link.creatorFingerprint);
+      const tracker =
+        existing?.tracker ??
+        (this.rosterStorage
+          ? await RosterTracker.load(this.rosterStorage, link.groupId, link.creatorFingerprint).catch((e: unknown) => {
+              this.warnFromError(e, 'stored roster');
+              throw e;
+            })
+          : new RosterTracker(link.groupId, link.creatorFingerprint));
       const before = tracker.epoch;
       let fresh: SignedRosterEntry[];
       try {
@@ -396,6 +413,7 @@ export class KindredClient {
         if (fresh.length > 0 && before >= 0) this.afterRosterEntries(fresh);
       } else {
         this.wipeSession('left', false);
+        this.savedEpoch = -1;
         this.group = { groupId: link.groupId, tracker, card, knownCards: [card], invite: { inviteId: link.inviteId, gateToken }, acceptance: null };
       }
       this.publishGroup();
@@ -685,6 +703,10 @@ export class KindredClient {
     const g = this.group;
     if (!g) return;
     const roster = g.tracker.state;
+    if (this.rosterStorage && g.tracker.epoch > this.savedEpoch) {
+      this.savedEpoch = g.tracker.epoch;
+      void g.tracker.save(this.rosterStorage).catch((e: unknown) => this.warnFromError(e, 'saving the roster'));
+    }
     const view: GroupView = {
       groupId: g.groupId,
       card: g.card?.body ?? null,
