@@ -54,6 +54,8 @@ export interface RelayContext {
   readonly directory: SessionDirectory;
   /** Set when several nodes share state through Redis; null on a single node (no Redis call is ever made). */
   readonly cluster: RelayCluster | null;
+  /** Set when the node shuts down: no more questions to other nodes (the Redis client is about to close). */
+  closing: boolean;
   now(): number;
 }
 

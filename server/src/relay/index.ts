@@ -48,7 +48,7 @@ export interface RelayHandle {
   readonly groups: GroupRegistry;
   /** Unloads groups idle for the configured time (the timer calls it; tests call it with a moved clock). */
   sweepIdleGroups(): number;
-  /** Stops the timers (buildApp calls it on close). */
+  /** The node is shutting down: stops the timers and questions to other nodes (buildApp calls it before io.close). */
   close(): void;
 }
 
@@ -64,7 +64,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     sessionLive: (delta) => deps.metrics.sessionLive(delta),
   });
   const directory = cluster ? clusterDirectory(io) : localDirectory;
-  const relay: RelayContext = { io, deps, groups, directory, cluster, now };
+  const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
 
@@ -105,7 +105,11 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     cluster?.sweep().catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'stream trim failed'));
   }, SWEEP_INTERVAL_MS);
   timer.unref();
-  return { ready, groups, sweepIdleGroups, close: () => clearInterval(timer) };
+  const close = (): void => {
+    relay.closing = true;
+    clearInterval(timer);
+  };
+  return { ready, groups, sweepIdleGroups, close };
 }
 
 /** Another node appended to `groupId`'s roster: if this node has the group, catch up and apply the effects here. */

@@ -114,6 +114,9 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   const absent = (): void => {
     relay.io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
   };
+  // A node shutting down announces its members gone (each re-enters wherever its client reconnects) without
+  // asking the other nodes: its Redis client is closing.
+  if (relay.closing) return absent();
   // With several nodes the member may still have a socket on another one: ask after leaving here, so that of two
   // sockets leaving on two nodes at once at least one sees the other gone.
   const elsewhere = relay.directory.isPresent(live, member);
