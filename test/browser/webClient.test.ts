@@ -26,6 +26,8 @@ let relay: RelayWithClient | null = null;
 let browser: Browser | null = null;
 const watches: { name: string; watch: TabWatch }[] = [];
 const a11yProblems: string[] = [];
+/** The secret of every invite link made (k1.<group>.<invite>.<SECRET>.<fingerprint>): it must never reach the relay. */
+const inviteSecrets: string[] = [];
 
 beforeAll(async () => {
   // Without a built client there is nothing to test: the tests below fail with requireBuiltClient's sentence.
@@ -88,6 +90,9 @@ async function createGroup(page: Page, groupName: string, myName: string, shots:
   await heading(page, groupName).waitFor();
   const invite = await page.locator('.invite-list input').first().inputValue();
   expect(invite).toMatch(new RegExp(`^${ready().relay.origin}/#/join/.+`));
+  const secret = invite.slice(invite.indexOf('#/join/') + '#/join/'.length).split('.')[3];
+  expect(secret?.length).toBeGreaterThanOrEqual(22);
+  inviteSecrets.push(secret ?? '');
   if (shots) await screen(page, '03-facilitator-lobby');
   return invite;
 }
@@ -267,6 +272,7 @@ describe('the web client in Chromium against the real relay', () => {
     await screen(f, '15-facilitator-closed');
 
     // The relay never saw any of it in clear (its debug log included).
+    expect(ready().relay.logs.length).toBeGreaterThan(0);
     const relayLog = ready().relay.logs.join('\n');
     for (const secret of [...messages, groupName, facName, bo, cy]) expect(relayLog).not.toContain(secret);
   }, 120_000);
@@ -332,6 +338,14 @@ describe('the web client in Chromium against the real relay', () => {
       expect(foreignUrls(watch, origin), `${name}: requests to another origin`).toEqual([]);
       expect(watch.cspViolations, `${name}: CSP violations`).toEqual([]);
       expect(watch.pageErrors, `${name}: uncaught errors`).toEqual([]);
+    }
+    // The invite secret travels in the fragment only: in no URL asked for, and nowhere in the relay's log.
+    expect(inviteSecrets.length).toBe(2);
+    const everyUrl = watches.flatMap(({ watch }) => watch.urls).join('\n');
+    const relayLog = ready().relay.logs.join('\n');
+    for (const secret of inviteSecrets) {
+      expect(everyUrl).not.toContain(secret);
+      expect(relayLog).not.toContain(secret);
     }
     expect(a11yProblems).toEqual([]);
   });
