@@ -3,8 +3,10 @@
  * own, dropped at the end) and Redis (a key prefix of their own, deleted at the end), so parallel runs never collide.
  * PostgreSQL or Redis being down is a failure with a clear message, never a silent skip: .ci/run starts both.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { buildApp, createPostgresStorage, defaultConfig, type KindredApp } from '@kindred/server';
@@ -24,8 +26,20 @@ export interface RelayNode {
   alive: boolean;
 }
 
+/** A relay started as its own process (`pnpm --filter @kindred/server start` does the same: tsx src/main.ts). */
+export interface ChildNode {
+  url: string;
+  process: ChildProcess;
+  /** Everything the process wrote. */
+  output: string[];
+  /** SIGKILL: no shutdown of any kind, as when a machine dies. */
+  crash(): Promise<void>;
+}
+
 export interface TestCluster {
   nodes: RelayNode[];
+  /** A node in a child process, on the same database schema and Redis prefix. */
+  spawnNode(): Promise<ChildNode>;
   /** The relays' shared clock in ms; tests move it by hand. */
   clock: { now: number };
   schema: string;
@@ -85,7 +99,13 @@ async function keysUnder(prefix: string): Promise<string[]> {
   });
 }
 
-export async function startCluster(size: number, opts: { bufferTtlSeconds?: number } = {}): Promise<TestCluster> {
+const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url));
+
+/**
+ * `size` in-process nodes. Their clock is a manual one unless `realClock` (a child process runs on the real clock,
+ * and the buffer TTL is measured against the time written by whichever node buffered).
+ */
+export async function startCluster(size: number, opts: { bufferTtlSeconds?: number; realClock?: boolean } = {}): Promise<TestCluster> {
   await requireServices();
   await initCrypto();
   const run = `${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -108,7 +128,8 @@ export async function startCluster(size: number, opts: { bufferTtlSeconds?: numb
       rateLimit: { perSecond: 1000, burst: 10_000 },
       ...(opts.bufferTtlSeconds !== undefined ? { bufferTtlSeconds: opts.bufferTtlSeconds } : {}),
     });
-    const app = await buildApp(config, { storage, logStream: { write: (line: string) => void logs.push(line) }, now: () => clock.now });
+    const now = opts.realClock ? Date.now : () => clock.now;
+    const app = await buildApp(config, { storage, logStream: { write: (line: string) => void logs.push(line) }, now });
     await app.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.app.server.address() as AddressInfo;
     const node: RelayNode = {
@@ -129,15 +150,59 @@ export async function startCluster(size: number, opts: { bufferTtlSeconds?: numb
 
   // One after another: the first creates the schema, the others find it.
   for (let i = 0; i < size; i++) nodes.push(await startNode());
+  const children: ChildNode[] = [];
+
+  const spawnNode = async (): Promise<ChildNode> => {
+    // The schema goes on the connection's search path through the URL (libpq's `options`), as an operator would.
+    const databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: SERVER_DIR,
+      env: {
+        ...process.env,
+        KINDRED_PORT: '0',
+        KINDRED_HOST: '127.0.0.1',
+        KINDRED_DATABASE_URL: databaseUrl,
+        KINDRED_REDIS_URL: TEST_REDIS_URL,
+        KINDRED_REDIS_PREFIX: prefix,
+        KINDRED_LOG_LEVEL: 'warn',
+        KINDRED_RATE_LIMIT: '1000,10000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const url = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        output.push(chunk.toString());
+        const m = /listening on (http:\/\/[^\s]+)/.exec(output.join(''));
+        if (m?.[1]) resolve(m[1]);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`relay process exited (${code}) before listening:\n${output.join('')}`)));
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const node: ChildNode = {
+      url,
+      process: child,
+      output,
+      async crash() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+    children.push(node);
+    return node;
+  };
 
   return {
     nodes,
+    spawnNode,
     clock,
     schema,
     prefix,
     redisKeys: () => keysUnder(prefix),
     async close() {
-      await Promise.all(nodes.map((n) => n.kill()));
+      await Promise.all([...nodes.map((n) => n.kill()), ...children.map((c) => c.crash())]);
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       try {
