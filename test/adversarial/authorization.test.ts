@@ -29,7 +29,7 @@ describe('authorization matrix', () => {
     relay = await startRelay({ storage: 'memory', record: false });
     fac = await RawClient.signedIn(relay.url);
     group = await RawGroup.create(fac);
-    [member, removed, banned, stranger, muted] = await Promise.all(Array.from({ length: 5 }, () => RawClient.signedIn(relay.url)));
+    [member, removed, banned, stranger, muted] = (await Promise.all(Array.from({ length: 5 }, () => RawClient.signedIn(relay.url)))) as [RawClient, RawClient, RawClient, RawClient, RawClient];
     anon = await RawClient.connect(relay.url);
     for (const c of [member, removed, banned, muted]) await group.append({ type: 'admit', member: c!.member });
     await group.openSession();

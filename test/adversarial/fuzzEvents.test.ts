@@ -11,7 +11,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientEvents, type ClientEventName } from '@kindred/shared/protocol';
 import { ERROR_SENTENCES, isErrorCode } from '@kindred/shared/errors';
-import type { KindredClient } from '@kindred/client/engine';
 import { Prng, fuzzSeed } from '../support/prng';
 import { mutate, validFor, type ZodLike } from '../support/schemaGen';
 import { startRelay, type RelayUnderTest } from '../support/relayUnderTest';
