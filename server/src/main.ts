@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   await kindred.app.listen({ port: config.port, host: config.host });
   const address = kindred.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  process.stdout.write(`Kindred relay listening on ${displayUrl(config.host, port)} (storage: ${kindred.storage.dialect})\n`);
+  // Several nodes (KINDRED_REDIS_URL) fan out through Redis; the URL itself is never printed (it may hold a password).
+  const fanOut = config.redisUrl === undefined ? '' : ', fan-out: redis';
+  process.stdout.write(`Kindred relay listening on ${displayUrl(config.host, port)} (storage: ${kindred.storage.dialect}${fanOut})\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -80,8 +80,10 @@ export async function requireServices(): Promise<void> {
   }
 }
 
-async function withRedis<T>(run: (redis: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const redis = createClient({ url: TEST_REDIS_URL });
+const testRedisClient = () => createClient({ url: TEST_REDIS_URL });
+
+async function withRedis<T>(run: (redis: ReturnType<typeof testRedisClient>) => Promise<T>): Promise<T> {
+  const redis = testRedisClient();
   redis.on('error', () => undefined);
   await redis.connect();
   try {
