@@ -28,6 +28,8 @@ export interface RekeyResult {
   openMs: number;
   /** relayMs + sealMs + openMs: devices work in parallel, so each adds its own seal and open once. */
   estimateMs: number;
+  /** One member's new key alone, from its first request until every other remaining member holds it (relay part). */
+  oneSenderMs: number;
   /** What the relay did with one `keys.distribute` of min(1000, N-2) keys, the engine's chunk size. */
   engineChunkProbe: string;
 }
@@ -109,6 +111,23 @@ export async function measureRekey(target: RelayTarget, plan: RoomPlan, maxPaylo
     const relayMs = (complete ? endAt : performance.now()) - t0;
     if (errors.length > 0) throw new Error(`keys.distribute refused during the rekey: ${errors[0]}`);
 
+    // One sender alone (the lazy alternative: each member rekeys before its own next message): from its first
+    // request until every other remaining member holds its new key.
+    const before = Uint32Array.from(counts);
+    let got = 0;
+    let oneEndAt = 0;
+    for (let i = 0; i < n - 1; i++) {
+      if (i === 1) continue;
+      sockets[i]!.onEventFrame = (frame) => {
+        if (startsWith(frame, SEALED_PREFIX) && ++counts[i]! === before[i]! + 1 && ++got === n - 2) oneEndAt = performance.now();
+      };
+    }
+    const t1 = performance.now();
+    started[1] = 0;
+    await distribute(1);
+    while (oneEndAt === 0 && performance.now() - t1 < deadlineMs) await sleep(2);
+    const oneSenderMs = (oneEndAt || performance.now()) - t1;
+
     // The engine sends up to 1000 keys per request: see what the relay does with that many at once.
     const big = remaining.slice(2).map((r) => fake(sender.memberId, r.memberId, b64(16))).slice(0, 1000);
     const probeSocket = sockets[1]!;
@@ -131,6 +150,7 @@ export async function measureRekey(target: RelayTarget, plan: RoomPlan, maxPaylo
       sealMs,
       openMs,
       estimateMs: relayMs + sealMs + openMs,
+      oneSenderMs,
       engineChunkProbe,
     };
   } finally {

@@ -11,6 +11,15 @@ import { memoryStats, reportFailed, reportReady, serveChildIpc } from './serverI
 /** Rate limit of the benchmark (events per second per connection, burst). */
 export const BENCH_RATE_LIMIT = { perSecond: 10_000, burst: 100_000 };
 
+/**
+ * How many broadcast packets Socket.IO's connection-state recovery keeps: its session-aware adapter stores every
+ * broadcast in `packets` (socket.io-adapter, SessionAwareAdapter), which is not part of its typed API.
+ */
+function recoveryPackets(io: { of(nsp: string): { adapter: object } }): number | undefined {
+  const packets = (io.of('/').adapter as { packets?: unknown }).packets;
+  return Array.isArray(packets) ? packets.length : undefined;
+}
+
 async function main(): Promise<void> {
   const config = defaultConfig({
     port: 0,
@@ -24,7 +33,7 @@ async function main(): Promise<void> {
   const address = kindred.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('relay: no TCP address');
   serveChildIpc({
-    stats: () => ({ ...memoryStats(), connections: kindred.io.engine.clientsCount }),
+    stats: () => ({ ...memoryStats(), connections: kindred.io.engine.clientsCount, recoveryPackets: recoveryPackets(kindred.io) }),
     stop: () => kindred.close(),
   });
   const recovery = config.bufferTtlSeconds > 0 ? `, connection-state recovery ${config.bufferTtlSeconds} s` : '';

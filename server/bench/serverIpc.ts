@@ -11,6 +11,8 @@ export interface ServerStats {
   cpuMicros: number;
   /** Socket.IO connections the child currently holds (engine.clientsCount). */
   connections: number;
+  /** Packets held by Socket.IO's connection-state-recovery buffer (the adapter's `packets`), when it is on. */
+  recoveryPackets?: number;
 }
 
 export type ParentToChild = { type: 'stats'; id: number; gc: boolean } | { type: 'stop' };
