@@ -12,7 +12,7 @@ import type { Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { registerSecurityHeaders } from './securityHeaders';
-import { registerErrorHandlers, registerZodValidation } from './httpErrors';
+import { registerErrorHandlers, registerZodValidation, sendError } from './httpErrors';
 import { registerHealth, NoQuery } from './health';
 import { registerStaticClient } from './staticClient';
 import { openStorage } from './storage/createStorage';
@@ -62,6 +62,10 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     trustProxy: config.trustProxy,
     // Request ids are ours (a counter), never taken from a client header.
     requestIdHeader: false,
+    // A URL Fastify cannot decode (FST_ERR_BAD_URL) gets the catalogue's body, never Fastify's, which echoes the URL.
+    frameworkErrors: (_error, _request, reply) => {
+      void sendError(reply, 400, 'BAD_REQUEST');
+    },
   });
   registerZodValidation(app);
   registerErrorHandlers(app);
