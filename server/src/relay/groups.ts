@@ -120,6 +120,6 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   });
   // Every other node applies the entry to its own sockets before the facilitator hears it is done: a mute, removal,
   // ban or lock is then enforced everywhere (outside the group's lock: the others do not need it).
-  if (relay.cluster) await relay.cluster.rosterAppended(req.groupId, result.epoch);
+  if (relay.cluster && !relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch);
   return result;
 }

@@ -48,6 +48,8 @@ export interface RelayHandle {
   readonly groups: GroupRegistry;
   /** Unloads groups idle for the configured time (the timer calls it; tests call it with a moved clock). */
   sweepIdleGroups(): number;
+  /** What the timer runs every SWEEP_INTERVAL_MS: the idle sweep, and with several nodes the adapter-stream trim. */
+  sweep(): Promise<void>;
   /** The node is shutting down: stops the timers and questions to other nodes (buildApp calls it before io.close). */
   close(): void;
 }
@@ -63,7 +65,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     ...(cluster ? { logs: cluster.logs } : {}),
     sessionLive: (delta) => deps.metrics.sessionLive(delta),
   });
-  const directory = cluster ? clusterDirectory(io) : localDirectory;
+  const directory = cluster ? clusterDirectory(io, () => relay.closing) : localDirectory;
   const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
@@ -100,16 +102,19 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
 
   const idleMs = deps.idleGroupMs ?? IDLE_GROUP_MS;
   const sweepIdleGroups = (): number => groups.sweepIdle(now(), idleMs, (group) => groupIdle(relay, group));
-  const timer = setInterval(() => {
+  const sweep = async (): Promise<void> => {
     sweepIdleGroups();
-    cluster?.sweep().catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'stream trim failed'));
+    if (cluster && !relay.closing) await cluster.sweep();
+  };
+  const timer = setInterval(() => {
+    sweep().catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'housekeeping failed'));
   }, SWEEP_INTERVAL_MS);
   timer.unref();
   const close = (): void => {
     relay.closing = true;
     clearInterval(timer);
   };
-  return { ready, groups, sweepIdleGroups, close };
+  return { ready, groups, sweepIdleGroups, sweep, close };
 }
 
 /** Another node appended to `groupId`'s roster: if this node has the group, catch up and apply the effects here. */

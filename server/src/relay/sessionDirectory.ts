@@ -37,8 +37,10 @@ interface SocketView {
 }
 
 /** Several nodes: every node's sockets, through the adapter. */
-export function clusterDirectory(io: RelayServer): SessionDirectory {
+export function clusterDirectory(io: RelayServer, closing: () => boolean): SessionDirectory {
   async function socketsIn(room: string): Promise<SocketView[]> {
+    // A node shutting down asks nobody: its Redis client is closing under it.
+    if (closing()) throw new KindredError('UNAVAILABLE', 'this relay node is shutting down');
     try {
       return await io.in(room).fetchSockets();
     } catch (e) {
