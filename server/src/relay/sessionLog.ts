@@ -47,24 +47,39 @@ export interface SessionLogs {
   open(groupId: string, sessionId: string): SessionLog;
 }
 
+/**
+ * Where an in-memory log starts numbering: the wall-clock milliseconds times 1,000. A relay that restarts loses its
+ * memory, and a client that comes back asks for what came after the last seq it saw from the old process; numbering
+ * from 1 again would hide every message the new process relayed below that number. Starting from the clock keeps
+ * every new seq above every old one unless a session relayed more than 1,000 messages per millisecond of its life.
+ * (The clock is used only as a counter base, never as time; the result stays below 2^53 until the year 2255.)
+ */
+export function memorySeqBase(wallClockMs: number): number {
+  return Math.floor(wallClockMs) * 1000;
+}
+
 /** One node, in memory: what the relay did before several nodes, unchanged. */
 export class MemorySessionLogs implements SessionLogs {
   readonly shared = false;
   constructor(private readonly limits: BufferLimits) {}
   open(): SessionLog {
-    return new MemorySessionLog(this.limits);
+    return new MemorySessionLog(this.limits, memorySeqBase(Date.now()));
   }
 }
 
 export class MemorySessionLog implements SessionLog {
   readonly shared = false;
-  private lastSeq = 0;
+  private lastSeq: number;
   private readonly messages: ReconnectBuffer<RelayedMessage>;
   private readonly sealed = new Map<string, ReconnectBuffer<SealedSenderKey>>();
   private readonly away = new Map<string, number>();
 
-  constructor(private readonly limits: BufferLimits) {
+  constructor(
+    private readonly limits: BufferLimits,
+    seqBase = 0,
+  ) {
     this.messages = new ReconnectBuffer(limits.ttlMs, limits.maxItems);
+    this.lastSeq = seqBase;
   }
 
   append(envelope: Envelope, now: number): RelayedMessage {

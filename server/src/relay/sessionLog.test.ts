@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import type { Envelope } from '@kindred/shared/protocol';
+import { MemorySessionLog, memorySeqBase } from './sessionLog';
+
+const limits = { ttlMs: 120_000, maxItems: 500 };
+const envelope = {} as Envelope; // the log keeps envelopes opaque: it never looks inside
+
+describe('MemorySessionLog numbering', () => {
+  it('numbers a session from its base, one by one, and replays what came after lastSeq', () => {
+    const log = new MemorySessionLog(limits, 5_000);
+    expect([log.append(envelope, 0).seq, log.append(envelope, 0).seq, log.append(envelope, 0).seq]).toEqual([5_001, 5_002, 5_003]);
+    expect(log.missedAfter(5_001, 0).map((m) => m.seq)).toEqual([5_002, 5_003]);
+  });
+
+  it('keeps every seq of a restarted relay above every seq of the process before it', () => {
+    const startedAt = 1_800_000_000_000;
+    const before = new MemorySessionLog(limits, memorySeqBase(startedAt));
+    let lastBefore = 0;
+    for (let i = 0; i < 100_000; i++) lastBefore = before.append(envelope, 0).seq;
+    // the same session's log opened again by a relay restarted one second later
+    const after = new MemorySessionLog(limits, memorySeqBase(startedAt + 1_000));
+    const firstAfter = after.append(envelope, 0).seq;
+    expect(firstAfter).toBeGreaterThan(lastBefore);
+    expect(Number.isSafeInteger(memorySeqBase(Date.UTC(2200, 0, 1)))).toBe(true);
+  });
+});
