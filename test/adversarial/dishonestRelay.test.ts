@@ -119,8 +119,8 @@ describe('a dishonest relay', () => {
     const ghostKey = createSessionKey(ghostIk, s.groupId, fac.getState().session!.sessionId).signed;
     for (const c of s.all) relay.tap.inject(c.me, 'session.member', { groupId: s.groupId, sessionId: ghostKey.body.sessionId, member: ghostId, present: true, sessionKey: ghostKey });
     await sendAndSee(fac, canary('msg-barrier-presence'), [alice, bob]);
-    // FAILS today: onSessionMember (client/src/engine/kindredClient.ts) adds any validly self-signed session key to
-    // the present list without checking the verified roster; nothing is sealed to it, but the UI shows a ghost.
+    // Found by this test: the engine listed any validly self-signed session key as present without checking the
+    // verified roster (nothing was sealed to it, but the UI showed a ghost). Fixed in the engine's onSessionMember.
     for (const c of s.all) expect(c.getState().session!.present, c === fac ? 'facilitator' : 'member').not.toContain(ghostId);
   });
 

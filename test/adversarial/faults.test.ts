@@ -162,8 +162,8 @@ describe('faults', () => {
     const text = 'CANARY-sent-while-fac-away-7a8b';
     await sendAndSee(alice, text, [bob]);
     release();
-    // FAILS today: the restarted relay numbers messages from 1 again, and the facilitator resumes with the lastSeq
-    // it had from the old process, so missedAfter(lastSeq) skips what the new process sent (sessions.ts, sessionEnter).
+    // Found by this test: a restarted relay numbered messages from 1 again, so a client resuming with the lastSeq of
+    // the old process missed what the new one sent. Fixed by numbering in-memory session logs from the clock.
     await until(fac, () => texts(fac).includes(text), 'fac gets what it missed', 5_000);
   });
 
