@@ -1,0 +1,127 @@
+/**
+ * The session log contract, on both implementations: in memory (one node) and in the machine's Redis (several nodes;
+ * a key prefix of its own per run, deleted at the end). Redis being down is a failure with a clear message, never a
+ * skip. Times are the relay's clock, passed in: no timers. Seqs are compared relative to a log's first one (where
+ * numbering starts is each implementation's business).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
+import { connectRedis, type RedisClient } from '../redisClient';
+import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
+import { MemorySessionLogs, type SessionLog, type SessionLogs } from './sessionLog';
+import { b64 } from './testHarness';
+
+const TEST_REDIS_URL = process.env.KINDRED_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const limits = { ttlMs: 1000, maxItems: 3 };
+const prefix = `kindred-test-log-${process.pid}-${randomBytes(4).toString('hex')}:`;
+
+function envelope(counter: number): Envelope {
+  const header = { v: 1 as const, groupId: b64(16), sessionId: b64(16), epoch: 1, rosterHash: b64(32), sender: b64(32), keyId: b64(16), counter, type: 'chat' as const, ttl: 600 };
+  return { header, nonce: b64(24), ct: b64(40), sig: b64(64) };
+}
+function sealedTo(to: string): SealedSenderKey {
+  return { v: 1, groupId: b64(16), sessionId: b64(16), from: b64(32), to, keyId: b64(16), nonce: b64(24), box: b64(80) };
+}
+
+function contract(name: string, open: () => SessionLogs, slack: number): void {
+  describe(`session log: ${name}`, () => {
+    let log: SessionLog;
+    const fresh = (): SessionLog => (log = open().open(b64(16), b64(16)));
+
+    it('numbers messages one by one and keeps the last maxItems within the TTL', async () => {
+      fresh();
+      const sent = [0, 1, 2, 3, 4].map(envelope);
+      const seq: number[] = [];
+      for (const [i, e] of sent.entries()) {
+        const r = await log.append(e, 100 + i);
+        expect(r.envelope).toBe(e);
+        seq.push(r.seq);
+      }
+      const base = seq[0]!;
+      expect(seq).toEqual([base, base + 1, base + 2, base + 3, base + 4]);
+      const since = (n: number): number[] => [2, 3, 4].filter((i) => seq[i]! > n || (slack > 0 && seq[i]! > n - slack)).map((i) => seq[i]!);
+      expect(await log.missedAfter(base - 1, 104)).toEqual([2, 3, 4].map((i) => ({ seq: seq[i], envelope: sent[i] })));
+      expect((await log.missedAfter(base + 3, 104)).map((m) => m.seq)).toEqual(since(base + 3));
+      expect((await log.missedAfter(base - 1, 1104)).map((m) => m.seq)).toEqual([base + 4]); // the others are older than the TTL
+      expect(await log.missedAfter(base - 1, 2000)).toEqual([]);
+    });
+
+    it('buffers sealed keys per recipient, and keeps an away member reachable until the TTL', async () => {
+      fresh();
+      const [a, b] = [b64(32), b64(32)];
+      const keys = [sealedTo(a), sealedTo(b), sealedTo(a)];
+      await log.bufferSealed(keys, 100);
+      expect(await log.sealedFor(a, 200)).toEqual([keys[0], keys[2]]);
+      expect(await log.sealedFor(b, 200)).toEqual([keys[1]]);
+      expect(await log.isAway(a, 200)).toBe(false);
+      await log.markAway(a, 200);
+      expect(await log.isAway(a, 1200)).toBe(true);
+      expect(await log.isAway(a, 1201)).toBe(false);
+      await log.markAway(b, 300);
+      await log.arrived(b);
+      expect(await log.isAway(b, 400)).toBe(false);
+      expect(await log.sealedFor(b, 1101)).toEqual([]); // older than the TTL
+    });
+
+    it('forgets a member, and everything when the session ends', async () => {
+      fresh();
+      const [a, b] = [b64(32), b64(32)];
+      await log.append(envelope(0), 100);
+      await log.bufferSealed([sealedTo(a), sealedTo(b)], 100);
+      await log.markAway(a, 100);
+      await log.forget(a);
+      expect(await log.sealedFor(a, 100)).toEqual([]);
+      expect(await log.isAway(a, 100)).toBe(false);
+      expect(await log.sealedFor(b, 100)).toHaveLength(1);
+      await log.dispose();
+      expect(await log.sealedFor(b, 100)).toEqual([]);
+    });
+  });
+}
+
+contract('memory', () => new MemorySessionLogs(limits), 0);
+
+let redis: RedisClient | undefined;
+beforeAll(async () => {
+  try {
+    redis = await connectRedis(TEST_REDIS_URL, () => undefined);
+  } catch (e) {
+    throw new Error(
+      `Redis is unreachable at ${TEST_REDIS_URL} (${(e as Error).message}). The shared session log tests need it: ` +
+        'start it (.ci/run does) or point KINDRED_TEST_REDIS_URL at one.',
+      { cause: e },
+    );
+  }
+});
+afterAll(async () => {
+  if (!redis) return;
+  const keys: string[] = [];
+  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+  if (keys.length > 0) await redis.unlink(keys);
+  await redis.close();
+});
+contract('Redis', () => new RedisSessionLogs(redis!, prefix, limits), REORDER_SLACK);
+
+describe('session log: Redis keys', () => {
+  it('numbers a session from 1 across every node, and leaves nothing behind a disposed session', async () => {
+    const [g, s] = [b64(16), b64(16)];
+    const nodeA = new RedisSessionLogs(redis!, prefix, limits).open(g, s);
+    const nodeB = new RedisSessionLogs(redis!, prefix, limits).open(g, s);
+    expect((await nodeA.append(envelope(0), 1)).seq).toBe(1);
+    expect((await nodeB.append(envelope(1), 1)).seq).toBe(2);
+    expect((await nodeA.missedAfter(1 + REORDER_SLACK, 1)).map((m) => m.seq)).toEqual([2]);
+    await nodeB.bufferSealed([sealedTo('m')], 1);
+    await nodeA.markAway('m', 1);
+    expect(await nodeB.isAway('m', 1)).toBe(true);
+    const keys = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const batch of redis!.scanIterator({ MATCH: `${prefix}s:${g}:${s}:*`, COUNT: 100 })) out.push(...batch);
+      return out.sort();
+    };
+    const base = `${prefix}s:${g}:${s}:`;
+    expect(await keys()).toEqual([`${base}away:m`, `${base}buf`, `${base}sealed:m`, `${base}seq`]);
+    await nodeB.dispose();
+    expect(await keys()).toEqual([]);
+  });
+});
