@@ -37,15 +37,15 @@ describe('a relay node process that is killed', () => {
     for (const c of [fac, m, other]) expect(await group.enter(c)).toMatchObject({ ok: true, status: 'joined' });
     const first = group.envelope(fac, 'chat', 0);
     await fac.ok('message.send', { envelope: first });
-    expect(await m.next<RelayedMessage>('message')).toEqual({ seq: 1, envelope: first });
+    const s1 = (await m.next<RelayedMessage>('message')).seq;
     const fromM = group.envelope(m, 'chat', 0);
     await m.ok('message.send', { envelope: fromM });
-    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === 2)).toEqual({ seq: 2, envelope: fromM });
+    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === s1 + 1)).toEqual({ seq: s1 + 1, envelope: fromM });
 
     await child.crash();
     const missed = [group.envelope(fac, 'chat', 1), group.envelope(other, 'chat', 0)];
-    expect(await fac.ok('message.send', { envelope: missed[0] })).toMatchObject({ seq: 3 });
-    expect(await other.ok('message.send', { envelope: missed[1] })).toMatchObject({ seq: 4 });
+    expect(await fac.ok('message.send', { envelope: missed[0] })).toMatchObject({ seq: s1 + 2 });
+    expect(await other.ok('message.send', { envelope: missed[1] })).toMatchObject({ seq: s1 + 3 });
     // The facilitator mutes `other` while the dead node is gone: the survivors confirm, and it holds everywhere.
     await group.append({ type: 'mute', member: other.member });
     expect(await other.request('message.send', { envelope: group.envelope(other, 'chat', 1) })).toMatchObject({
@@ -54,16 +54,16 @@ describe('a relay node process that is killed', () => {
     });
 
     const back = await at(cluster.nodes[1]!.url, m.ik);
-    const enter = (await group.enter(back, { lastSeq: 2 })) as unknown as { ok: boolean; missed: RelayedMessage[]; present: { member: string }[] };
+    const enter = (await group.enter(back, { lastSeq: s1 + 1 })) as unknown as { ok: boolean; missed: RelayedMessage[]; present: { member: string }[] };
     expect(enter.ok).toBe(true);
-    expect(enter.missed.filter((r) => r.seq > 2)).toEqual([
-      { seq: 3, envelope: missed[0] },
-      { seq: 4, envelope: missed[1] },
+    expect(enter.missed.filter((r) => r.seq > s1 + 1)).toEqual([
+      { seq: s1 + 2, envelope: missed[0] },
+      { seq: s1 + 3, envelope: missed[1] },
     ]);
     // The dead node's socket is no longer anyone's presence; the member is present once, through its new socket.
     expect(enter.present.map((p) => p.member).sort()).toEqual([fac.member, m.member, other.member].sort());
     const after = group.envelope(back, 'chat', 1);
-    expect(await back.ok('message.send', { envelope: after })).toMatchObject({ seq: 5 });
-    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === 5)).toEqual({ seq: 5, envelope: after });
+    expect(await back.ok('message.send', { envelope: after })).toMatchObject({ seq: s1 + 4 });
+    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === s1 + 4)).toEqual({ seq: s1 + 4, envelope: after });
   });
 });

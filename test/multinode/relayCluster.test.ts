@@ -60,10 +60,11 @@ describe('several relay nodes', () => {
     const first = await fac.ok('message.send', { envelope: fromFac });
     const fromA = group.envelope(a, 'chat', 0);
     const second = await a.ok('message.send', { envelope: fromA });
-    expect([first.seq, second.seq]).toEqual([1, 2]);
+    const s1 = first.seq as number;
+    expect(second.seq).toBe(s1 + 1); // one numbering for the session, whichever node relays
     for (const c of [fac, a, b]) {
-      expect(await c.next<RelayedMessage>('message', (m) => m.seq === 1)).toEqual({ seq: 1, envelope: fromFac });
-      expect(await c.next<RelayedMessage>('message', (m) => m.seq === 2)).toEqual({ seq: 2, envelope: fromA });
+      expect(await c.next<RelayedMessage>('message', (m) => m.seq === s1)).toEqual({ seq: s1, envelope: fromFac });
+      expect(await c.next<RelayedMessage>('message', (m) => m.seq === s1 + 1)).toEqual({ seq: s1 + 1, envelope: fromA });
     }
     // Sealed keys and direct boxes reach a member on another node, and only that member.
     const toB = sealed(group, fac, b);
@@ -119,7 +120,7 @@ describe('several relay nodes', () => {
     const [m] = members as [TestClient];
     const before = group.envelope(fac, 'chat', 0);
     await fac.ok('message.send', { envelope: before });
-    expect(await m.next<RelayedMessage>('message')).toEqual({ seq: 1, envelope: before });
+    const seen = (await m.next<RelayedMessage>('message')).seq;
 
     await cluster!.nodes[1]!.kill();
     await new Promise<void>((resolve) => (m.socket.connected ? m.socket.once('disconnect', () => resolve()) : resolve()));
@@ -130,20 +131,20 @@ describe('several relay nodes', () => {
     await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [key] });
 
     const back = await on(2, m.ik);
-    const enter = (await group.enter(back, { lastSeq: 1 })) as unknown as Enter;
+    const enter = (await group.enter(back, { lastSeq: seen })) as unknown as Enter;
     expect(enter).toMatchObject({ ok: true, status: 'joined' });
     // A shared log may repeat a few messages before lastSeq (clients drop replays); after it, exactly what was missed.
-    expect(enter.missed.filter((r) => r.seq > 1)).toEqual([
-      { seq: 2, envelope: missed[0] },
-      { seq: 3, envelope: missed[1] },
+    expect(enter.missed.filter((r) => r.seq > seen)).toEqual([
+      { seq: seen + 1, envelope: missed[0] },
+      { seq: seen + 2, envelope: missed[1] },
     ]);
     expect(enter.sealed).toEqual([key]);
     expect(enter.present.map((p) => p.member).sort()).toEqual([fac.member, m.member].sort());
 
     // The session goes on between the survivors.
     const after = group.envelope(back, 'chat', 0);
-    expect(await back.ok('message.send', { envelope: after })).toMatchObject({ seq: 4 });
-    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === 4)).toEqual({ seq: 4, envelope: after });
+    expect(await back.ok('message.send', { envelope: after })).toMatchObject({ seq: seen + 3 });
+    expect(await fac.next<RelayedMessage>('message', (r) => r.seq === seen + 3)).toEqual({ seq: seen + 3, envelope: after });
 
     // What has expired is gone, on every node.
     cluster!.clock.now += 121_000; // default buffer TTL: 120 s
@@ -155,7 +156,7 @@ describe('several relay nodes', () => {
     const { group, fac, members } = await session([1]);
     const [m] = members as [TestClient];
     await fac.ok('message.send', { envelope: group.envelope(fac, 'chat', 0) });
-    await m.next<RelayedMessage>('message');
+    const seen = (await m.next<RelayedMessage>('message')).seq;
     // What a socket.io-client sends when it reconnects: its private session id and the offset of the last packet.
     const { _pid: pid, _lastOffset: offset } = m.socket as unknown as { _pid?: string; _lastOffset?: string };
     expect(pid && offset).toBeTruthy();
@@ -176,10 +177,10 @@ describe('several relay nodes', () => {
       // The server restored the session (same socket id); the missed packets were replayed on connect.
       expect(resumed.id).toBe(sid);
       // Still signed in (the recovered session carries the member id) and able to re-enter with lastSeq.
-      const enter = (await resumed.emitWithAck('session.enter', { ...group.enterRequest(m), lastSeq: 1 })) as Enter;
+      const enter = (await resumed.emitWithAck('session.enter', { ...group.enterRequest(m), lastSeq: seen })) as Enter;
       expect(enter).toMatchObject({ ok: true, status: 'joined' });
       expect(replayed.map((r) => r.envelope)).toEqual(missed);
-      expect(enter.missed.filter((r) => r.seq > 1).map((r) => r.envelope)).toEqual(missed);
+      expect(enter.missed.filter((r) => r.seq > seen).map((r) => r.envelope)).toEqual(missed);
     } finally {
       resumed.close();
     }

@@ -1,7 +1,9 @@
 /**
  * The session log in Redis, shared by every relay node (KINDRED_REDIS_URL): a client that reconnects to another
  * node resumes there with lastSeq. Keys, all under `<prefix>s:<groupId>:<sessionId>:` (ids are base64url):
- *   seq              INCR counter, the session's relay seq (kept while the session is open, at most SEQ_TTL_MS idle)
+ *   seq              INCR counter, the session's relay seq (kept while the session is open, at most SEQ_TTL_MS idle);
+ *                    created at memorySeqBase(wall clock), so that if Redis ever loses it (a restart without
+ *                    persistence) the new numbers stay above every number clients saw before
  *   buf              list of "<seq> <at> <envelope JSON>", capped at maxItems, expiring ttlMs after the last push
  *   sealed:<member>  list of "<at> <sealed key JSON>", capped likewise
  *   away:<member>    "<since>", expiring after ttlMs
@@ -15,20 +17,22 @@
 import { KindredError } from '@kindred/shared/errors';
 import type { Envelope, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
 import type { RedisClient } from '../redisClient';
-import type { BufferLimits, SessionLog, SessionLogs } from './sessionLog';
+import { memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
 
 /** The seq counter outlives quiet spells (a support group may be silent for a long time) but not forever. */
 export const SEQ_TTL_MS = 48 * 3600 * 1000;
 /** Messages before lastSeq returned again on resume, to cover reordering between nodes. */
 export const REORDER_SLACK = 32;
 
-// KEYS: seq, buf. ARGV: envelope JSON, now, maxItems, ttlMs, seqTtlMs. Returns the seq.
+// KEYS: seq, buf. ARGV: envelope JSON, now, maxItems, ttlMs, seqTtlMs, seq base. Returns the seq.
 const APPEND_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[6]) end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local max = tonumber(ARGV[3])
 if max > 0 then
-  redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[2] .. ' ' .. ARGV[1])
+  -- %d, not .. : Lua writes numbers above 10^14 in exponent form
+  redis.call('RPUSH', KEYS[2], string.format('%d', seq) .. ' ' .. ARGV[2] .. ' ' .. ARGV[1])
   redis.call('LTRIM', KEYS[2], -max, -1)
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
@@ -105,7 +109,15 @@ class RedisSessionLog implements SessionLog {
       const { ttlMs, maxItems } = this.limits;
       const seq = await this.logs.runAppend(
         [`${this.base}seq`, `${this.base}buf`],
-        [JSON.stringify(envelope), String(now), String(ttlMs > 0 ? maxItems : 0), String(Math.max(1, ttlMs)), String(SEQ_TTL_MS)],
+        [
+          JSON.stringify(envelope),
+          String(now),
+          String(ttlMs > 0 ? maxItems : 0),
+          String(Math.max(1, ttlMs)),
+          String(SEQ_TTL_MS),
+          // Only read when the counter does not exist yet (the first message of the session, or after a loss).
+          String(memorySeqBase(Date.now())),
+        ],
       );
       return { seq, envelope };
     });
