@@ -13,8 +13,12 @@ import { LABEL } from './labels';
 import { hashObject, memberKey, signObject, verifyObject } from './signedObject';
 import type { IdentityKeyPair, RosterMember, RosterState } from './types';
 
-/** Members at once: bounds the state every device keeps and the fan-out of every sender key (one box each). */
-export const MAX_ROSTER_MEMBERS = 256;
+/**
+ * Members at once: bounds the state every device keeps and the fan-out of every sender key (one box each). 1,024
+ * covers the largest meeting the product serves (a 1,000-member session, measured by `pnpm bench:relay`); a rekey
+ * then costs each device about 1,000 boxes of ~100 bytes.
+ */
+export const MAX_ROSTER_MEMBERS = 1024;
 /** Banned keys kept: bounds the state; a facilitator can unban to make room. */
 export const MAX_ROSTER_BANNED = 1024;
 
