@@ -117,8 +117,22 @@ describe('a dishonest relay', () => {
     await fresh();
     const ghostId = memberIdOf(ghostIk.publicKey);
     const ghostKey = createSessionKey(ghostIk, s.groupId, fac.getState().session!.sessionId).signed;
+    const announced: { member: string; present: boolean }[] = [];
+    fac.on('presence', (p) => announced.push(p));
     for (const c of s.all) relay.tap.inject(c.me, 'session.member', { groupId: s.groupId, sessionId: ghostKey.body.sessionId, member: ghostId, present: true, sessionKey: ghostKey });
+    // A real member's presence repeated by the relay (as after a re-entry or from another node) changes nothing.
+    const aliceKey = relay.tap.received
+      .filter((r) => r.includes('"session.enter"') && r.includes(alice.me))
+      .map((r) => JSON.parse(r.slice(r.indexOf('['))) as [string, { sessionKey?: { body: { member: string } } }])
+      .map(([, req]) => req.sessionKey)
+      .filter((k) => k?.body.member === alice.me)
+      .at(-1);
+    expect(aliceKey, "alice's signed session key as she sent it").toBeDefined();
+    relay.tap.inject(fac.me, 'session.member', { groupId: s.groupId, sessionId: ghostKey.body.sessionId, member: alice.me, present: true, sessionKey: aliceKey as never });
     await sendAndSee(fac, canary('msg-barrier-presence'), [alice, bob]);
+    // Neither the ghost nor the repeat is announced: presence notices follow the verified present list only.
+    expect(announced).toEqual([]);
+    expect(fac.getState().session!.present).toContain(alice.me);
     // Found by this test: the engine listed any validly self-signed session key as present without checking the
     // verified roster (nothing was sealed to it, but the UI showed a ghost). Fixed in the engine's onSessionMember.
     for (const c of s.all) expect(c.getState().session!.present, c === fac ? 'facilitator' : 'member').not.toContain(ghostId);

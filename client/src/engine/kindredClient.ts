@@ -1116,6 +1116,7 @@ export class KindredClient {
   private onSessionMember(p: ServerPayload<'session.member'>): void {
     const secrets = this.secrets;
     if (!secrets || secrets.wiped || p.groupId !== secrets.groupId || p.sessionId !== secrets.sessionId || p.member === this.me) return;
+    const wasPresent = this.isPresent(p.member);
     if (p.present) {
       if (!p.sessionKey) return;
       if (!this.addPeer(secrets, p.member, p.sessionKey)) return;
@@ -1128,7 +1129,14 @@ export class KindredClient {
       secrets.removePeer(p.member);
       this.updateSession((s) => setPresent(s, p.member, false));
     }
-    this.events.emit('presence', { member: p.member, present: p.present });
+    // Announce a change of the verified present list only: the relay may repeat a push (admission, re-entry, another
+    // node), and a key outside the roster is never shown, not even as a notice.
+    const isPresent = this.isPresent(p.member);
+    if (isPresent !== wasPresent) this.events.emit('presence', { member: p.member, present: isPresent });
+  }
+
+  private isPresent(member: string): boolean {
+    return this.state.session?.present.includes(member) ?? false;
   }
 
   private onKnock(k: Knock): void {
