@@ -1,26 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
-import { isKindredError, type ErrorCode } from '../errors';
 import { signAcceptance, verifyAcceptance } from './acceptance';
 import { identityFromSeed, memberIdOf } from './identity';
 import { initCrypto } from './sodium';
+import { expectCode, GROUP } from './testkit';
 import type { IdentityKeyPair } from './types';
 
-const GROUP = toBase64Url(new Uint8Array(16).fill(7));
 const SESSION = toBase64Url(new Uint8Array(16).fill(21));
 const DIGEST = toBase64Url(new Uint8Array(32).fill(3));
 let ik: IdentityKeyPair;
 let me: string;
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isKindredError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`, { cause: e });
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 beforeAll(async () => {
   await initCrypto();

@@ -3,7 +3,8 @@ import { fromBase64Url, toBase64Url, utf8 } from '../encoding';
 import { openDirect, sealDirect, sealToFacilitators } from './directMessage';
 import { sealSenderKey } from './keyDistribution';
 import { initCrypto } from './sodium';
-import { codeOf, id16, setupGroup, type Peer } from './groupFixture.testkit';
+import { id16, setupGroup, type Peer } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 
 beforeAll(initCrypto);
 

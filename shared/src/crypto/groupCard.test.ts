@@ -1,17 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
-import { isKindredError, type ErrorCode } from '../errors';
-import type { GroupCardBody, RosterPolicy } from '../protocol/objects';
+import type { GroupCardBody } from '../protocol/objects';
 import { decryptGroupCard, encryptGroupCard, rulesDigest, signGroupCard, verifyGroupCard } from './groupCard';
-import { fingerprint, identityFromSeed, memberIdOf } from './identity';
+import { fingerprint, memberIdOf } from './identity';
 import { createInviteSecret } from './invite';
 import { applyRosterEntry, createGenesis, signRosterEntry } from './roster';
 import { initCrypto } from './sodium';
+import { expectCode, GROUP, OTHER_GROUP, POLICY, seededIdentity } from './testkit';
 import type { IdentityKeyPair, RosterState } from './types';
 
-const GROUP = toBase64Url(new Uint8Array(16).fill(7));
-const OTHER_GROUP = toBase64Url(new Uint8Array(16).fill(8));
-const POLICY: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 const BODY: Omit<GroupCardBody, 'signer'> = {
   v: 1,
   groupId: GROUP,
@@ -27,19 +24,9 @@ const BODY: Omit<GroupCardBody, 'signer'> = {
 let creator: IdentityKeyPair, ann: IdentityKeyPair, bob: IdentityKeyPair, eve: IdentityKeyPair;
 let roster: RosterState;
 
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isKindredError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`, { cause: e });
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
-
 beforeAll(async () => {
   await initCrypto();
-  [creator, ann, bob, eve] = [1, 2, 3, 5].map((i) => identityFromSeed(new Uint8Array(32).fill(i))) as [IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair];
+  [creator, ann, bob, eve] = [1, 2, 3, 5].map(seededIdentity) as [IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair];
   let s = applyRosterEntry(null, createGenesis(creator, GROUP, POLICY));
   for (const op of [
     { type: 'admit', member: memberIdOf(ann.publicKey) },

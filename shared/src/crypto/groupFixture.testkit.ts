@@ -87,13 +87,3 @@ export function setupGroup(n: number): { groupId: string; sessionId: string; ros
   for (const p of peers) distribute(p, peers.filter((q) => q !== p));
   return { groupId, sessionId, roster, peers };
 }
-
-/** Runs `f` and returns the KindredError code it throws (or 'none'). */
-export function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'none';
-  } catch (e) {
-    return (e as { code?: string }).code ?? `not a KindredError: ${String(e)}`;
-  }
-}

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
-import { isKindredError, type ErrorCode } from '../errors';
 import { WrappedIdentity } from '../protocol/objects';
 import { identityFromSeed, memberIdOf } from './identity';
 import { unwrapIdentity, wrapIdentity, WRAP_PARAMS_AT_REST, WRAP_PARAMS_INTERACTIVE } from './identityWrap';
 import { initCrypto } from './sodium';
+import { expectCode } from './testkit';
 import type { IdentityKeyPair } from './types';
 
 /** Tiny Argon2id parameters keep these tests fast; they are allowed only with allowWeakParams. */
@@ -16,16 +16,6 @@ beforeAll(async () => {
   await initCrypto();
   ik = identityFromSeed(new Uint8Array(32).fill(3));
 });
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isKindredError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`, { cause: e });
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 describe('identity wrapping', () => {
   it('round-trips, validates as WrappedIdentity, and uses a fresh salt and nonce each time', () => {

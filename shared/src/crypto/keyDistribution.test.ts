@@ -6,7 +6,8 @@ import { openSenderKey, sealSenderKey } from './keyDistribution';
 import { createPairwiseKeys } from './pairwiseBox';
 import { wipe, initCrypto, sodium } from './sodium';
 import { advanceOwnChain } from './senderKeyChain';
-import { codeOf, setupGroup, type Peer } from './groupFixture.testkit';
+import { setupGroup, type Peer } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 
 beforeAll(initCrypto);
 

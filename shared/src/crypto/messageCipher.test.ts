@@ -18,7 +18,8 @@ import {
 import { advanceOwnChain, stepChainKey } from './senderKeyChain';
 import { bytesEqual, initCrypto, sodium, wipe } from './sodium';
 import { openSenderKey, sealSenderKey } from './keyDistribution';
-import { codeOf, distribute, hash32, id16, newPeer, nextRoster, setupGroup, startChain, type Peer } from './groupFixture.testkit';
+import { distribute, hash32, id16, newPeer, nextRoster, setupGroup, startChain, type Peer } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 import type { RosterState } from './types';
 
 beforeAll(initCrypto);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DIRECT_BUCKETS, MESSAGE_BUCKETS, maxPlaintext, padToBucket, paddedLength, unpadFromBucket } from './padding';
 import { bytesEqual, initCrypto } from './sodium';
-import { codeOf } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 
 beforeAll(initCrypto);
 

@@ -11,7 +11,8 @@ import {
   pruneReceiveState,
 } from './receiveState';
 import { initCrypto } from './sodium';
-import { codeOf, id16, nextRoster, setupGroup, startChain, type Peer } from './groupFixture.testkit';
+import { id16, nextRoster, setupGroup, startChain, type Peer } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 
 beforeAll(initCrypto);
 

@@ -4,7 +4,8 @@ import { createPairwiseKeys } from './pairwiseBox';
 import { REKEY_AFTER_MESSAGES, REKEY_AFTER_MS, needsRekey, rekey, sealToMembers } from './rekeyPolicy';
 import { advanceOwnChain } from './senderKeyChain';
 import { initCrypto, wipe } from './sodium';
-import { codeOf, nextRoster, setupGroup, startChain, type Peer } from './groupFixture.testkit';
+import { nextRoster, setupGroup, startChain, type Peer } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 import { MAX_FORWARD_JUMP } from './receiveState';
 
 beforeAll(initCrypto);

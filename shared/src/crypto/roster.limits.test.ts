@@ -1,14 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../encoding';
 import { isKindredError } from '../errors';
-import type { RosterPolicy } from '../protocol/objects';
 import { identityFromSeed, memberIdOf } from './identity';
 import { applyRosterEntry, createGenesis, MAX_ROSTER_MEMBERS, signRosterEntry } from './roster';
 import { initCrypto } from './sodium';
+import { POLICY } from './testkit';
 import type { RosterState } from './types';
 
 const GROUP = toBase64Url(new Uint8Array(16).fill(9));
-const POLICY: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 
 function memberId(i: number): string {
   // Any 32 bytes name a member in the roster; a distinct pattern per index is enough here.

@@ -7,14 +7,13 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
 import { KindredError } from '../errors';
-import type { RosterOp, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
+import type { RosterOp, SignedRosterEntry } from '../protocol/objects';
 import { identityFromSeed, memberIdOf } from './identity';
 import { applyRosterEntry, createGenesis, signRosterBody, signRosterEntry, verifyRosterChain } from './roster';
 import { initCrypto } from './sodium';
+import { GROUP, POLICY } from './testkit';
 import type { IdentityKeyPair, RosterState } from './types';
 
-const GROUP = toBase64Url(new Uint8Array(16).fill(7));
-const POLICY: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 let pool: IdentityKeyPair[] = [];
 let ids: string[] = [];
 const keyOf = (id: string): IdentityKeyPair => pool[ids.indexOf(id)]!;

@@ -1,38 +1,26 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
-import { isKindredError, type ErrorCode } from '../errors';
-import type { RosterEntryBody, RosterOp, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
-import { fingerprint, identityFromSeed, memberIdOf } from './identity';
+import type { ErrorCode } from '../errors';
+import type { RosterEntryBody, RosterOp, SignedRosterEntry } from '../protocol/objects';
+import { fingerprint, memberIdOf } from './identity';
 import {
   applyRosterEntry, createGenesis, isFacilitator, memberMaySend, rosterEntryHash, rosterMember, signRosterBody, signRosterEntry, verifyRosterChain,
 } from './roster';
 import { initCrypto } from './sodium';
+import { expectCode, GROUP, OTHER_GROUP, POLICY, seededIdentity } from './testkit';
 import type { IdentityKeyPair, RosterState } from './types';
 
-const GROUP = toBase64Url(new Uint8Array(16).fill(7));
-const OTHER_GROUP = toBase64Url(new Uint8Array(16).fill(8));
 const S1 = toBase64Url(new Uint8Array(16).fill(21));
 const S2 = toBase64Url(new Uint8Array(16).fill(22));
-const POLICY: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 
 let creator: IdentityKeyPair, ann: IdentityKeyPair, bob: IdentityKeyPair, cat: IdentityKeyPair, eve: IdentityKeyPair;
 let C: string, A: string, B: string, K: string, E: string;
 
 beforeAll(async () => {
   await initCrypto();
-  [creator, ann, bob, cat, eve] = [1, 2, 3, 4, 5].map((i) => identityFromSeed(new Uint8Array(32).fill(i))) as [IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair];
+  [creator, ann, bob, cat, eve] = [1, 2, 3, 4, 5].map(seededIdentity) as [IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair, IdentityKeyPair];
   [C, A, B, K, E] = [creator, ann, bob, cat, eve].map((k) => memberIdOf(k.publicKey)) as [string, string, string, string, string];
 });
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isKindredError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`, { cause: e });
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 /** A chain and its states, built with the checking signer. */
 function build(steps: [RosterOp, IdentityKeyPair][]): { chain: SignedRosterEntry[]; states: RosterState[] } {

@@ -1,34 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../encoding';
-import { isKindredError, type ErrorCode } from '../errors';
-import type { RosterPolicy, SignedRosterEntry } from '../protocol/objects';
-import { fingerprint, identityFromSeed, memberIdOf } from './identity';
+import type { SignedRosterEntry } from '../protocol/objects';
+import { fingerprint, memberIdOf } from './identity';
 import { applyRosterEntry, createGenesis, rosterEntryHash, signRosterEntry } from './roster';
 import { RosterTracker, ROSTER_STATE_WINDOW, type RosterStorage, type SerializedRoster } from './rosterTracker';
 import { initCrypto } from './sodium';
+import { expectCode, GROUP, POLICY, seededIdentity } from './testkit';
 import type { IdentityKeyPair, RosterState } from './types';
 
-const GROUP = toBase64Url(new Uint8Array(16).fill(7));
-const POLICY: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 let creator: IdentityKeyPair, eve: IdentityKeyPair;
 let A: string, B: string, K: string;
 
 beforeAll(async () => {
   await initCrypto();
-  creator = identityFromSeed(new Uint8Array(32).fill(1));
-  eve = identityFromSeed(new Uint8Array(32).fill(5));
-  [A, B, K] = [2, 3, 4].map((i) => memberIdOf(identityFromSeed(new Uint8Array(32).fill(i)).publicKey)) as [string, string, string];
+  creator = seededIdentity(1);
+  eve = seededIdentity(5);
+  [A, B, K] = [2, 3, 4].map((i) => memberIdOf(seededIdentity(i).publicKey)) as [string, string, string];
 });
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isKindredError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`, { cause: e });
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 /** genesis, admit A, admit B, admit K: four entries. */
 function chain(): { entries: SignedRosterEntry[]; states: RosterState[] } {

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KDF_CONTEXT } from './labels';
 import { advanceOwnChain, createOwnSenderChain, stepChainKey, wipeChain } from './senderKeyChain';
 import { initCrypto, sodium } from './sodium';
-import { codeOf, hash32, id16 } from './groupFixture.testkit';
+import { hash32, id16 } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 
 beforeAll(initCrypto);
 

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../encoding';
 import { createSessionKey, verifySessionKey, wipeSessionKey } from './sessionKey';
 import { initCrypto, sodium } from './sodium';
-import { codeOf, id16, newIdentity } from './groupFixture.testkit';
+import { id16, newIdentity } from './groupFixture.testkit';
+import { codeOf } from './testkit';
 
 beforeAll(initCrypto);
 
