@@ -3,58 +3,17 @@
  * the authorization matrix send what a hostile or broken client would. It signs in with a real identity key and
  * builds real signed protocol objects with the protocol core.
  */
-import { randomBytes } from 'node:crypto';
-import { io as connect, type Socket } from 'socket.io-client';
-import {
-  applyRosterEntry,
-  createGenesis,
-  createSessionKey,
-  generateIdentity,
-  inviteGateHash,
-  memberIdOf,
-  signAcceptance,
-  signAuthChallenge,
-  signRosterBody,
-  signRosterEntry,
-  type IdentityKeyPair,
-  type RosterState,
-} from '@kindred/shared/crypto';
-import { toBase64Url } from '@kindred/shared/encoding';
-import type { Ack, EncryptedGroupCard, RosterEntryBody, RosterOp, RosterPolicy, SignedRosterEntry } from '@kindred/shared/protocol';
+import { memberIdOf, signRosterBody, type IdentityKeyPair, type RosterState } from '@kindred/shared/crypto';
+import type { RosterEntryBody, RosterOp, SignedRosterEntry } from '@kindred/shared/protocol';
+import { TestClient, TestGroup, type AnyAck } from '../../server/src/relay/testHarness';
 
-export const b64 = (n: number): string => toBase64Url(randomBytes(n));
-
-export type AnyAck = Ack<Record<string, unknown>>;
+export { b64, defaultPolicy, dummyCard, type AnyAck } from '../../server/src/relay/testHarness';
 
 /** What a request got: an acknowledgement, or nothing within the bound. */
 export type Outcome = { kind: 'ack'; ack: unknown } | { kind: 'timeout' };
 
-export class RawClient {
-  member = '';
-  readonly pushes: { event: string; payload: unknown }[] = [];
-
-  private constructor(
-    readonly socket: Socket,
-    readonly ik: IdentityKeyPair,
-  ) {
-    socket.onAny((event: string, payload: unknown) => void this.pushes.push({ event, payload }));
-  }
-
-  static async connect(url: string, ik: IdentityKeyPair = generateIdentity()): Promise<RawClient> {
-    const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return new RawClient(socket, ik);
-  }
-
-  static async signedIn(url: string, ik: IdentityKeyPair = generateIdentity()): Promise<RawClient> {
-    const c = await RawClient.connect(url, ik);
-    await c.signIn();
-    return c;
-  }
-
+/** The relay's test client, with requests bounded in time and a way to send any event with any arguments. */
+export class RawClient extends TestClient {
   /** Any event, any arguments; resolves with the acknowledgement or a timeout after `boundMs`. */
   async send(event: string, args: unknown[], boundMs = 5_000): Promise<Outcome> {
     try {
@@ -70,26 +29,10 @@ export class RawClient {
     (this.socket.emit as (ev: string, ...a: unknown[]) => unknown)(event, ...args);
   }
 
-  async request(event: string, request: unknown): Promise<AnyAck> {
+  override async request(event: string, request: unknown): Promise<AnyAck> {
     const out = await this.send(event, [request]);
     if (out.kind === 'timeout') throw new Error(`${event}: no answer`);
     return out.ack as AnyAck;
-  }
-
-  async ok(event: string, request: unknown): Promise<Record<string, unknown>> {
-    const ack = await this.request(event, request);
-    if (!ack.ok) throw new Error(`${event} refused: ${ack.error.code}`);
-    return ack;
-  }
-
-  async signIn(): Promise<void> {
-    const { challenge } = (await this.ok('auth.challenge', {})) as { challenge: string };
-    this.member = memberIdOf(this.ik.publicKey);
-    await this.ok('auth.prove', { member: this.member, challenge, sig: signAuthChallenge(this.ik, challenge) });
-  }
-
-  close(): void {
-    this.socket.close();
   }
 }
 
@@ -101,61 +44,6 @@ export function forgeEntry(state: RosterState, op: RosterOp, signer: IdentityKey
   return signRosterBody({ v: 1, groupId: state.groupId, epoch: state.epoch + 1, prev: state.head, op, signer: memberIdOf(signer.publicKey), ...over }, signer);
 }
 
-export const defaultPolicy: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
-
-export function dummyCard(): EncryptedGroupCard {
-  return { v: 1, nonce: b64(24), ct: b64(200) };
-}
-
 /** A group driven through raw clients: the verified state after each appended entry. */
-export class RawGroup {
-  readonly groupId = b64(16);
-  state!: RosterState;
-  sessionId = '';
-
-  private constructor(readonly facilitator: RawClient) {}
-
-  static async create(facilitator: RawClient, policy: RosterPolicy = defaultPolicy): Promise<RawGroup> {
-    const g = new RawGroup(facilitator);
-    const genesis = createGenesis(facilitator.ik, g.groupId, policy);
-    await facilitator.ok('group.create', { genesis });
-    g.state = applyRosterEntry(null, genesis);
-    return g;
-  }
-
-  /** Signs `op` with `signer` on the current state (no local rule check beyond signing). */
-  sign(op: RosterOp, signer: RawClient = this.facilitator): SignedRosterEntry {
-    return signRosterEntry(this.state, op, signer.ik);
-  }
-
-  async append(op: RosterOp, signer: RawClient = this.facilitator): Promise<SignedRosterEntry> {
-    const entry = this.sign(op, signer);
-    await signer.ok('roster.append', { groupId: this.groupId, entry });
-    this.state = applyRosterEntry(this.state, entry);
-    return entry;
-  }
-
-  async openSession(): Promise<string> {
-    const sessionId = b64(16);
-    await this.append({ type: 'sessionOpen', sessionId });
-    this.sessionId = sessionId;
-    return sessionId;
-  }
-
-  enterRequest(client: RawClient, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    const acceptance = signAcceptance(client.ik, { groupId: this.groupId, sessionId: this.sessionId, rulesDigest: b64(32), agreement: true });
-    const sessionKey = createSessionKey(client.ik, this.groupId, this.sessionId).signed;
-    return { groupId: this.groupId, sessionId: this.sessionId, acceptance, sessionKey, ...extra };
-  }
-
-  enter(client: RawClient, extra: Record<string, unknown> = {}): Promise<AnyAck> {
-    return client.request('session.enter', this.enterRequest(client, extra));
-  }
-
-  async invite(): Promise<{ inviteId: string; gateToken: string }> {
-    const inviteId = b64(16);
-    const gateToken = b64(32);
-    await this.facilitator.ok('invite.create', { groupId: this.groupId, inviteId, gateHash: inviteGateHash(gateToken), card: dummyCard() });
-    return { inviteId, gateToken };
-  }
-}
+export const RawGroup = TestGroup;
+export type RawGroup = TestGroup<RawClient>;

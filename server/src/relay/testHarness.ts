@@ -92,14 +92,27 @@ export async function startRelay(
   };
 }
 
-type AnyAck = Ack<Record<string, unknown>>;
+export type AnyAck = Ack<Record<string, unknown>>;
+
+/** A websocket-only socket.io-client connection that does not reconnect, once connected. */
+export async function connectSocket(url: string): Promise<ClientSocket> {
+  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** A TestClient class or one derived from it (connect and signedIn build the class they are called on). */
+type ClientClass<C extends TestClient> = new (socket: ClientSocket, ik: IdentityKeyPair) => C;
 
 export class TestClient {
   readonly pushes: { event: string; payload: unknown }[] = [];
   private waiters: { event: string; match: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
   member = '';
 
-  private constructor(
+  constructor(
     readonly socket: ClientSocket,
     readonly ik: IdentityKeyPair,
   ) {
@@ -113,18 +126,13 @@ export class TestClient {
     });
   }
 
-  static async connect(url: string, ik: IdentityKeyPair = generateIdentity()): Promise<TestClient> {
-    const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return new TestClient(socket, ik);
+  static async connect<C extends TestClient>(this: ClientClass<C>, url: string, ik: IdentityKeyPair = generateIdentity()): Promise<C> {
+    return new this(await connectSocket(url), ik);
   }
 
   /** Connects and signs in with the identity key. */
-  static async signedIn(url: string, ik: IdentityKeyPair = generateIdentity()): Promise<TestClient> {
-    const client = await TestClient.connect(url, ik);
+  static async signedIn<C extends TestClient>(this: ClientClass<C>, url: string, ik: IdentityKeyPair = generateIdentity()): Promise<C> {
+    const client = new this(await connectSocket(url), ik);
     await client.signIn();
     return client;
   }
@@ -165,14 +173,14 @@ export class TestClient {
 export const defaultPolicy: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 
 /** A group as its facilitator's test client sees it: the verified state after each entry it appended. */
-export class TestGroup {
+export class TestGroup<C extends TestClient = TestClient> {
   readonly groupId = b64(16);
   state!: RosterState;
   sessionId = '';
 
-  constructor(readonly facilitator: TestClient) {}
+  constructor(readonly facilitator: C) {}
 
-  static async create(facilitator: TestClient, policy: RosterPolicy = defaultPolicy): Promise<TestGroup> {
+  static async create<C extends TestClient>(facilitator: C, policy: RosterPolicy = defaultPolicy): Promise<TestGroup<C>> {
     const group = new TestGroup(facilitator);
     const genesis = createGenesis(facilitator.ik, group.groupId, policy);
     await facilitator.ok('group.create', { genesis });
@@ -180,9 +188,14 @@ export class TestGroup {
     return group;
   }
 
-  /** Signs `op` with `signer` (the facilitator by default) on the current state and appends it through `via`. */
+  /** Signs `op` with `signer` on the current state (no local rule check beyond signing). */
+  sign(op: RosterOp, signer: TestClient = this.facilitator): SignedRosterEntry {
+    return signRosterEntry(this.state, op, signer.ik);
+  }
+
+  /** Signs `op` with `signer` (the facilitator by default) on the current state and appends it as `signer`. */
   async append(op: RosterOp, signer: TestClient = this.facilitator): Promise<SignedRosterEntry> {
-    const entry = signRosterEntry(this.state, op, signer.ik);
+    const entry = this.sign(op, signer);
     await signer.ok('roster.append', { groupId: this.groupId, entry });
     this.state = applyRosterEntry(this.state, entry);
     return entry;
