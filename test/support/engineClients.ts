@@ -4,7 +4,7 @@
  * facilitated session with members admitted through the invite and the waiting room.
  */
 import { expect } from 'vitest';
-import { generateIdentity, initCrypto, type IdentityKeyPair } from '@kindred/shared/crypto';
+import { generateIdentity, initCrypto, type IdentityKeyPair, type RosterStorage } from '@kindred/shared/crypto';
 import type { RosterPolicy } from '@kindred/shared/protocol';
 import { KindredClient, type CardFields, type Clock, type EngineEvents, type EngineState } from '@kindred/client/engine';
 
@@ -17,6 +17,8 @@ export interface ClientOptions {
   identity?: IdentityKeyPair;
   clock?: Clock;
   requestTimeoutMs?: number;
+  rosterStorage?: RosterStorage;
+  rekeyAfterMs?: number;
 }
 
 export async function newClient(relay: { url: string }, opts: ClientOptions = {}): Promise<KindredClient> {
@@ -26,6 +28,8 @@ export async function newClient(relay: { url: string }, opts: ClientOptions = {}
     identity: opts.identity ?? generateIdentity(),
     ...(opts.name ? { displayName: opts.name } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.rosterStorage ? { rosterStorage: opts.rosterStorage } : {}),
+    ...(opts.rekeyAfterMs ? { rekeyAfterMs: opts.rekeyAfterMs } : {}),
     requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,
     socketOptions: { forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 250, useNativeTimers: true },
   });
@@ -102,13 +106,16 @@ export interface Session {
   all: KindredClient[];
 }
 
-/** A facilitator with a group and an open session it joined, and `members` clients admitted through the invite. */
+/**
+ * A facilitator with a group and an open session it joined, and `members` clients admitted through the invite.
+ * `clientOptions` apply to every client; the facilitator's and each member's own options come on top.
+ */
 export async function sessionWith(
   relay: { url: string },
   members: number | ClientOptions[],
-  opts: { card?: Partial<CardFields>; policy?: Partial<RosterPolicy>; facilitator?: ClientOptions } = {},
+  opts: { card?: Partial<CardFields>; policy?: Partial<RosterPolicy>; facilitator?: ClientOptions; clientOptions?: ClientOptions } = {},
 ): Promise<Session> {
-  const facilitator = await newClient(relay, { name: 'Facilitator', ...opts.facilitator });
+  const facilitator = await newClient(relay, { name: 'Facilitator', ...opts.clientOptions, ...opts.facilitator });
   const { fragment, groupId } = await facilitator.createGroup(card(opts.card), policy(opts.policy));
   await facilitator.openSession();
   facilitator.acceptRules(true);
@@ -116,7 +123,7 @@ export async function sessionWith(
   const specs = typeof members === 'number' ? Array.from({ length: members }, (_, i) => ({ name: `Member ${i}` })) : members;
   const joined: KindredClient[] = [];
   for (const spec of specs) {
-    const m = await newClient(relay, spec);
+    const m = await newClient(relay, { ...opts.clientOptions, ...spec });
     await admitThroughInvite(facilitator, m, fragment);
     joined.push(m);
   }

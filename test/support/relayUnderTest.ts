@@ -1,5 +1,5 @@
 /**
- * The REAL relay (buildApp from '@kindred/server') for the adversarial suites: port 0, SQLite in memory or in a
+ * The REAL relay (buildApp from '@kindred/server') for the integration and adversarial suites: port 0, SQLite in memory or in a
  * temporary directory (restart keeps the same port and the same file), every log line captured in memory, and a
  * WireTap on its Socket.IO server that records what it sends and receives and lets a test play a dishonest relay.
  */
@@ -17,6 +17,8 @@ export interface RelayOptions {
   /** Record every packet (default true; the load test turns it off to measure the relay, not the recorder). */
   record?: boolean;
   config?: Partial<Config>;
+  /** The relay's clock (default: the app's own). */
+  now?: () => number;
 }
 
 export interface RelayUnderTest {
@@ -37,7 +39,7 @@ export interface RelayUnderTest {
 
 export async function startRelay(opts: RelayOptions = {}): Promise<RelayUnderTest> {
   await initCrypto();
-  const dataDir = opts.storage === 'memory' ? IN_MEMORY : mkdtempSync(join(tmpdir(), 'kindred-adv-'));
+  const dataDir = opts.storage === 'memory' ? IN_MEMORY : mkdtempSync(join(tmpdir(), 'kindred-relay-'));
   const logs: string[] = [];
   const logStream = { write: (line: string) => void logs.push(line) };
   const tap = new WireTap(opts.record ?? true);
@@ -51,7 +53,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayUnderTes
     ...opts.config,
   });
   const build = async (port: number): Promise<{ app: KindredApp; port: number }> => {
-    const app = await buildApp({ ...config, port }, { logStream });
+    const app = await buildApp({ ...config, port }, { logStream, ...(opts.now ? { now: opts.now } : {}) });
     tap.attach(app.io);
     await app.app.listen({ port, host: '127.0.0.1' });
     return { app, port: (app.app.server.address() as AddressInfo).port };
