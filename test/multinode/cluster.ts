@@ -12,9 +12,7 @@ import { createClient } from 'redis';
 import { buildApp, createPostgresStorage, defaultConfig, type KindredApp } from '@kindred/server';
 import type { Storage } from '@kindred/server';
 import { initCrypto } from '@kindred/shared/crypto';
-
-export const TEST_DATABASE_URL = process.env.KINDRED_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const TEST_REDIS_URL = process.env.KINDRED_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { redisUnreachable, requirePostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../server/src/testServices';
 
 export interface RelayNode {
   url: string;
@@ -51,30 +49,14 @@ export interface TestCluster {
 
 /** Fails with one clear sentence when PostgreSQL or Redis cannot be reached. */
 export async function requireServices(): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-  } catch (e) {
-    throw new Error(
-      `PostgreSQL is unreachable at ${TEST_DATABASE_URL} (${(e as Error).message}). The multi-node tests need it: ` +
-        'start it (.ci/run does) or point KINDRED_TEST_DATABASE_URL at one.',
-      { cause: e },
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await requirePostgres('The multi-node tests');
   const redis = createClient({ url: TEST_REDIS_URL, socket: { connectTimeout: 5000, reconnectStrategy: false } });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
-    throw new Error(
-      `Redis is unreachable at ${TEST_REDIS_URL} (${(e as Error).message}). The multi-node tests need it: ` +
-        'start it (.ci/run does) or point KINDRED_TEST_REDIS_URL at one.',
-      { cause: e },
-    );
+    throw redisUnreachable(e, 'The multi-node tests');
   } finally {
     if (redis.isOpen) await redis.close();
   }

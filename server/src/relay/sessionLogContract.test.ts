@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
 import { connectRedis, type RedisClient } from '../redisClient';
+import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
 import { MemorySessionLogs, memorySeqBase, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
 
-const TEST_REDIS_URL = process.env.KINDRED_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const limits = { ttlMs: 1000, maxItems: 3 };
 const prefix = `kindred-test-log-${process.pid}-${randomBytes(4).toString('hex')}:`;
 
@@ -87,11 +87,7 @@ beforeAll(async () => {
   try {
     redis = await connectRedis(TEST_REDIS_URL, () => undefined);
   } catch (e) {
-    throw new Error(
-      `Redis is unreachable at ${TEST_REDIS_URL} (${(e as Error).message}). The shared session log tests need it: ` +
-        'start it (.ci/run does) or point KINDRED_TEST_REDIS_URL at one.',
-      { cause: e },
-    );
+    throw redisUnreachable(e, 'The shared session log tests');
   }
 });
 afterAll(async () => {

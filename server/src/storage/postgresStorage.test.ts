@@ -7,33 +7,19 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isKindredError } from '@kindred/shared/errors';
+import { requirePostgres, TEST_DATABASE_URL } from '../testServices';
 import { createPostgresStorage } from './postgresStorage';
 import { storageContract } from './storageContract';
 import { fakeGenesis, fakeHash, fakeMemberId, fakeOpaqueId } from './storageFixtures';
 
-export const TEST_DATABASE_URL = process.env.KINDRED_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `kindred_test_${process.pid}_${randomBytes(4).toString('hex')}`;
 
-async function requirePostgres(): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-  } catch (e) {
-    throw new Error(
-      `PostgreSQL is unreachable at ${TEST_DATABASE_URL} (${(e as Error).message}). The PostgreSQL storage tests need it: ` +
-        'start it (.ci/run does) or point KINDRED_TEST_DATABASE_URL at one.',
-      { cause: e },
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const requireIt = (): Promise<void> => requirePostgres('The PostgreSQL storage tests');
 
 storageContract({
   name: `PostgreSQL (schema ${schema})`,
   async open() {
-    await requirePostgres();
+    await requireIt();
     const s = createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 4 });
     await s.migrate();
     return s;
@@ -51,7 +37,7 @@ storageContract({
 
 describe('PostgreSQL storage', () => {
   it('keeps its tables inside its own schema', async () => {
-    await requirePostgres();
+    await requireIt();
     const own = `${schema}_own`;
     const s = createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema: own, maxConnections: 2 });
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -77,7 +63,7 @@ describe('PostgreSQL storage', () => {
   });
 
   it('lets several nodes migrate a fresh schema at the same time', async () => {
-    await requirePostgres();
+    await requireIt();
     const fresh = `${schema}_race`;
     const nodes = [0, 1, 2].map(() => createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema: fresh, maxConnections: 2 }));
     try {
