@@ -6,22 +6,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayedMessage } from '@kindred/shared/protocol';
-import { TestClient, TestGroup } from '../../server/src/relay/testHarness';
+import { OpenClients, type TestClient, TestGroup } from '../../server/src/relay/testHarness';
 import { startCluster, type TestCluster } from './cluster';
 
 let cluster: TestCluster | undefined;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await cluster?.close();
   cluster = undefined;
 });
 
-async function at(url: string, ik?: TestClient['ik']): Promise<TestClient> {
-  const c = await TestClient.signedIn(url, ik);
-  clients.push(c);
-  return c;
-}
+const at = (url: string, ik?: TestClient['ik']): Promise<TestClient> => clients.signedIn(url, ik);
 
 describe('a relay node process that is killed', () => {
   it('leaves its members to resume on another node with nothing lost that has not expired', async () => {

@@ -7,22 +7,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Knock, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
-import { TestClient, TestGroup, b64 } from '../../server/src/relay/testHarness';
+import { OpenClients, type TestClient, TestGroup, b64 } from '../../server/src/relay/testHarness';
 import { startCluster, type TestCluster } from './cluster';
 
 let cluster: TestCluster | undefined;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await cluster?.close();
   cluster = undefined;
 });
 
-async function on(node: number, ik?: TestClient['ik']): Promise<TestClient> {
-  const c = await TestClient.signedIn(cluster!.nodes[node]!.url, ik);
-  clients.push(c);
-  return c;
-}
+const on = (node: number, ik?: TestClient['ik']): Promise<TestClient> => clients.signedIn(cluster!.nodes[node]!.url, ik);
 
 function sealed(group: TestGroup, from: TestClient, to: TestClient): SealedSenderKey {
   return { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };

@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGenesis, signRosterBody, signRosterEntry } from '@kindred/shared/crypto';
-import { TestClient, TestGroup, b64, defaultPolicy, dummyCard, startRelay, type RelayUnderTest } from './testHarness';
+import { OpenClients, type TestClient, TestGroup, b64, defaultPolicy, dummyCard, startRelay, type RelayUnderTest } from './testHarness';
 
 let relay: RelayUnderTest;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await relay.close();
 });
-async function client(): Promise<TestClient> {
-  const c = await TestClient.signedIn(relay.url);
-  clients.push(c);
-  return c;
-}
+const client = (): Promise<TestClient> => clients.signedIn(relay.url);
 
 describe('groups and the roster', () => {
   it('creates a group only from a genesis signed by the signed-in member, once', async () => {

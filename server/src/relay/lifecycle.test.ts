@@ -4,20 +4,16 @@
  * one still in use.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
+import { OpenClients, type TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
 import { IDLE_GROUP_MS } from './index';
 
 let relay: RelayUnderTest;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await relay.close();
 });
-async function client(): Promise<TestClient> {
-  const c = await TestClient.signedIn(relay.url);
-  clients.push(c);
-  return c;
-}
+const client = (): Promise<TestClient> => clients.signedIn(relay.url);
 
 async function sessionsLive(): Promise<number> {
   const metric = await relay.app.metrics.registry.getSingleMetric('kindred_sessions_live')?.get();
@@ -60,8 +56,7 @@ describe('idle group sweep', () => {
     expect(groups.peek(group.groupId)).toBeUndefined();
 
     // Rebuilt from storage on next use, chain intact.
-    const back = await TestClient.signedIn(relay.url, fac.ik);
-    clients.push(back);
+    const back = await clients.signedIn(relay.url, fac.ik);
     expect(await back.ok('roster.get', { groupId: group.groupId, sinceEpoch: -1 })).toMatchObject({ entries: [expect.anything()] });
     expect(groups.peek(group.groupId)?.roster.epoch).toBe(0);
   });

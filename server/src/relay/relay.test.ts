@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
-import { TestClient, TestGroup, b64, defaultPolicy, startRelay, type RelayUnderTest } from './testHarness';
+import { OpenClients, type TestClient, TestGroup, b64, defaultPolicy, startRelay, type RelayUnderTest } from './testHarness';
 
 let relay: RelayUnderTest;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await relay.close();
 });
-async function client(ik?: TestClient['ik']): Promise<TestClient> {
-  const c = await TestClient.signedIn(relay.url, ik);
-  clients.push(c);
-  return c;
-}
+const client = (ik?: TestClient['ik']): Promise<TestClient> => clients.signedIn(relay.url, ik);
 
 async function setup(n: number, policy = defaultPolicy): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
   relay = await startRelay();

@@ -1,19 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signAcceptance } from '@kindred/shared/crypto';
 import type { Knock } from '@kindred/shared/protocol';
-import { TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
+import { OpenClients, type TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
 
 let relay: RelayUnderTest;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await relay.close();
 });
-async function client(): Promise<TestClient> {
-  const c = await TestClient.signedIn(relay.url);
-  clients.push(c);
-  return c;
-}
+const client = (): Promise<TestClient> => clients.signedIn(relay.url);
 
 /** A group with an open session, its facilitator inside, and `n` admitted members (not yet entered). */
 async function setup(n = 1): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
@@ -74,8 +70,7 @@ describe('session.enter', () => {
     // a member is not told about knocks; a facilitator entering gets the waiting list
     const m = members[0]!;
     expect(await group.enter(m)).toMatchObject({ ok: true, waiting: [] });
-    const facAgain = await TestClient.signedIn(relay.url, fac.ik);
-    clients.push(facAgain);
+    const facAgain = await clients.signedIn(relay.url, fac.ik);
     const entered = await group.enter(facAgain);
     expect((entered as unknown as { waiting: Knock[] }).waiting.map((k) => k.member)).toEqual([guest.member]);
     // waiting people cannot send

@@ -170,6 +170,30 @@ export class TestClient {
   }
 }
 
+/** The test clients a test opened, closed together after it (its afterEach calls closeAll). */
+export class OpenClients {
+  private readonly open: TestClient[] = [];
+
+  /** Connects (without signing in) and keeps the client to close. */
+  async connected(url: string, ik?: IdentityKeyPair): Promise<TestClient> {
+    return this.keep(await TestClient.connect(url, ik));
+  }
+
+  /** Connects and signs in, and keeps the client to close. */
+  async signedIn(url: string, ik?: IdentityKeyPair): Promise<TestClient> {
+    return this.keep(await TestClient.signedIn(url, ik));
+  }
+
+  closeAll(): void {
+    for (const c of this.open.splice(0)) c.close();
+  }
+
+  private keep(client: TestClient): TestClient {
+    this.open.push(client);
+    return client;
+  }
+}
+
 export const defaultPolicy: RosterPolicy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false };
 
 /** A group as its facilitator's test client sees it: the verified state after each entry it appended. */

@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../storage/storage';
-import { TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
+import { OpenClients, type TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
 
 let relay: RelayUnderTest;
-const clients: TestClient[] = [];
+const clients = new OpenClients();
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await relay.close();
 });
-async function client(signIn = true): Promise<TestClient> {
-  const c = signIn ? await TestClient.signedIn(relay.url) : await TestClient.connect(relay.url);
-  clients.push(c);
-  return c;
-}
+const client = (signIn = true): Promise<TestClient> => (signIn ? clients.signedIn(relay.url) : clients.connected(relay.url));
 
 describe('the dispatcher', () => {
   it('answers a malformed request with BAD_REQUEST and the path, and the connection goes on', async () => {
