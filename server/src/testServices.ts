@@ -24,6 +24,17 @@ export async function requirePostgres(neededBy: string): Promise<void> {
   }
 }
 
+/** Drops `schema` and everything in it (a test's own schema, at its end). */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The error to throw when connecting to Redis failed with `cause`; `neededBy` as for requirePostgres. */
 export function redisUnreachable(cause: unknown, neededBy: string): Error {
   return new Error(

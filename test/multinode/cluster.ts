@@ -7,12 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { createClient } from 'redis';
 import { buildApp, createPostgresStorage, defaultConfig, type KindredApp } from '@kindred/server';
 import type { Storage } from '@kindred/server';
 import { initCrypto } from '@kindred/shared/crypto';
-import { redisUnreachable, requirePostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../server/src/testServices';
+import { dropSchema, redisUnreachable, requirePostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../server/src/testServices';
 
 export interface RelayNode {
   url: string;
@@ -187,13 +186,7 @@ export async function startCluster(size: number, opts: { bufferTtlSeconds?: numb
     redisKeys: () => keysUnder(prefix),
     async close() {
       await Promise.all([...nodes.map((n) => n.kill()), ...children.map((c) => c.crash())]);
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
+      await dropSchema(schema);
       const keys = await keysUnder(prefix);
       if (keys.length > 0) await withRedis((redis) => redis.unlink(keys));
     },

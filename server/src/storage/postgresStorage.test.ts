@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isKindredError } from '@kindred/shared/errors';
-import { requirePostgres, TEST_DATABASE_URL } from '../testServices';
+import { dropSchema, requirePostgres, TEST_DATABASE_URL } from '../testServices';
 import { createPostgresStorage } from './postgresStorage';
 import { storageContract } from './storageContract';
 import { fakeGenesis, fakeHash, fakeMemberId, fakeOpaqueId } from './storageFixtures';
@@ -24,15 +24,7 @@ storageContract({
     await s.migrate();
     return s;
   },
-  async cleanup() {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${schema}" cascade`);
-    } finally {
-      await client.end();
-    }
-  },
+  cleanup: () => dropSchema(schema),
 });
 
 describe('PostgreSQL storage', () => {
@@ -74,10 +66,7 @@ describe('PostgreSQL storage', () => {
       expect(await nodes[2]?.groupExists(groupId)).toBe(true);
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists "${fresh}" cascade`);
-      await client.end();
+      await dropSchema(fresh);
     }
   });
 
