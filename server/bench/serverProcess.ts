@@ -77,7 +77,9 @@ export class ServerProcess {
     const tsx = import.meta.resolve('tsx');
     // BENCH_SERVER_CPU_PROF=<dir>: write a V8 CPU profile of each server child there (to find the relay's hot spots).
     const prof = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
-    const nodeArgs = ['--expose-gc', ...prof, '--import', tsx, entry];
+    // BENCH_SERVER_NODE_ARGS="--trace-gc ...": extra Node flags for the server children (diagnostics).
+    const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const nodeArgs = ['--expose-gc', ...prof, ...extra, '--import', tsx, entry];
     const [cmd, args] = pinning.pinned
       ? ['taskset', ['-c', pinning.serverCpus, process.execPath, ...nodeArgs]]
       : [process.execPath, nodeArgs];
