@@ -131,14 +131,8 @@ export interface EngineSnapshot {
   connection: 'connecting' | 'ready' | 'reconnecting';
 }
 
-export interface CreateGroupInput {
-  name: string;
-  groundRules: string;
-  codeOfConduct: string;
-  confidentialityLimits: string;
-  crisisResources: string;
-  expirySeconds: number;
-  requireSignedAgreement: boolean;
+/** The card the facilitator writes (its group id is made when the group is), and the facilitator's own name. */
+export interface CreateGroupInput extends Omit<CardView, 'groupId'> {
   displayName: string;
 }
 
