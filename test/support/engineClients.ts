@@ -19,6 +19,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   rosterStorage?: RosterStorage;
   rekeyAfterMs?: number;
+  /** Present members up to which a rekey after a removal is eager (KindredClientOptions); 0 makes it always lazy. */
+  eagerRekeyMaxPresent?: number;
 }
 
 export async function newClient(relay: { url: string }, opts: ClientOptions = {}): Promise<KindredClient> {
@@ -30,6 +32,7 @@ export async function newClient(relay: { url: string }, opts: ClientOptions = {}
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.rosterStorage ? { rosterStorage: opts.rosterStorage } : {}),
     ...(opts.rekeyAfterMs ? { rekeyAfterMs: opts.rekeyAfterMs } : {}),
+    ...(opts.eagerRekeyMaxPresent !== undefined ? { eagerRekeyMaxPresent: opts.eagerRekeyMaxPresent } : {}),
     requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,
     socketOptions: { forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 250, useNativeTimers: true },
   });
