@@ -81,6 +81,7 @@ import {
 import { Connection, type ConnectionOptions, type ConnectionStatus } from './connection';
 import { Emitter } from './emitter';
 import { ExpiryScheduler, systemClock, type Clock } from './expiry';
+import { chunkSealedKeys, KEYS_REQUEST_BUDGET_BYTES, keysRequestBytes } from './keyChunks';
 import { SessionSecrets } from './sessionSecrets';
 import {
   addKnock,
@@ -134,6 +135,12 @@ export interface KindredClientOptions {
   rekeyAfterMs?: number;
   /** How long a 'typing' indicator stays without a refresh (default 8 s). */
   typingTimeoutMs?: number;
+  /**
+   * Up to this many present members (me included) a removal, leave, ban or chain age makes a new chain at once;
+   * above it the old chain is wiped and the new one made just before my next message (default
+   * EAGER_REKEY_MAX_PRESENT). 0 makes every such rekey lazy.
+   */
+  eagerRekeyMaxPresent?: number;
   requestTimeoutMs?: ConnectionOptions['requestTimeoutMs'];
   socketOptions?: ConnectionOptions['socketOptions'];
 }
@@ -179,6 +186,19 @@ type Listener = (state: EngineState, previous: EngineState) => void;
 const SIGNAL_TTL_SECONDS = 60;
 const PRUNE_INTERVAL_MS = 60_000;
 
+/**
+ * Rekey rule (docs/PROTOCOL.md part B, "Rekey"). When a removal, leave or ban (or the chain's age) calls for a new
+ * chain, a session of at most this many present members (me included) makes it at once and seals it to everyone:
+ * (N−1)² boxes in all, a few thousand at 32, so every device soon holds only new chains. Above it the engine only
+ * WIPES its chain then, and makes and distributes the new one just before its own next message (lazy): one member's
+ * rekey is O(N) and happens when it speaks, instead of every member sealing to every other at once, O(N²) (a
+ * million pushes at 1,000 members; docs/BENCHMARKS.md "Findings" 2). Either way no message leaves on a chain made
+ * before the removal: the send checks needsRekey in the same synchronous turn as it encrypts.
+ */
+export const EAGER_REKEY_MAX_PRESENT = 32;
+/** A send re-checks its chain after waiting for key distribution this many times before giving up (UNAVAILABLE). */
+const SEND_CHAIN_ATTEMPTS = 3;
+
 /** Codes that mean something was forged, tampered with, replayed out of bounds or inconsistent: shown to the person. */
 const SECURITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'MALFORMED',
@@ -216,6 +236,7 @@ export class KindredClient {
   private readonly expiry: ExpiryScheduler;
   private readonly rekeyAfterMs: number;
   private readonly typingTimeoutMs: number;
+  private readonly eagerRekeyMaxPresent: number;
   private displayName: string | undefined;
   private readonly rosterStorage: RosterStorage | undefined;
   private savedEpoch = -1;
@@ -226,6 +247,10 @@ export class KindredClient {
   private pruneTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private distributing: Promise<void> = Promise.resolve();
+  /** keys.distribute jobs queued or running (a send waits until none is, so its chain has reached the relay). */
+  private distributionsInFlight = 0;
+  /** Bytes per keys.distribute request; halved for this relay when it answers PAYLOAD_TOO_LARGE. */
+  private keysRequestBudget = KEYS_REQUEST_BUDGET_BYTES;
   private directSeq = 0;
   private warningSeq = 0;
   private closed = false;
@@ -243,6 +268,7 @@ export class KindredClient {
     this.rosterStorage = options.rosterStorage;
     this.rekeyAfterMs = options.rekeyAfterMs ?? REKEY_AFTER_MS;
     this.typingTimeoutMs = options.typingTimeoutMs ?? 8_000;
+    this.eagerRekeyMaxPresent = options.eagerRekeyMaxPresent ?? EAGER_REKEY_MAX_PRESENT;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.state = initialState(this.me);
     this.expiry = new ExpiryScheduler(this.clock, (now) => this.expireDue(now));
@@ -797,8 +823,13 @@ export class KindredClient {
 
   // ---------------------------------------------------------------- sender keys
 
-  /** Makes sure my chain is fresh (rekeyPolicy) and sealed to every present roster member. */
-  private async ensureChain(_reason: string): Promise<void> {
+  /**
+   * Makes sure my chain is fresh (rekeyPolicy) and sealed to every present roster member. A stale chain is replaced
+   * at once when sending or entering, or in a small session; otherwise (a roster change or the age timer in a session
+   * of more than eagerRekeyMaxPresent) it is only wiped, and the next send makes the new one (see
+   * EAGER_REKEY_MAX_PRESENT). Resolves when this call's keys were accepted by the relay.
+   */
+  private async ensureChain(reason: 'session' | 'send' | 'newcomer' | 'roster' | 'age'): Promise<void> {
     const secrets = this.secrets;
     const roster = this.group?.tracker.state;
     if (!secrets || secrets.wiped || !roster || this.state.session?.status !== 'joined') return;
@@ -808,6 +839,12 @@ export class KindredClient {
     const why = secrets.chain ? needsRekey(secrets.chain, roster, now) : 'session';
     if (why !== null || (secrets.chain && now - secrets.chain.createdAt >= this.rekeyAfterMs)) {
       if (!roster.session?.open || roster.session.id !== secrets.sessionId) return;
+      if (reason !== 'send' && reason !== 'session' && (this.state.session?.present.length ?? 0) > this.eagerRekeyMaxPresent) {
+        secrets.retireChain(); // lazy: nothing encrypts with the old chain any more; my next send makes a new one
+        if (this.rekeyTimer !== null) clearTimeout(this.rekeyTimer);
+        this.rekeyTimer = null;
+        return;
+      }
       sealed = secrets.rekey(roster, now);
       const chain = secrets.chain as NonNullable<SessionSecrets['chain']>;
       this.armRekeyTimer(chain.createdAt);
@@ -816,19 +853,40 @@ export class KindredClient {
       sealed = secrets.sealForNewcomers(roster);
     }
     if (sealed.length === 0) return;
-    const job = this.distributing.then(() => this.distribute(secrets, sealed));
+    this.distributionsInFlight += 1;
+    const job = this.distributing
+      .then(() => this.distribute(secrets, sealed))
+      .finally(() => {
+        this.distributionsInFlight -= 1;
+      });
     this.distributing = job.catch(() => undefined);
     await job;
   }
 
+  /**
+   * Sends sealed keys in requests of at most keysRequestBudget bytes (keyChunks.ts). The relay's bound is not known
+   * here: when it answers PAYLOAD_TOO_LARGE the budget is halved (for this relay, from now on) and the rest is cut
+   * again; a single key refused as too large fails the distribution.
+   */
   private async distribute(secrets: SessionSecrets, sealed: SealedSenderKey[]): Promise<void> {
-    for (let i = 0; i < sealed.length; i += 1000) {
-      const part = sealed.slice(i, i + 1000);
+    const ctx = { groupId: secrets.groupId, sessionId: secrets.sessionId };
+    let chunks = chunkSealedKeys(ctx, sealed, this.keysRequestBudget);
+    let next = 0;
+    while (next < chunks.length) {
+      const part = chunks[next] as SealedSenderKey[];
       try {
-        await this.connection.request('keys.distribute', { groupId: secrets.groupId, sessionId: secrets.sessionId, sealed: part });
+        await this.connection.request('keys.distribute', { ...ctx, sealed: part });
+        next += 1;
       } catch (e) {
-        // They will be sealed again on the next reconcile (a reconnect re-enters and reconciles).
-        for (const s of part) secrets.sealedTo.delete(s.to);
+        if (isKindredError(e, 'PAYLOAD_TOO_LARGE') && part.length > 1) {
+          this.keysRequestBudget = Math.min(this.keysRequestBudget, Math.floor(keysRequestBytes(ctx, part) / 2));
+          chunks = chunkSealedKeys(ctx, chunks.slice(next).flat(), this.keysRequestBudget);
+          next = 0;
+          continue;
+        }
+        // What was not accepted is sealed again on the next send or reconcile (a reconnect re-enters and reconciles),
+        // unless the chain was replaced meanwhile (the new one is sealed to everyone anyway).
+        for (const s of chunks.slice(next).flat()) if (secrets.chain?.keyId === s.keyId) secrets.sealedTo.delete(s.to);
         throw e;
       }
     }
@@ -925,16 +983,32 @@ export class KindredClient {
   private async sendEnvelope(type: 'chat' | 'signal', plaintext: Uint8Array): Promise<{ envelope: Envelope; seq: number }> {
     try {
       const secrets = this.requireJoined();
-      if (!this.entered) await this.whenEntered();
-      await this.ensureChain('send');
-      await this.distributing;
-      const chain = secrets.chain;
-      if (!chain || secrets.wiped) throw new KindredError('SESSION_NOT_OPEN');
-      const policy = this.requireRoster().policy;
-      const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
-      const envelope = encryptMessage(chain, { type, ttl }, plaintext);
-      const { seq } = await this.connection.request('message.send', { envelope });
-      return { envelope, seq };
+      for (let attempt = 1; ; attempt++) {
+        if (!this.entered) await this.whenEntered();
+        await this.ensureChain('send'); // makes a new chain if needed (a lazy rekey) and waits for the relay to take it
+        await this.distributing; // and for any other distribution of mine still under way
+        if (secrets.wiped || this.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN');
+        const roster = this.requireRoster();
+        const chain = secrets.chain;
+        const now = this.clock.now();
+        // Checked in the same synchronous turn as the encryption below: a roster entry or a failed distribution that
+        // came in while waiting sends us round again, so no message goes on a chain a removed member holds, nor on
+        // one whose keys the relay has not accepted.
+        const ready =
+          chain !== null &&
+          needsRekey(chain, roster, now) === null &&
+          now - chain.createdAt < this.rekeyAfterMs &&
+          this.distributionsInFlight === 0 &&
+          !secrets.hasUnsealed(roster);
+        if (ready) {
+          const policy = roster.policy;
+          const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
+          const envelope = encryptMessage(chain, { type, ttl }, plaintext);
+          const { seq } = await this.connection.request('message.send', { envelope });
+          return { envelope, seq };
+        }
+        if (attempt >= SEND_CHAIN_ATTEMPTS) throw new KindredError('UNAVAILABLE', 'sender key distribution did not settle');
+      }
     } finally {
       wipe(plaintext);
     }

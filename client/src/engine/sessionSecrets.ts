@@ -87,6 +87,21 @@ export class SessionSecrets {
     return sealed;
   }
 
+  /**
+   * Wipes the own chain without making a new one: a lazy rekey (kindredClient.ts, EAGER_REKEY_MAX_PRESENT). Nothing
+   * can be encrypted with the old chain from now on; the next send finds no chain and makes and distributes one.
+   */
+  retireChain(): void {
+    if (this.chain && !this.chain.wiped) wipeChain(this.chain);
+    this.chain = null;
+    this.sealedTo = new Set();
+  }
+
+  /** True when a present roster member has not been sent the current chain (or a send of it failed). */
+  hasUnsealed(roster: RosterState): boolean {
+    return this.chain !== null && this.recipients(roster, this.sealedTo).length > 0;
+  }
+
   /** Boxes of the current chain for present roster members who do not have it yet (newcomers, new keys). */
   sealForNewcomers(roster: RosterState): SealedSenderKey[] {
     if (!this.chain) return [];
