@@ -90,12 +90,13 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     // Twice the per-event cap: the relay itself answers PAYLOAD_TOO_LARGE for an event over maxPayloadBytes;
     // only a frame far beyond it is cut off by the transport (closing that connection alone).
     maxHttpBufferSize: config.maxPayloadBytes * 2,
-    ...(config.bufferTtlSeconds > 0
-      ? { connectionStateRecovery: { maxDisconnectionDuration: config.bufferTtlSeconds * 1000, skipMiddlewares: true } }
-      : {}),
+    // No Socket.IO connection-state recovery: the relay's own session log (bounded by TTL and count, in memory or in
+    // Redis across nodes) gives a returning client what it missed through session.enter { lastSeq }. Recovery kept
+    // every broadcast of every session for its whole window with no count bound (docs/BENCHMARKS.md, finding 1),
+    // and replayed packets that the client then got a second time from lastSeq.
   });
-  // Several nodes: fan-out, serverSideEmit, fetchSockets and connection-state recovery go through Redis streams
-  // (the official adapter), so a client that reconnects to another node recovers there.
+  // Several nodes: fan-out, serverSideEmit and fetchSockets go through Redis streams (the official adapter); a client
+  // that reconnects to another node resumes there from the shared session log.
   let redis: RedisClient | undefined;
   if (config.redisUrl !== undefined) {
     try {

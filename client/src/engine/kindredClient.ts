@@ -787,6 +787,9 @@ export class KindredClient {
     this.updateSession((s) => setPresent(s, this.me, true));
     for (const k of res.waiting) this.onKnock(k);
     for (const sealed of res.sealed) this.openSealed(secrets, sealed);
+    // A device that has received nothing yet resumes after a drop from the seq at its entry (without a lastSeq the
+    // relay replays nothing). A message pushed before this answer has set lastSeq already.
+    if (secrets.lastSeq === undefined && res.seq !== undefined) secrets.lastSeq = res.seq;
     const missed = [...res.missed].sort((a, b) => a.seq - b.seq);
     for (const m of missed) this.onRelayed(m);
     this.armPruneTimer();

@@ -26,11 +26,11 @@ export interface RelayCluster {
   readonly logs: SessionLogs;
   /** Tells the other nodes that `groupId` has an entry at `epoch`; resolves once they applied it or timed out. */
   rosterAppended(groupId: string, epoch: number): Promise<void>;
-  /** Housekeeping: trims the adapter's stream (it holds relayed ciphertext for recovery) to the buffer TTL. */
+  /** Housekeeping: trims the adapter's stream (it holds relayed ciphertext on its way to the other nodes) to the buffer TTL. */
   sweep(): Promise<void>;
 }
 
-/** Names of the adapter's stream, channels and recovery keys under the prefix (app.ts configures the adapter). */
+/** Names of the adapter's stream, channels and session keys under the prefix (app.ts configures the adapter). */
 export function adapterNames(keyPrefix: string): { streamName: string; channelPrefix: string; sessionKeyPrefix: string } {
   return { streamName: `${keyPrefix}sio`, channelPrefix: `${keyPrefix}sio`, sessionKeyPrefix: `${keyPrefix}sio:session:` };
 }

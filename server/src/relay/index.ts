@@ -71,13 +71,6 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
 
   io.on('connection', (socket: RelaySocket) => {
-    if (socket.recovered) {
-      // Socket.IO's connection-state recovery restored the rooms (and socket.data), but the node the socket left
-      // dropped its presence when it went away: leave them, so the client re-enters (session.enter with lastSeq)
-      // and state agrees.
-      for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
-      delete socket.data.live;
-    }
     const conn: Connection = {
       socket,
       bucket: new TokenBucket(rateLimit.perSecond, rateLimit.burst, now()),

@@ -123,6 +123,11 @@ class RedisSessionLog implements SessionLog {
     });
   }
 
+  currentSeq(): Promise<number> {
+    // No counter yet means no message yet: the first one will be numbered from the clock (far above 0).
+    return shared(async () => Number((await this.redis.get(`${this.base}seq`)) ?? 0));
+  }
+
   missedAfter(lastSeq: number, now: number): Promise<RelayedMessage[]> {
     return shared(async () => {
       const items = await this.redis.lRange(`${this.base}buf`, 0, -1);

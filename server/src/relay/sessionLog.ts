@@ -25,6 +25,8 @@ export interface SessionLog {
   readonly shared: boolean;
   /** Gives the envelope the session's next seq (the first is 1, so lastSeq 0 asks for everything), buffers it. */
   append(envelope: Envelope, now: number): MaybePromise<RelayedMessage>;
+  /** The latest seq given (or, before the first message, a number below every seq to come): where an entry resumes from. */
+  currentSeq(): MaybePromise<number>;
   /** Buffered messages after `lastSeq` (a shared log may add a few before it: clients drop replays), oldest first. */
   missedAfter(lastSeq: number, now: number): MaybePromise<RelayedMessage[]>;
   bufferSealed(sealed: readonly SealedSenderKey[], now: number): MaybePromise<void>;
@@ -87,6 +89,10 @@ export class MemorySessionLog implements SessionLog {
     const relayed = { seq: this.lastSeq, envelope };
     this.messages.push(relayed, now);
     return relayed;
+  }
+
+  currentSeq(): number {
+    return this.lastSeq;
   }
 
   missedAfter(lastSeq: number, now: number): RelayedMessage[] {

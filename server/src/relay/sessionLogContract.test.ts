@@ -47,6 +47,16 @@ function contract(name: string, open: () => SessionLogs, slack: number): void {
       expect(await log.missedAfter(base - 1, 2000)).toEqual([]);
     });
 
+    it('tells where an entry resumes from: below every seq to come before the first message, then the latest seq', async () => {
+      fresh();
+      const atEntry = await log.currentSeq();
+      const first = await log.append(envelope(0), 100);
+      expect(first.seq).toBeGreaterThan(atEntry);
+      expect((await log.missedAfter(atEntry, 100)).map((m) => m.seq)).toContain(first.seq);
+      const second = await log.append(envelope(1), 101);
+      expect(await log.currentSeq()).toBe(second.seq);
+    });
+
     it('buffers sealed keys per recipient, and keeps an away member reachable until the TTL', async () => {
       fresh();
       const [a, b] = [b64(32), b64(32)];

@@ -30,13 +30,14 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
     joinSession(call, group, live, req);
     const now = relay.now();
     const { directory } = relay;
-    const [present, waiting, missed, sealed] = await Promise.all([
+    const [present, waiting, missed, sealed, seq] = await Promise.all([
       directory.present(live),
       isFacilitator(roster, member) ? directory.knocks(live) : [],
       req.lastSeq === undefined ? [] : live.log.missedAfter(req.lastSeq, now),
       live.log.sealedFor(member, now),
+      live.log.currentSeq(),
     ]);
-    return { status: 'joined', present, missed, sealed, waiting };
+    return { status: 'joined', seq, present, missed, sealed, waiting };
   }
 
   if (req.inviteId === undefined || req.gateToken === undefined) refuse('NOT_MEMBER');

@@ -89,6 +89,11 @@ export const ClientEvents = {
     }),
     z.strictObject({
       status: z.enum(['joined', 'waiting']),
+      /**
+       * When joined: the session's latest relay seq at entry. A device that has received no message yet resumes from
+       * it after a drop (session.enter with lastSeq), so nothing relayed while it was away is lost.
+       */
+      seq: RelaySeq.optional(),
       present: z.array(PresentMember).max(10_000),
       missed: z.array(RelayedMessage).max(100_000),
       /** Sender keys sealed to this member while it was away, still buffered. */
