@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'shared', include: ['shared/src/**/*.test.ts'], environment: 'node' } },
-      { extends: true, test: { name: 'server', include: ['server/src/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'server', include: ['server/src/**/*.test.ts', 'server/bench/**/*.test.ts'], environment: 'node' } },
       { extends: true, test: { name: 'engine', include: ['client/src/engine/**/*.test.ts'], environment: 'node' } },
       {
         extends: true,

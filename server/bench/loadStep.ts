@@ -7,7 +7,7 @@
 import { build, type Histogram } from 'hdr-histogram-js';
 import { readStamp, type MessageTemplate } from './benchPayload';
 import type { RawSocketIo } from './rawSocketIo';
-import type { ServerProcess } from './serverProcess';
+import type { StatsSource } from './serverProcess';
 
 export interface BenchMember {
   socket: RawSocketIo;
@@ -68,7 +68,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function runStep(rooms: BenchRoom[], server: ServerProcess, opts: StepOptions): Promise<StepResult> {
+export async function runStep(rooms: BenchRoom[], server: StatsSource, opts: StepOptions): Promise<StepResult> {
   const messagesPerSec = opts.deliveriesPerSec / opts.fanout;
   const intervalMs = 1000 / messagesPerSec;
   const warmupCount = Math.floor((opts.warmupMs / 1000) * messagesPerSec);

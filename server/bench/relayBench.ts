@@ -1,18 +1,22 @@
 /**
- * Relay benchmark: `pnpm bench:relay [--quick] [--only baseline] [--json FILE]`. Runs the relay and a bare
- * Socket.IO baseline as child processes (pinned to one core, the generator to another, when taskset exists),
+ * Relay benchmark: `pnpm bench:relay [--quick] [--only baseline] [--nodes 2] [--json FILE]`. Runs the relay and a
+ * bare Socket.IO baseline as child processes (pinned to one core, the generator to another, when taskset exists),
  * drives both with an open-loop load of byte-identical envelopes from raw websocket clients, and prints one table
- * per room size with relay/baseline ratios. Method and figures: docs/BENCHMARKS.md.
+ * per room size with relay/baseline ratios. With `--nodes 2` the relay also runs as two node processes over the
+ * machine's PostgreSQL and Redis (a schema and key prefix of the run's own, removed at the end), each room's members
+ * alternating between the nodes, and every figure of the pair is given with its ratio to the one-node relay and to
+ * the baseline of the same run. Method and figures: docs/BENCHMARKS.md.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { initCrypto } from '@kindred/shared/crypto';
 import { planRooms, MAX_ROOM_SIZE } from './roomPlan';
-import { scenarioTable, stepLine, type ScenarioFigures, type TargetFigures } from './report';
+import { scenarioTable, stepLine, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
 import { closeRooms, connectRooms, fixedRate, searchCeilings, sleep, type ConnectedRooms, type SearchOptions } from './scenarios';
 import type { StepResult } from './loadStep';
 import { measureRekey, type RekeyResult } from './rekeyScenario';
-import { pinGenerator, unpinned, ServerProcess } from './serverProcess';
+import { pinGenerator, unpinned, ServerGroup, ServerProcess } from './serverProcess';
+import { prepareClusterRun, type ClusterRun } from './benchCluster';
 import { defaultConfig } from '../src/config';
 import { BaselineTarget, RelayTarget, type Target } from './targets';
 
@@ -26,6 +30,10 @@ interface Profile {
   joinConcurrency: number;
   /** Session sizes of the rekey-after-removal measurement (relay only). */
   rekeySizes: number[];
+  /** Longest wait for one rekey to complete. */
+  rekeyDeadlineMs: number;
+  /** Pause between scenarios (sockets of the last one close). */
+  pauseMs: number;
   /** Watchdog: the whole run stops by itself after this long. */
   maxRunMs: number;
 }
@@ -52,6 +60,8 @@ const FULL: Profile = {
   reps: 3,
   joinConcurrency: 32,
   rekeySizes: [100, 1000],
+  rekeyDeadlineMs: 60_000,
+  pauseMs: 1_000,
   maxRunMs: 40 * 60_000,
 };
 
@@ -71,7 +81,19 @@ const QUICK: Profile = {
   reps: 1,
   joinConcurrency: 32,
   rekeySizes: [100],
+  rekeyDeadlineMs: 20_000,
+  pauseMs: 1_000,
   maxRunMs: 4 * 60_000,
+};
+
+/**
+ * `--quick --nodes 2`: three targets instead of two, so shorter windows (0.2 s warm-up, 0.6 s measured, still
+ * hundreds of messages per step) and pauses keep it at about a minute. Every target of the run gets the same.
+ */
+const QUICK_NODES2: Profile = {
+  ...QUICK,
+  search: { ...QUICK.search, settleMaxMs: 1_000, step: { ...QUICK.search.step, warmupMs: 200, measureMs: 600, drainMs: 600 } },
+  pauseMs: 500,
 };
 
 interface Args {
@@ -92,11 +114,11 @@ function parseArgs(argv: string[]): Args {
     if (a === '--quick') args.quick = true;
     else if (a === '--only' && (argv[i + 1] === 'baseline' || argv[i + 1] === 'relay')) args.only = argv[++i] as 'baseline' | 'relay';
     else if (a === '--json' && argv[i + 1]) args.json = argv[++i];
-    else if (a === '--nodes' && argv[i + 1]) args.nodes = Number(argv[++i]);
+    else if (a === '--nodes' && (argv[i + 1] === '1' || argv[i + 1] === '2')) args.nodes = Number(argv[++i]);
     else if (a === '--skip-load') args.skipLoad = true;
     else if (a === '--no-pin') args.noPin = true;
     else if (a === '--') continue;
-    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--json FILE] [--nodes 1]`);
+    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--json FILE] [--nodes 1|2]`);
   }
   return args;
 }
@@ -157,38 +179,87 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.nodes !== 1) throw new Error('--nodes > 1 (relay nodes behind the Redis adapter) is not implemented yet');
-  const profile = args.quick ? QUICK : FULL;
+  const wantRelay = args.only !== 'baseline';
+  const relayReady = existsSync(RELAY_APP);
+  const wantNodes2 = args.nodes === 2 && wantRelay && relayReady;
+  const profile = args.quick ? (wantNodes2 ? QUICK_NODES2 : QUICK) : FULL;
   const log = (s: string): void => console.log(s);
   const started = performance.now();
   await initCrypto();
 
-  const pinning = args.noPin ? unpinned('--no-pin: not pinned') : pinGenerator();
-  log(`relay benchmark (${args.quick ? 'quick' : 'full'}): ${pinning.note}; node ${process.version}`);
-  const wantRelay = args.only !== 'baseline';
-  const relayReady = existsSync(RELAY_APP);
+  const pinning = args.noPin ? unpinned('--no-pin: not pinned') : pinGenerator(wantNodes2 ? 2 : 1);
+  log(`relay benchmark (${args.quick ? 'quick' : 'full'}${wantNodes2 ? ', 1 and 2 relay nodes' : ''}): ${pinning.note}; node ${process.version}`);
+  if (wantNodes2) log('PostgreSQL and Redis: the machine\'s services, not pinned (they run wherever the OS puts them)');
   if (wantRelay && !relayReady) log('relay: server/src/app.ts does not exist yet: relay figures pending, baseline only');
 
   const servers: ServerProcess[] = [];
-  const watchdog = setTimeout(() => {
-    console.error(`relay benchmark: watchdog after ${profile.maxRunMs / 60_000} min, stopping`);
-    for (const s of servers) void s.stop(1_000);
-    setTimeout(() => process.exit(2), 2_000).unref();
-  }, profile.maxRunMs);
+  let cluster: ClusterRun | undefined;
+  // Stops every child, then removes the run's schema and keys (the nodes must be gone first, or they write again).
+  let stopping: Promise<void> | undefined;
+  const shutdown = (stopMs?: number): Promise<void> => {
+    stopping ??= (async () => {
+      await Promise.all(servers.map((s) => s.stop(stopMs)));
+      if (!cluster) return;
+      try {
+        const { keys } = await cluster.cleanup();
+        log(`cluster clean-up: schema ${cluster.schema} dropped, ${keys} Redis keys under ${cluster.prefix} deleted`);
+      } catch (e) {
+        console.error(`cluster clean-up FAILED (schema ${cluster.schema}, key prefix ${cluster.prefix}; the next --nodes 2 run sweeps them): ${(e as Error).message}`);
+        process.exitCode = 1;
+      }
+    })();
+    return stopping;
+  };
+  const abort = (why: string, code: number): void => {
+    console.error(`relay benchmark: ${why}, stopping`);
+    setTimeout(() => process.exit(code), 20_000).unref(); // the clean-up is bounded, and so is this
+    void shutdown(1_000).finally(() => process.exit(code));
+  };
+  const watchdog = setTimeout(() => abort(`watchdog after ${profile.maxRunMs / 60_000} min`, 2), profile.maxRunMs);
   watchdog.unref();
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
 
   const results: ScenarioFigures[] = [];
-  const rekeys: (RekeyResult & { requested: number })[] = [];
+  const rekeys: (RekeyResult & { requested: number; target: string })[] = [];
   try {
-    const baseline = new BaselineTarget(await ServerProcess.start('./baselineServer.ts', pinning));
-    servers.push(baseline.server);
-    let relay: RelayTarget | undefined;
-    if (wantRelay && relayReady) {
-      relay = new RelayTarget(await ServerProcess.start('./relayServer.ts', pinning));
-      servers.push(relay.server);
-      log(`relay: ${relay.server.detail}`);
-    }
-    const targets: Target[] = args.only === 'relay' && relay ? [relay] : relay ? [baseline, relay] : [baseline];
+    // The children start side by side (each is a tsx start-up of a second or two); each joins `servers` as soon
+    // as it runs, so that a failure of another still stops it.
+    const running = async (p: Promise<ServerProcess>): Promise<ServerProcess> => {
+      const s = await p;
+      servers.push(s);
+      return s;
+    };
+    const startNodes = async (): Promise<ServerProcess[]> => {
+      cluster = await prepareClusterRun();
+      const swept = cluster.swept.schemas + cluster.swept.keys > 0 ? ` (swept from dead runs: ${cluster.swept.schemas} schemas, ${cluster.swept.keys} keys)` : '';
+      log(`relay-2n: schema ${cluster.schema}, Redis key prefix ${cluster.prefix}${swept}`);
+      // One after the other: the first creates the schema and migrates, the second finds it done.
+      const nodes: ServerProcess[] = [];
+      for (let i = 0; i < 2; i++) {
+        nodes.push(await running(ServerProcess.start('./relayServer.ts', pinning, cluster.nodeEnv, 60_000, pinning.nodeCpus[i] ?? pinning.serverCpus)));
+        log(`relay-2n node ${i + 1}: ${nodes[i]!.detail}`);
+      }
+      return nodes;
+    };
+    // allSettled, not all: a failed start must not leave another still starting after the clean-up.
+    const starts = await Promise.allSettled([
+      running(ServerProcess.start('./baselineServer.ts', pinning)),
+      wantRelay && relayReady ? running(ServerProcess.start('./relayServer.ts', pinning)) : undefined,
+      wantNodes2 ? startNodes() : undefined,
+    ] as const);
+    const value = <T>(r: PromiseSettledResult<T>): T => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    };
+    const [baselineProcess, relayProcess, nodeProcesses] = [value(starts[0]), value(starts[1]), value(starts[2])];
+    const baseline = new BaselineTarget(baselineProcess);
+    const relay = relayProcess ? new RelayTarget('relay', relayProcess, [relayProcess.url]) : undefined;
+    if (relayProcess) log(`relay: ${relayProcess.detail}`);
+    const nodes2 = nodeProcesses ? new RelayTarget('relay-2n', new ServerGroup(nodeProcesses), nodeProcesses.map((n) => n.url)) : undefined;
+    if (nodes2) log('relay-2n: each room\'s members alternate between the two nodes (member k on node k mod 2)');
+    const relays = [relay, nodes2].filter((t): t is RelayTarget => t !== undefined);
+    const targets: Target[] = args.only === 'relay' && relays.length > 0 ? relays : [baseline, ...relays];
 
     for (const sc of args.skipLoad ? [] : profile.scenarios) {
       const size = Math.min(sc.size, MAX_ROOM_SIZE);
@@ -202,31 +273,31 @@ async function main(): Promise<void> {
         const { figures, halfRate } = await measureScenario(connected, profile, log);
         const b = figures.get('baseline');
         if (b) {
-          results.push({ label, size, rooms, fixedRatePerSec: FIXED_RATE_PER_SEC, halfRatePerSec: halfRate, baseline: b, relay: figures.get('relay') });
+          results.push({ label, size, rooms, fixedRatePerSec: FIXED_RATE_PER_SEC, halfRatePerSec: halfRate, baseline: b, relay: figures.get('relay'), nodes2: figures.get('relay-2n') });
           log(`\n${scenarioTable(results.at(-1)!, GENERATOR_LAG_MS)}`);
         }
       } finally {
         for (const c of connected) closeRooms(c);
-        await sleep(1_000);
+        await sleep(profile.pauseMs);
       }
     }
 
-    if (relay && args.only !== 'baseline') {
-      const maxPayloadBytes = defaultConfig().maxPayloadBytes;
-      for (const requested of profile.rekeySizes) {
+    const maxPayloadBytes = defaultConfig().maxPayloadBytes;
+    for (const requested of profile.rekeySizes) {
+      for (const target of relays) {
         const size = Math.min(requested, MAX_ROOM_SIZE);
-        log(`\nrekey after a removal: session of ${size}${size === requested ? '' : ` (${requested} requested, capped: MAX_ROSTER_MEMBERS)`}...`);
-        const r = await measureRekey(relay, planRooms(1, size)[0]!, maxPayloadBytes, 60_000);
-        rekeys.push({ ...r, requested });
+        log(`\nrekey after a removal (${target.name}): session of ${size}${size === requested ? '' : ` (${requested} requested, capped: MAX_ROSTER_MEMBERS)`}...`);
+        const r = await measureRekey(target, planRooms(1, size)[0]!, maxPayloadBytes, profile.rekeyDeadlineMs);
+        rekeys.push({ ...r, requested, target: target.name });
         log(`  relay fan-out of ${fmt((r.members - 1) * r.keysPerMember)} sealed keys (${r.sealedKeyBytes} B each, ${r.keysPerRequest} per request): ${r.relayMs.toFixed(0)} ms${r.complete ? '' : ' (INCOMPLETE at the deadline)'}`);
         log(`  per device: seal to ${r.keysPerMember} members ${r.sealMs.toFixed(0)} ms, open ${r.keysPerMember} keys ${r.openMs.toFixed(0)} ms; estimate ${r.estimateMs.toFixed(0)} ms`);
         log(`  one sender alone (lazy rekey before its next message): ${r.oneSenderMs.toFixed(0)} ms relay + ${r.sealMs.toFixed(0)} ms seal + open of one key`);
         log(`  engine chunk probe: ${r.engineChunkProbe}`);
-        await sleep(1_000);
+        await sleep(profile.pauseMs);
       }
     }
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
+    await shutdown();
     clearTimeout(watchdog);
   }
 
@@ -234,18 +305,25 @@ async function main(): Promise<void> {
   if (rekeys.length === 0) log('- rekey after a removal: not measured (relay not running)');
   for (const r of rekeys) {
     const label = r.members === r.requested ? `${r.members}` : `${r.requested} (capped to ${r.members})`;
-    log(`- rekey after a removal, session of ${label}: ${r.estimateMs.toFixed(0)} ms estimated (relay ${r.relayMs.toFixed(0)} ms + device seal ${r.sealMs.toFixed(0)} ms + open ${r.openMs.toFixed(0)} ms)${r.complete ? '' : ' INCOMPLETE'}; one sender alone ${r.oneSenderMs.toFixed(0)} ms relay; target < 1,000 ms for 1,000 members`);
+    const one = r.target === 'relay-2n' ? rekeys.find((x) => x.target === 'relay' && x.requested === r.requested) : undefined;
+    const vsOne = one ? ` (${(r.relayMs / one.relayMs).toFixed(2)}x one node's)` : '';
+    log(`- rekey after a removal (${r.target}), session of ${label}: ${r.estimateMs.toFixed(0)} ms estimated (relay ${r.relayMs.toFixed(0)} ms${vsOne} + device seal ${r.sealMs.toFixed(0)} ms + open ${r.openMs.toFixed(0)} ms)${r.complete ? '' : ' INCOMPLETE'}; one sender alone ${r.oneSenderMs.toFixed(0)} ms relay; target < 1,000 ms for 1,000 members`);
   }
   log(`- deliveries of ${'256-byte-bucket'} envelopes; p99 bound ${P99_LIMIT_MS} ms; medians of ${profile.reps} repetition(s)`);
   log(`- run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ pinning, quick: args.quick, results, rekeys }, null, 2));
-  // The worst room size: the target (>= 0.9x) must hold for every one of them. A scenario where the baseline
+  if (args.json) writeFileSync(args.json, JSON.stringify({ pinning, quick: args.quick, nodes: args.nodes, results, rekeys }, null, 2));
+  // The worst room size: the target (>= 0.9x) must hold for every one of them. A scenario where the denominator
   // itself passed no step gives no ratio (the machine, not the relay, was the limit).
-  const ratios = results
-    .filter((r) => r.relay && r.baseline.ceiling.ceilingPerSec > 0)
-    .map((r) => r.relay!.ceiling.ceilingPerSec / r.baseline.ceiling.ceilingPerSec);
+  if (args.nodes === 2) {
+    const n2b = worstCeilingRatio(results, (r) => r.nodes2, (r) => r.baseline);
+    if (n2b !== undefined) log(`- 2 nodes/baseline throughput ratio (worst room size): ${n2b.toFixed(2)}`);
+    const n2 = worstCeilingRatio(results, (r) => r.nodes2, (r) => r.relay);
+    const why = results.some((r) => r.nodes2) ? 'n/a (no one-node ceiling: no step of the one-node relay passed)' : 'pending';
+    log(`2 nodes / 1 node throughput ratio: ${n2 !== undefined ? n2.toFixed(2) : why}`);
+  }
+  const ratio = worstCeilingRatio(results, (r) => r.relay, (r) => r.baseline);
   const noRatio = results.some((r) => r.relay) ? 'n/a (no baseline ceiling: no step of the baseline passed)' : 'pending';
-  log(`relay/baseline throughput ratio: ${ratios.length ? Math.min(...ratios).toFixed(2) : noRatio}`);
+  log(`relay/baseline throughput ratio: ${ratio !== undefined ? ratio.toFixed(2) : noRatio}`);
 }
 
 main().then(

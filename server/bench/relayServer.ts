@@ -3,10 +3,35 @@
  * in-memory SQLite, default limits except the per-connection rate limit, which is raised so that the benchmark
  * measures the relay's capacity and not the flood control (a few hundred senders at tens of messages per second
  * each would otherwise be refused by design). Logs at warn: the relay logs nothing per message anyway.
+ *
+ * One node of a multi-node relay (`--nodes 2`) when the parent sets the CLUSTER_ENV variables: PostgreSQL in the
+ * run's own schema instead of SQLite, and Redis under the run's own key prefix (fan-out through the adapter).
  */
 import { buildApp } from '../src/app';
 import { defaultConfig, IN_MEMORY } from '../src/config';
+import { createPostgresStorage } from '../src/storage/postgresStorage';
+import type { Storage } from '../src/storage/storage';
+import { CLUSTER_ENV } from './benchCluster';
 import { memoryStats, reportFailed, reportReady, serveChildIpc } from './serverIpc';
+
+interface ClusterSettings {
+  databaseUrl: string;
+  schema: string;
+  redisUrl: string;
+  redisPrefix: string;
+}
+
+function clusterSettings(env: NodeJS.ProcessEnv): ClusterSettings | undefined {
+  const v = {
+    databaseUrl: env[CLUSTER_ENV.databaseUrl],
+    schema: env[CLUSTER_ENV.schema],
+    redisUrl: env[CLUSTER_ENV.redisUrl],
+    redisPrefix: env[CLUSTER_ENV.redisPrefix],
+  };
+  if (Object.values(v).every((x) => x === undefined)) return undefined;
+  if (!v.databaseUrl || !v.schema || !v.redisUrl || !v.redisPrefix) throw new Error('relay node: incomplete cluster settings');
+  return { databaseUrl: v.databaseUrl, schema: v.schema, redisUrl: v.redisUrl, redisPrefix: v.redisPrefix };
+}
 
 /** Rate limit of the benchmark (events per second per connection, burst). */
 export const BENCH_RATE_LIMIT = { perSecond: 10_000, burst: 100_000 };
@@ -21,25 +46,38 @@ function recoveryPackets(io: { of(nsp: string): { adapter: object } }): number |
 }
 
 async function main(): Promise<void> {
+  const cluster = clusterSettings(process.env);
   const config = defaultConfig({
     port: 0,
     host: '127.0.0.1',
     dataDir: IN_MEMORY,
     logLevel: 'warn',
     rateLimit: BENCH_RATE_LIMIT,
+    ...(cluster ? { databaseUrl: cluster.databaseUrl, redisUrl: cluster.redisUrl, redisKeyPrefix: cluster.redisPrefix } : {}),
   });
-  const kindred = await buildApp(config);
+  // buildApp leaves a storage it was given open: this child closes it after the app.
+  let storage: Storage | undefined;
+  if (cluster) {
+    storage = createPostgresStorage({ connectionString: cluster.databaseUrl, schema: cluster.schema });
+    await storage.migrate();
+  }
+  const kindred = await buildApp(config, storage ? { storage } : {});
   await kindred.app.listen({ port: 0, host: '127.0.0.1' });
   const address = kindred.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('relay: no TCP address');
   serveChildIpc({
     stats: () => ({ ...memoryStats(), connections: kindred.io.engine.clientsCount, recoveryPackets: recoveryPackets(kindred.io) }),
-    stop: () => kindred.close(),
+    stop: async () => {
+      await kindred.close();
+      await storage?.close();
+    },
   });
-  const recovery = config.bufferTtlSeconds > 0 ? `, connection-state recovery ${config.bufferTtlSeconds} s` : '';
+  // Socket.IO's connection-state recovery is on when its adapter keeps packets (the in-memory session-aware one).
+  const recovery = recoveryPackets(kindred.io) !== undefined ? ', Socket.IO connection-state recovery on' : '';
+  const where = cluster ? 'PostgreSQL (own schema) + Redis adapter (own key prefix)' : `${kindred.storage.dialect} (in memory)`;
   reportReady(
     address.port,
-    `buildApp, storage ${kindred.storage.dialect} (in memory), rate limit ${BENCH_RATE_LIMIT.perSecond}/s per connection (raised for the benchmark), reconnect buffer ${config.bufferMaxMessages} messages / ${config.bufferTtlSeconds} s${recovery}`,
+    `buildApp, storage ${where}, rate limit ${BENCH_RATE_LIMIT.perSecond}/s per connection (raised for the benchmark), reconnect buffer ${config.bufferMaxMessages} messages / ${config.bufferTtlSeconds} s${recovery}`,
   );
 }
 

@@ -24,6 +24,8 @@ export interface ScenarioFigures {
   halfRatePerSec: number;
   baseline: TargetFigures;
   relay?: TargetFigures;
+  /** The relay as two nodes over PostgreSQL and Redis (`--nodes 2`). */
+  nodes2?: TargetFigures;
 }
 
 export function median(values: number[]): number {
@@ -57,30 +59,52 @@ function flags(steps: StepResult[], genLagMs: number): string {
 export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
   const b = s.baseline;
   const r = s.relay;
-  const rows: string[][] = [['metric', 'baseline', 'relay', 'relay/baseline', 'target', 'flags (b / r)']];
-  const add = (metric: string, bv: number, rv: number | undefined, fmt: (n: number) => string, target = '', fl = ''): void => {
-    rows.push([metric, fmt(bv), rv === undefined ? 'pending' : fmt(rv), rv === undefined ? '' : fmtRatio(rv / bv), target, fl]);
+  const n2 = s.nodes2;
+  // With two nodes: each two-node figure next to its ratio to the one-node relay and to the baseline.
+  const head = n2
+    ? ['metric', 'baseline', '1 node', '1 node/baseline', '2 nodes', '2 nodes/1 node', '2 nodes/baseline', 'target', 'flags (b / 1 / 2)']
+    : ['metric', 'baseline', 'relay', 'relay/baseline', 'target', 'flags (b / r)'];
+  const rows: string[][] = [head];
+  const ratio = (x: number | undefined, y: number | undefined): string => (x === undefined || y === undefined ? '' : fmtRatio(x / y));
+  const add = (metric: string, bv: number, rv: number | undefined, nv: number | undefined, fmt: (n: number) => string, target = '', fl = ''): void => {
+    const one = [fmt(bv), rv === undefined ? 'pending' : fmt(rv), ratio(rv, bv)];
+    rows.push(n2 ? [metric, ...one, nv === undefined ? 'n/a' : fmt(nv), ratio(nv, rv), ratio(nv, bv), target, fl] : [metric, ...one, target, fl]);
   };
   const m = (steps: StepResult[] | undefined, k: 'p50Ms' | 'p99Ms' | 'p999Ms'): number | undefined => (steps ? median(steps.map((x) => x[k])) : undefined);
-  const fl = (x: StepResult[], y: StepResult[] | undefined): string => {
-    const a = flags(x, genLagMs);
-    const c = y ? flags(y, genLagMs) : '';
-    return a || c ? `${a || '-'} / ${c || '-'}` : '';
+  const fl = (...sets: (StepResult[] | undefined)[]): string => {
+    const each = sets.map((x) => (x ? flags(x, genLagMs) : ''));
+    return each.some(Boolean) ? each.map((f) => f || '-').join(' / ') : '';
   };
-  add('ceiling, deliveries/s at p99 <= 50 ms', b.ceiling.ceilingPerSec, r?.ceiling.ceilingPerSec, fmtInt, '>= 0.90x',
-    [b.ceiling.capped ? 'b:capped' : '', r?.ceiling.capped ? 'r:capped' : ''].filter(Boolean).join(' '));
+  const stepFlags = (k: 'fixed' | 'half'): string => fl(b[k], r?.[k], ...(n2 ? [n2[k]] : []));
+  const capped = [b.ceiling.capped ? 'b:capped' : '', r?.ceiling.capped ? 'r:capped' : '', n2?.ceiling.capped ? '2n:capped' : ''].filter(Boolean).join(' ');
+  add('ceiling, deliveries/s at p99 <= 50 ms', b.ceiling.ceilingPerSec, r?.ceiling.ceilingPerSec, n2?.ceiling.ceilingPerSec, fmtInt, '>= 0.90x', capped);
   const fixedLabel = `@ ${fmtInt(s.fixedRatePerSec)}/s`;
-  add(`p50 ms ${fixedLabel}`, m(b.fixed, 'p50Ms')!, m(r?.fixed, 'p50Ms'), fmtMs, '', fl(b.fixed, r?.fixed));
-  add(`p99 ms ${fixedLabel}`, m(b.fixed, 'p99Ms')!, m(r?.fixed, 'p99Ms'), fmtMs);
-  add(`p99.9 ms ${fixedLabel}`, m(b.fixed, 'p999Ms')!, m(r?.fixed, 'p999Ms'), fmtMs);
+  add(`p50 ms ${fixedLabel}`, m(b.fixed, 'p50Ms')!, m(r?.fixed, 'p50Ms'), m(n2?.fixed, 'p50Ms'), fmtMs, '', stepFlags('fixed'));
+  add(`p99 ms ${fixedLabel}`, m(b.fixed, 'p99Ms')!, m(r?.fixed, 'p99Ms'), m(n2?.fixed, 'p99Ms'), fmtMs);
+  add(`p99.9 ms ${fixedLabel}`, m(b.fixed, 'p999Ms')!, m(r?.fixed, 'p999Ms'), m(n2?.fixed, 'p999Ms'), fmtMs);
   const halfLabel = `@ ${fmtInt(s.halfRatePerSec)}/s (half baseline ceiling)`;
-  add(`p99 ms ${halfLabel}`, m(b.half, 'p99Ms')!, m(r?.half, 'p99Ms'), fmtMs, '<= 1.25x', fl(b.half, r?.half));
-  add('connect+auth+join per second', b.joinsPerSec, r?.joinsPerSec, fmtInt);
-  add('RSS KB per idle joined connection', b.rssPerConn, r?.rssPerConn, fmtKb, 'relay <= 20 KB');
-  add('heapUsed KB per idle joined connection', b.heapPerConn, r?.heapPerConn, fmtKb);
-  add('heap MB retained after the load (GC)', b.heapRetainedAfterLoad, r?.heapRetainedAfterLoad, (n) => (n / 2 ** 20).toFixed(1));
-  const title = `rooms of ${s.label}: ${s.rooms} x ${s.size} members, fan-out ${b.fanout}${r && r.fanout !== b.fanout ? ` (relay ${r.fanout})` : ''}`;
+  add(`p99 ms ${halfLabel}`, m(b.half, 'p99Ms')!, m(r?.half, 'p99Ms'), m(n2?.half, 'p99Ms'), fmtMs, '<= 1.25x', stepFlags('half'));
+  add('connect+auth+join per second', b.joinsPerSec, r?.joinsPerSec, n2?.joinsPerSec, fmtInt);
+  add('RSS KB per idle joined connection', b.rssPerConn, r?.rssPerConn, n2?.rssPerConn, fmtKb, 'relay <= 20 KB');
+  add('heapUsed KB per idle joined connection', b.heapPerConn, r?.heapPerConn, n2?.heapPerConn, fmtKb);
+  add('heap MB retained after the load (GC)', b.heapRetainedAfterLoad, r?.heapRetainedAfterLoad, n2?.heapRetainedAfterLoad, (n) => (n / 2 ** 20).toFixed(1));
+  const fan = [r && r.fanout !== b.fanout ? `relay ${r.fanout}` : '', n2 && n2.fanout !== b.fanout ? `2 nodes ${n2.fanout}` : ''].filter(Boolean).join(', ');
+  const title = `rooms of ${s.label}: ${s.rooms} x ${s.size} members, fan-out ${b.fanout}${fan ? ` (${fan})` : ''}${n2 ? '; 2 nodes: memory and cpu summed over both' : ''}`;
   return `${title}\n${table(rows)}`;
+}
+
+/**
+ * The smallest ratio of `num`'s ceiling to `den`'s over the scenarios (the target must hold for each room size),
+ * skipping scenarios where either is missing or the denominator passed no step. Undefined when none is left.
+ */
+export function worstCeilingRatio(results: ScenarioFigures[], num: (s: ScenarioFigures) => TargetFigures | undefined, den: (s: ScenarioFigures) => TargetFigures | undefined): number | undefined {
+  const ratios: number[] = [];
+  for (const s of results) {
+    const n = num(s);
+    const d = den(s);
+    if (n && d && d.ceiling.ceilingPerSec > 0) ratios.push(n.ceiling.ceilingPerSec / d.ceiling.ceilingPerSec);
+  }
+  return ratios.length > 0 ? Math.min(...ratios) : undefined;
 }
 
 export function stepLine(target: string, st: StepResult): string {

@@ -10,27 +10,50 @@ import type { ChildToParent, ParentToChild, ServerStats } from './serverIpc';
 export interface Pinning {
   /** True when the server and the generator run on different cores. */
   pinned: boolean;
+  /** Cores of the single-process servers (baseline, one-node relay). */
   serverCpus: string;
+  /** Cores of each node of a multi-node relay, one entry per node (empty when not pinned or one node). */
+  nodeCpus: string[];
   generatorCpus: string;
   note: string;
 }
 
 export function unpinned(note: string): Pinning {
-  return { pinned: false, serverCpus: '', generatorCpus: '', note };
+  return { pinned: false, serverCpus: '', nodeCpus: [], generatorCpus: '', note };
 }
 
-/** Pins this process (all its threads) to the generator core and returns what the server should use. */
-export function pinGenerator(): Pinning {
-  const cores = availableCores();
+/**
+ * Where each process goes, given the cores this process may use and the relay's node count. Servers share the
+ * first core (so the baseline and the one-node relay get the same one); with several nodes and enough cores each
+ * node gets a core of its own and the generator keeps at least one; with too few cores every node shares the
+ * first core, and the note says so (two nodes on one core measure the cluster's overhead, not its scaling).
+ */
+export function planPinning(cores: number[], nodes: number): Pinning {
+  if (cores.length < 2) return unpinned('one core: not pinned');
+  const first = String(cores[0]);
+  const ownCores = nodes > 1 && cores.length >= nodes + 1;
+  const nodeCpus = nodes > 1 ? Array.from({ length: nodes }, (_, i) => String(ownCores ? cores[i] : cores[0])) : [];
+  const generator = cores.slice(ownCores ? nodes : 1).join(',');
+  const nodesNote =
+    nodes > 1 ? `; ${nodes} relay nodes on ${ownCores ? `cpus ${nodeCpus.join(', ')} (one each)` : `cpu ${first} together (${cores.length} cores: no core of their own)`}` : '';
+  return {
+    pinned: true,
+    serverCpus: first,
+    nodeCpus,
+    generatorCpus: generator,
+    note: `baseline and one-node relay on cpu ${first}${nodesNote}, generator on cpu ${generator} (taskset)`,
+  };
+}
+
+/** Pins this process (all its threads) to the generator core(s) and returns what the servers should use. */
+export function pinGenerator(nodes = 1): Pinning {
   const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
-  if (!hasTaskset || cores.length < 2) {
-    return unpinned(hasTaskset ? 'one core: not pinned' : 'no taskset: not pinned');
-  }
-  const serverCpus = String(cores[0]);
-  const generatorCpus = cores.slice(1).join(',');
-  const r = spawnSync('taskset', ['-a', '-p', '-c', generatorCpus, String(process.pid)], { stdio: 'ignore' });
+  if (!hasTaskset) return unpinned('no taskset: not pinned');
+  const plan = planPinning(availableCores(), nodes);
+  if (!plan.pinned) return plan;
+  const r = spawnSync('taskset', ['-a', '-p', '-c', plan.generatorCpus, String(process.pid)], { stdio: 'ignore' });
   if (r.status !== 0) return unpinned('taskset failed: not pinned');
-  return { pinned: true, serverCpus, generatorCpus, note: `server on cpu ${serverCpus}, generator on cpu ${generatorCpus} (taskset)` };
+  return plan;
 }
 
 function availableCores(): number[] {
@@ -46,7 +69,12 @@ function availableCores(): number[] {
   return cores;
 }
 
-export class ServerProcess {
+/** What the measurements need of a server under test: its memory and CPU (summed over its processes). */
+export interface StatsSource {
+  stats(gc: boolean, timeoutMs?: number): Promise<ServerStats>;
+}
+
+export class ServerProcess implements StatsSource {
   private nextId = 0;
   private readonly pending = new Map<number, (s: ServerStats) => void>();
   private exited = false;
@@ -71,7 +99,7 @@ export class ServerProcess {
   }
 
   /** Spawns `script` (a .ts file next to this one) under tsx, waits for it to report its port. */
-  static async start(script: string, pinning: Pinning, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
+  static async start(script: string, pinning: Pinning, env: Record<string, string> = {}, timeoutMs = 60_000, cpus = pinning.serverCpus): Promise<ServerProcess> {
     const entry = fileURLToPath(new URL(script, import.meta.url));
     // tsx's ESM loader, resolved from here so that the child does not depend on its working directory
     const tsx = import.meta.resolve('tsx');
@@ -81,7 +109,7 @@ export class ServerProcess {
     const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const nodeArgs = ['--expose-gc', ...prof, ...extra, '--import', tsx, entry];
     const [cmd, args] = pinning.pinned
-      ? ['taskset', ['-c', pinning.serverCpus, process.execPath, ...nodeArgs]]
+      ? ['taskset', ['-c', cpus, process.execPath, ...nodeArgs]]
       : [process.execPath, nodeArgs];
     const child = spawn(cmd, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -139,5 +167,32 @@ export class ServerProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The processes of one multi-node relay seen as one server: stats are the sum over the nodes (memory, CPU time in
+ * core-microseconds, connections), so "cpu %" of a step can exceed 100 (two nodes, two cores' worth).
+ */
+export class ServerGroup implements StatsSource {
+  constructor(readonly processes: readonly (StatsSource & Pick<ServerProcess, 'stop'>)[]) {}
+
+  async stats(gc: boolean, timeoutMs?: number): Promise<ServerStats> {
+    const all = await Promise.all(this.processes.map((p) => p.stats(gc, timeoutMs)));
+    const sum = (k: 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'cpuMicros' | 'connections'): number => all.reduce((n, s) => n + s[k], 0);
+    const recovery = all.map((s) => s.recoveryPackets).filter((n): n is number => n !== undefined);
+    return {
+      rss: sum('rss'),
+      heapUsed: sum('heapUsed'),
+      heapTotal: sum('heapTotal'),
+      external: sum('external'),
+      cpuMicros: sum('cpuMicros'),
+      connections: sum('connections'),
+      ...(recovery.length > 0 ? { recoveryPackets: recovery.reduce((a, b) => a + b, 0) } : {}),
+    };
+  }
+
+  async stop(timeoutMs?: number): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop(timeoutMs)));
   }
 }

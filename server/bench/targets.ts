@@ -7,14 +7,18 @@
 import { signAuthChallenge } from '@kindred/shared/crypto';
 import type { PlannedMember, RoomPlan } from './roomPlan';
 import { RawSocketIo } from './rawSocketIo';
-import type { ServerProcess } from './serverProcess';
+import type { ServerProcess, StatsSource } from './serverProcess';
 
 export const CONNECT_TIMEOUT_MS = 15_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
 
+/** `relay-2n`: the relay as two node processes over PostgreSQL and Redis (`--nodes 2`). */
+export type TargetName = 'baseline' | 'relay' | 'relay-2n';
+
 export interface Target {
-  readonly name: 'baseline' | 'relay';
-  readonly server: ServerProcess;
+  readonly name: TargetName;
+  /** Memory and CPU of the server (summed over its nodes). */
+  readonly server: StatsSource;
   /** Everything a room needs before its members connect (untimed); returns the creator, joined. */
   provision(plan: RoomPlan): Promise<RawSocketIo>;
   /** One member: connect, authenticate, enter the open session (what the join rate measures). */
@@ -54,13 +58,29 @@ export class BaselineTarget implements Target {
   }
 }
 
+/**
+ * Which node a member connects to: member k of a room goes to node k mod N (the creator to the first), so that every
+ * room has members on every node and each message crosses between nodes.
+ */
+export function nodeOf(plan: RoomPlan, member: PlannedMember, nodes: number): number {
+  const k = plan.members.indexOf(member);
+  if (k < 0) throw new Error('member not in the room plan');
+  return k % nodes;
+}
+
 export class RelayTarget implements Target {
-  readonly name = 'relay' as const;
-  constructor(readonly server: ServerProcess) {}
+  /** `urls`: one per node; a single-node relay has one. */
+  constructor(
+    readonly name: 'relay' | 'relay-2n',
+    readonly server: StatsSource,
+    readonly urls: string[],
+  ) {
+    if (urls.length === 0) throw new Error('a relay target needs at least one node');
+  }
 
   async provision(plan: RoomPlan): Promise<RawSocketIo> {
     const creator = plan.members[0]!;
-    const socket = await this.authenticated(creator);
+    const socket = await this.authenticated(plan, creator);
     try {
       const [genesis, ...rest] = plan.entries;
       await request(socket, 'group.create', { genesis });
@@ -74,7 +94,7 @@ export class RelayTarget implements Target {
   }
 
   async join(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
-    const socket = await this.authenticated(member);
+    const socket = await this.authenticated(plan, member);
     try {
       await request(socket, 'session.enter', enterRequest(plan, member));
     } catch (err) {
@@ -84,8 +104,9 @@ export class RelayTarget implements Target {
     return socket;
   }
 
-  private async authenticated(member: PlannedMember): Promise<RawSocketIo> {
-    const socket = await RawSocketIo.connect(this.server.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  private async authenticated(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
+    const url = this.urls[nodeOf(plan, member, this.urls.length)]!;
+    const socket = await RawSocketIo.connect(url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
     try {
       const { challenge } = await request(socket, 'auth.challenge', {});
       if (typeof challenge !== 'string') throw new Error('auth.challenge: no challenge');
