@@ -115,6 +115,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only' && (argv[i + 1] === 'baseline' || argv[i + 1] === 'relay')) args.only = argv[++i] as 'baseline' | 'relay';
     else if (a === '--json' && argv[i + 1]) args.json = argv[++i];
     else if (a === '--nodes' && (argv[i + 1] === '1' || argv[i + 1] === '2')) args.nodes = Number(argv[++i]);
+    else if (a === '--nodes') throw new Error(`--nodes takes 1 or 2 (relay nodes), not ${argv[i + 1] ?? 'nothing'}`);
     else if (a === '--skip-load') args.skipLoad = true;
     else if (a === '--no-pin') args.noPin = true;
     else if (a === '--') continue;
