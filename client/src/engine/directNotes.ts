@@ -1,0 +1,53 @@
+/**
+ * Private notes to the facilitators present ("I'm struggling", a breach report): one pairwise box to each, opened
+ * only by a facilitator and only from a roster member whose session key this device holds.
+ */
+import { isFacilitator, openDirect, sealToFacilitators, wipe, type SenderKeyRecipient } from '@kindred/shared/crypto';
+import { KindredError } from '@kindred/shared/errors';
+import { decodeDirectContent, encodeDirectContent, type ServerPayload } from '@kindred/shared/protocol';
+import type { EngineContext } from './engineContext';
+import type { DirectNote } from './state';
+
+export class DirectNotes {
+  private directSeq = 0;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** A private note to every facilitator present: one box each. Returns how many were sent. */
+  async send(kind: 'struggling' | 'breach-report', text: string): Promise<number> {
+    const ctx = this.ctx;
+    const secrets = ctx.requireJoined();
+    const roster = ctx.requireRoster();
+    const recipients: SenderKeyRecipient[] = [];
+    for (const [member, sessionPk] of secrets.peers) if (isFacilitator(roster, member)) recipients.push({ member, sessionPk });
+    if (recipients.length === 0) throw new KindredError('NOT_FOUND', 'no facilitator present');
+    const plaintext = encodeDirectContent({ kind, text });
+    try {
+      const boxes = sealToFacilitators(secrets.pairwise, roster, recipients, { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me }, plaintext);
+      for (const box of boxes) await ctx.connection.request('direct.send', { box });
+      return boxes.length;
+    } finally {
+      wipe(plaintext);
+    }
+  }
+
+  onDirect(box: ServerPayload<'direct'>['box']): void {
+    const ctx = this.ctx;
+    const secrets = ctx.secrets;
+    const roster = ctx.group?.tracker.state;
+    if (!secrets || secrets.wiped || !roster || box.groupId !== secrets.groupId || box.sessionId !== secrets.sessionId) return;
+    if (!isFacilitator(roster, ctx.me) || !roster.members.some((m) => m.id === box.from)) return;
+    const pk = secrets.peers.get(box.from);
+    if (!pk) return ctx.warn('UNKNOWN_SENDER_KEY', 'direct note');
+    try {
+      const { plaintext } = openDirect(box, pk, secrets.pairwise, { groupId: secrets.groupId, sessionId: secrets.sessionId, me: ctx.me });
+      const content = decodeDirectContent(plaintext);
+      wipe(plaintext);
+      const note: DirectNote = { id: ++this.directSeq, from: box.from, kind: content.kind, text: content.text, receivedAt: ctx.clock.now() };
+      ctx.updateSession((s) => ({ ...s, directs: [...s.directs, note] }));
+      ctx.events.emit('direct', note);
+    } catch (e) {
+      ctx.warnFromError(e, 'direct note');
+    }
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The state every part of the engine shares (one instance per KindredClient): the snapshot and its listeners, the
+ * verified group, the session's secrets, the entered flag, and the few operations on them that every part needs
+ * (update, publishGroup, warnings, the require* guards, wiping the session). The feature modules (groupFlows,
+ * rosterSync, sessionEntry, keyDistribution, messaging, signals, presence, directNotes) hold this context and
+ * nothing of one another beyond the narrow collaborators they are given.
+ */
+import { epochCode, type IdentityKeyPair, type RosterState, type RosterStorage, type RosterTracker, type signAcceptance } from '@kindred/shared/crypto';
+import { KindredError, errorSentence, isKindredError, type ErrorCode } from '@kindred/shared/errors';
+import type { SignedGroupCard } from '@kindred/shared/protocol';
+import type { Connection } from './connection';
+import { Emitter } from './emitter';
+import type { EngineEvents } from './engineEvents';
+import type { Clock } from './expiry';
+import type { SessionSecrets } from './sessionSecrets';
+import { initialState, type EngineState, type GroupView, type SecurityWarning, type SessionView } from './state';
+
+/** What the engine keeps for the group beyond the snapshot: the tracker, the signed card, the invite. */
+export interface GroupContext {
+  groupId: string;
+  tracker: RosterTracker;
+  card: SignedGroupCard | null;
+  /** Every card revision this device verified (older invites still serve older ones): knocks may accept any. */
+  knownCards: SignedGroupCard[];
+  /** The invite this device came in by (non-members present the gate token to knock). */
+  invite: { inviteId: string; gateToken: string } | null;
+  acceptance: ReturnType<typeof signAcceptance> | null;
+}
+
+export type Listener = (state: EngineState, previous: EngineState) => void;
+
+export type CloseReason = EngineEvents['session.closed']['reason'];
+
+/** The resolved options the modules read. */
+export interface EngineSettings {
+  me: string;
+  identity: IdentityKeyPair;
+  clock: Clock;
+  connection: Connection;
+  rosterStorage: RosterStorage | undefined;
+  displayName: string | undefined;
+  rekeyAfterMs: number;
+  typingTimeoutMs: number;
+  eagerRekeyMaxPresent: number;
+  requestTimeoutMs: number;
+}
+
+/** Codes that mean something was forged, tampered with, replayed out of bounds or inconsistent: shown to the person. */
+const SECURITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'MALFORMED',
+  'BAD_VERSION',
+  'BAD_LENGTH',
+  'BAD_SIGNATURE',
+  'WRONG_KEY',
+  'DECRYPT_FAILED',
+  'FINGERPRINT_MISMATCH',
+  'SESSION_KEY_UNSIGNED',
+  'ROSTER_BAD_SIGNER',
+  'ROSTER_BAD_PREV_HASH',
+  'ROSTER_SKIPPED_EPOCH',
+  'ROSTER_ROLLBACK',
+  'ROSTER_FORK',
+  'ROSTER_BAD_OP',
+  'ROSTER_WRONG_GROUP',
+  'SENDER_NOT_IN_ROSTER',
+  'COUNTER_TOO_FAR',
+  'COUNTER_TOO_OLD',
+  'STALE_EPOCH',
+  'WRONG_SESSION',
+  'RULES_NOT_ACCEPTED',
+  'NOT_FACILITATOR',
+]);
+
+export class EngineContext {
+  readonly me: string;
+  readonly identity: IdentityKeyPair;
+  readonly clock: Clock;
+  readonly connection: Connection;
+  readonly rosterStorage: RosterStorage | undefined;
+  readonly rekeyAfterMs: number;
+  readonly typingTimeoutMs: number;
+  readonly eagerRekeyMaxPresent: number;
+  readonly requestTimeoutMs: number;
+  readonly events = new Emitter<EngineEvents>();
+  readonly listeners = new Set<Listener>();
+  displayName: string | undefined;
+  state: EngineState;
+  group: GroupContext | null = null;
+  secrets: SessionSecrets | null = null;
+  /** The highest roster epoch handed to rosterStorage (each epoch is saved once). */
+  savedEpoch = -1;
+  closed = false;
+  /** True once session.enter succeeded on the current socket (false again after any drop until resume re-enters). */
+  entered = false;
+  readonly enteredWaiters: (() => void)[] = [];
+  private warningSeq = 0;
+  /** What each module clears when the session is wiped (its timers), in registration order. */
+  private readonly wipeHooks: (() => void)[] = [];
+
+  constructor(settings: EngineSettings) {
+    this.me = settings.me;
+    this.identity = settings.identity;
+    this.clock = settings.clock;
+    this.connection = settings.connection;
+    this.rosterStorage = settings.rosterStorage;
+    this.displayName = settings.displayName;
+    this.rekeyAfterMs = settings.rekeyAfterMs;
+    this.typingTimeoutMs = settings.typingTimeoutMs;
+    this.eagerRekeyMaxPresent = settings.eagerRekeyMaxPresent;
+    this.requestTimeoutMs = settings.requestTimeoutMs;
+    this.state = initialState(this.me);
+  }
+
+  requireGroup(): GroupContext {
+    if (this.closed) throw new KindredError('UNAVAILABLE', 'client closed');
+    if (!this.group) throw new KindredError('NOT_FOUND', 'no group: create one or open an invite');
+    return this.group;
+  }
+
+  requireRoster(): RosterState {
+    const roster = this.requireGroup().tracker.state;
+    if (!roster) throw new KindredError('NOT_FOUND', 'roster not loaded');
+    return roster;
+  }
+
+  requireJoined(): SessionSecrets {
+    if (!this.secrets || this.state.session?.status !== 'joined') throw new KindredError('SESSION_NOT_OPEN', 'not in a session');
+    return this.secrets;
+  }
+
+  isPresent(member: string): boolean {
+    return this.state.session?.present.includes(member) ?? false;
+  }
+
+  update(f: (s: EngineState) => EngineState): void {
+    const prev = this.state;
+    const next = f(prev);
+    if (next === prev) return;
+    this.state = next;
+    for (const l of [...this.listeners]) {
+      try {
+        l(next, prev);
+      } catch (e) {
+        console.error('kindred engine: state listener threw', e);
+      }
+    }
+  }
+
+  updateSession(f: (s: SessionView) => SessionView): void {
+    this.update((s) => {
+      if (!s.session) return s;
+      const next = f(s.session);
+      return next === s.session ? s : { ...s, session: next };
+    });
+  }
+
+  publishGroup(): void {
+    const g = this.group;
+    if (!g) return;
+    const roster = g.tracker.state;
+    if (this.rosterStorage && g.tracker.epoch > this.savedEpoch) {
+      this.savedEpoch = g.tracker.epoch;
+      void g.tracker.save(this.rosterStorage).catch((e: unknown) => this.warnFromError(e, 'saving the roster'));
+    }
+    const view: GroupView = {
+      groupId: g.groupId,
+      card: g.card?.body ?? null,
+      roster,
+      epochCode: roster ? epochCode(roster.head) : null,
+      acceptedSession: g.acceptance?.body.sessionId ?? null,
+    };
+    this.update((s) => ({ ...s, group: view }));
+  }
+
+  warn(code: ErrorCode, context: string): void {
+    const warning: SecurityWarning = { id: ++this.warningSeq, code, message: `${errorSentence(code)} (${context})`, at: this.clock.now() };
+    this.update((s) => ({ ...s, warnings: [...s.warnings, warning].slice(-100) }));
+    this.events.emit('security.warning', warning);
+  }
+
+  /**
+   * A failure of background work: a security warning when it says something was forged, tampered with or
+   * inconsistent (SECURITY_CODES); otherwise (network, relay refusals) an 'error' event only.
+   */
+  warnFromError(e: unknown, context: string): void {
+    const code: ErrorCode = isKindredError(e) ? e.code : 'INTERNAL';
+    if (SECURITY_CODES.has(code)) this.warn(code, context);
+    else this.events.emit('error', { code, context });
+  }
+
+  /** Resolves once the session is re-entered after a reconnect; UNAVAILABLE if that takes longer than a request may. */
+  whenEntered(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.enteredWaiters.indexOf(done);
+        if (i >= 0) this.enteredWaiters.splice(i, 1);
+        reject(new KindredError('UNAVAILABLE', 'reconnecting to the session'));
+      }, this.requestTimeoutMs);
+      this.enteredWaiters.push(done);
+    });
+  }
+
+  /** Registers what a module clears when the session is wiped (its timers and schedules). */
+  onWipe(hook: () => void): void {
+    this.wipeHooks.push(hook);
+  }
+
+  /** Wipes everything of the session: keys, receive state, plaintexts, timers, acceptance. */
+  wipeSession(reason: CloseReason, announce: boolean): void {
+    const secrets = this.secrets;
+    const sessionId = secrets?.sessionId ?? this.state.session?.sessionId;
+    secrets?.wipe();
+    this.secrets = null;
+    for (const hook of this.wipeHooks) hook();
+    if (this.group) this.group.acceptance = null;
+    this.publishGroup();
+    this.update((s) => (s.session ? { ...s, session: null } : s));
+    if (announce && sessionId) this.events.emit('session.closed', { sessionId, reason });
+  }
+}
+
+/** Adds a verified card revision to those a knock may have accepted (the last 20). */
+export function rememberCard(g: GroupContext, card: SignedGroupCard): void {
+  if (g.knownCards.some((c) => c.body.revision === card.body.revision && c.sig === card.sig)) return;
+  g.knownCards = [...g.knownCards, card].slice(-20);
+}

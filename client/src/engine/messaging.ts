@@ -1,0 +1,217 @@
+/**
+ * Chat and signals over my sender-key chain: encrypting and sending (only on a fresh chain the relay has accepted),
+ * receiving and decrypting what the relay forwards (from unmuted roster members only), announcing my pseudonym,
+ * and expiring messages at their instant.
+ */
+import { decryptMessage, encryptMessage, memberMaySend, needsRekey, wipe } from '@kindred/shared/crypto';
+import { KindredError, isKindredError } from '@kindred/shared/errors';
+import {
+  MAX_TEXT_LENGTH,
+  decodeContent,
+  encodeContent,
+  type ChatContent,
+  type Envelope,
+  type MessageRef,
+  type RelayedMessage,
+  type SignalContent,
+} from '@kindred/shared/protocol';
+import type { EngineContext } from './engineContext';
+import { ExpiryScheduler } from './expiry';
+import type { KeyDistribution } from './keyDistribution';
+import type { SessionSecrets } from './sessionSecrets';
+import type { Signals } from './signals';
+import { addMessage, expireMessages, expiryMs, messageId, type ChatMessage } from './state';
+
+/** Signals (typing, hands, rounds) live at most this long: they are state changes, not conversation. */
+const SIGNAL_TTL_SECONDS = 60;
+/** A send re-checks its chain after waiting for key distribution this many times before giving up (UNAVAILABLE). */
+const SEND_CHAIN_ATTEMPTS = 3;
+
+export class Messaging {
+  private readonly expiry: ExpiryScheduler;
+
+  /** `refreshRoster` catches up on the roster when a message is from an epoch ahead of mine (rosterSync). */
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly keys: KeyDistribution,
+    private readonly signals: Signals,
+    private readonly refreshRoster: () => Promise<void>,
+  ) {
+    this.expiry = new ExpiryScheduler(ctx.clock, (now) => this.expireDue(now));
+    ctx.onWipe(() => this.expiry.clear());
+  }
+
+  /** Sends a chat message to the session. MUTED locally when the roster mutes me (the relay refuses too). */
+  async send(text: string, replyTo?: MessageRef): Promise<ChatMessage> {
+    const ctx = this.ctx;
+    if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new KindredError('BAD_REQUEST', 'text length');
+    const roster = ctx.requireRoster();
+    if (!memberMaySend(roster, ctx.me)) throw new KindredError('MUTED');
+    const content = replyTo ? { kind: 'text' as const, text, replyTo } : { kind: 'text' as const, text };
+    const { envelope } = await this.sendEnvelope('chat', encodeContent('chat', content));
+    const now = ctx.clock.now();
+    const message: ChatMessage = {
+      id: messageId({ sender: ctx.me, keyId: envelope.header.keyId, counter: envelope.header.counter }),
+      sender: ctx.me,
+      text,
+      ...(replyTo ? { replyTo } : {}),
+      receivedAt: now,
+      expiresAt: now + envelope.header.ttl * 1000,
+      own: true,
+    };
+    this.addChat(message);
+    return message;
+  }
+
+  /** Sends a signal (presence, typing, hands, rounds, card update) to the session. */
+  async sendSignal(content: SignalContent): Promise<void> {
+    await this.sendEnvelope('signal', encodeContent('signal', content));
+    this.signals.apply(this.ctx.me, content);
+  }
+
+  /**
+   * Sends my pseudonym when someone present has not had it yet (on entering, and for newcomers), so that a join
+   * costs one announcement per member rather than one per member per join.
+   */
+  async announceProfile(): Promise<void> {
+    const ctx = this.ctx;
+    const secrets = ctx.secrets;
+    const session = ctx.state.session;
+    if (!secrets || secrets.wiped || !ctx.displayName || !ctx.entered || session?.status !== 'joined') return;
+    const others = session.present.filter((m) => m !== ctx.me);
+    if (secrets.profileSeenBy.size > 0 && others.every((m) => secrets.profileSeenBy.has(m))) return;
+    for (const m of others) secrets.profileSeenBy.add(m);
+    if (others.length === 0) secrets.profileSeenBy.add(ctx.me); // announced to an empty room: newcomers still get it
+    await this.sendSignal({ kind: 'profile', name: ctx.displayName });
+  }
+
+  private async sendEnvelope(type: 'chat' | 'signal', plaintext: Uint8Array): Promise<{ envelope: Envelope; seq: number }> {
+    const ctx = this.ctx;
+    try {
+      const secrets = ctx.requireJoined();
+      for (let attempt = 1; ; attempt++) {
+        if (!ctx.entered) await ctx.whenEntered();
+        await this.keys.ensureChain('send'); // makes a new chain if needed (a lazy rekey) and waits for the relay to take it
+        await this.keys.settled(); // and for any other distribution of mine still under way
+        if (secrets.wiped || ctx.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN');
+        const roster = ctx.requireRoster();
+        const chain = secrets.chain;
+        const now = ctx.clock.now();
+        // Checked in the same synchronous turn as the encryption below: a roster entry or a failed distribution that
+        // came in while waiting sends us round again, so no message goes on a chain a removed member holds, nor on
+        // one whose keys the relay has not accepted.
+        const ready =
+          chain !== null &&
+          needsRekey(chain, roster, now) === null &&
+          now - chain.createdAt < ctx.rekeyAfterMs &&
+          !this.keys.inFlight &&
+          !secrets.hasUnsealed(roster);
+        if (ready) {
+          const policy = roster.policy;
+          const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
+          const envelope = encryptMessage(chain, { type, ttl }, plaintext);
+          const { seq } = await ctx.connection.request('message.send', { envelope });
+          return { envelope, seq };
+        }
+        if (attempt >= SEND_CHAIN_ATTEMPTS) throw new KindredError('UNAVAILABLE', 'sender key distribution did not settle');
+      }
+    } finally {
+      wipe(plaintext);
+    }
+  }
+
+  /** A message the relay forwards (pushed, or missed and replayed on entering). */
+  onRelayed(m: RelayedMessage): void {
+    const secrets = this.ctx.secrets;
+    if (!secrets || secrets.wiped) return;
+    const h = m.envelope.header;
+    if (h.groupId !== secrets.groupId || h.sessionId !== secrets.sessionId) return;
+    // The seq of the latest message in delivery order (not the maximum): a restarted relay counts from 1 again,
+    // and a resume must ask for what follows the last thing this device got from the relay it talks to now.
+    secrets.lastSeq = m.seq;
+    if (this.ctx.state.session?.status !== 'joined') return;
+    this.receiveEnvelope(secrets, m.envelope);
+  }
+
+  receiveEnvelope(secrets: SessionSecrets, envelope: Envelope): void {
+    const ctx = this.ctx;
+    const g = ctx.group;
+    const roster = g?.tracker.state;
+    if (!g || !roster) return;
+    if (envelope.header.sender === ctx.me) return; // my own, echoed or replayed: I keep my plaintext already
+    const now = ctx.clock.now();
+    let decrypted: ReturnType<typeof decryptMessage>;
+    try {
+      decrypted = decryptMessage(secrets.receive, roster, envelope, now, { rosterHashAt: (e) => g.tracker.hashAt(e) });
+    } catch (e) {
+      if (!isKindredError(e)) return ctx.warn('INTERNAL', 'message');
+      switch (e.code) {
+        case 'REPLAY':
+        case 'SENDER_MUTED':
+          return; // dropped silently: a replay is a duplicate, a muted member's message is ignored
+        case 'UNKNOWN_SENDER_KEY':
+        case 'EPOCH_AHEAD':
+          if (e.code === 'EPOCH_AHEAD') void this.refreshRoster().catch(() => undefined);
+          return secrets.queueEnvelope(envelope);
+        case 'SENDER_NOT_IN_ROSTER':
+          // A removed member's message still in flight is expected; anyone never in the roster is a ghost.
+          if (!g.tracker.entriesAfter(-1).some((en) => 'member' in en.body.op && en.body.op.member === envelope.header.sender)) {
+            ctx.warn('SENDER_NOT_IN_ROSTER', 'message');
+          }
+          return;
+        default:
+          return ctx.warn(e.code, 'message');
+      }
+    }
+    const h = decrypted.header;
+    let content: ChatContent | SignalContent;
+    try {
+      content = decodeContent(h.type, decrypted.plaintext);
+    } catch (e) {
+      return ctx.warnFromError(e, 'message content');
+    } finally {
+      wipe(decrypted.plaintext);
+    }
+    if (content.kind === 'text') {
+      this.addChat({
+        id: messageId({ sender: h.sender, keyId: h.keyId, counter: h.counter }),
+        sender: h.sender,
+        text: content.text,
+        ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+        receivedAt: now,
+        expiresAt: now + expiryMs(h.ttl, roster.policy),
+        own: false,
+      });
+    } else {
+      this.signals.apply(h.sender, content);
+    }
+  }
+
+  private addChat(message: ChatMessage): void {
+    const before = this.ctx.state.session;
+    this.ctx.updateSession((s) => addMessage(s, message));
+    if (this.ctx.state.session === before) return;
+    this.expiry.schedule(message.expiresAt);
+    this.ctx.events.emit('message', message);
+  }
+
+  private expireDue(now: number): void {
+    const before = this.ctx.state.session?.messages ?? [];
+    this.ctx.updateSession((s) => expireMessages(s, now));
+    const after = new Set((this.ctx.state.session?.messages ?? []).map((m) => m.id));
+    const ids = before.filter((m) => !after.has(m.id)).map((m) => m.id);
+    if (ids.length > 0) this.ctx.events.emit('message.expired', { ids });
+  }
+
+  /** A stricter group expiry applies to messages already shown (the stricter of sender ttl and policy wins). */
+  applyExpiryPolicy(expirySeconds: number): void {
+    const cap = expirySeconds * 1000;
+    const session = this.ctx.state.session;
+    if (!session) return;
+    const changed = session.messages.map((m) => (m.receivedAt + cap < m.expiresAt ? { ...m, expiresAt: m.receivedAt + cap } : m));
+    if (changed.every((m, i) => m === session.messages[i])) return;
+    this.ctx.updateSession((s) => ({ ...s, messages: changed }));
+    for (const m of changed) this.expiry.schedule(m.expiresAt);
+    this.expireDue(this.ctx.clock.now());
+  }
+}

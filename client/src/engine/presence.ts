@@ -1,0 +1,101 @@
+/**
+ * Who is in the session: peers' session keys (verified, shown present only when the verified roster has them),
+ * the relay's presence and session-closed pushes, and knocks at the waiting room (checked at the door).
+ */
+import { isFacilitator, rulesDigest, verifyAcceptance, verifySessionKey } from '@kindred/shared/crypto';
+import { KindredError } from '@kindred/shared/errors';
+import type { Knock, ServerPayload } from '@kindred/shared/protocol';
+import type { EngineContext } from './engineContext';
+import type { KeyDistribution } from './keyDistribution';
+import type { Messaging } from './messaging';
+import type { SessionSecrets } from './sessionSecrets';
+import { addKnock, removeKnock, setPresent, type Knocker } from './state';
+
+export class Presence {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly keys: KeyDistribution,
+    private readonly messaging: Messaging,
+  ) {}
+
+  /** Takes a peer's session key (a warning and false when it does not verify). */
+  addPeer(secrets: SessionSecrets, member: string, signed: Parameters<SessionSecrets['addPeer']>[1]): boolean {
+    const ctx = this.ctx;
+    if (member === ctx.me) return true;
+    try {
+      secrets.addPeer(member, signed);
+    } catch (e) {
+      ctx.warnFromError(e, 'session key');
+      return false;
+    }
+    // Shown as present only when the verified roster has it: the relay's word makes nobody a participant (a ghost
+    // stays invisible). A key that arrives just before its admit entry is kept and shown once the entry arrives.
+    if (ctx.group?.tracker.state?.members.some((m) => m.id === member)) ctx.updateSession((s) => setPresent(s, member, true));
+    return true;
+  }
+
+  onSessionMember(p: ServerPayload<'session.member'>): void {
+    const ctx = this.ctx;
+    const secrets = ctx.secrets;
+    if (!secrets || secrets.wiped || p.groupId !== secrets.groupId || p.sessionId !== secrets.sessionId || p.member === ctx.me) return;
+    const wasPresent = ctx.isPresent(p.member);
+    if (p.present) {
+      if (!p.sessionKey) return;
+      if (!this.addPeer(secrets, p.member, p.sessionKey)) return;
+      this.keys.retrySealed(secrets);
+      ctx.updateSession((s) => removeKnock(s, p.member));
+      void this.keys
+        .ensureChain('newcomer')
+        .then(() => this.messaging.announceProfile())
+        .catch((e) => ctx.warnFromError(e, 'key distribution'));
+    } else {
+      secrets.removePeer(p.member);
+      ctx.updateSession((s) => setPresent(s, p.member, false));
+    }
+    // Announce a change of the verified present list only: the relay may repeat a push (admission, re-entry, another
+    // node), and a key outside the roster is never shown, not even as a notice.
+    const isPresent = ctx.isPresent(p.member);
+    if (isPresent !== wasPresent) ctx.events.emit('presence', { member: p.member, present: isPresent });
+  }
+
+  onKnock(k: Knock): void {
+    const ctx = this.ctx;
+    const g = ctx.group;
+    const roster = g?.tracker.state;
+    const secrets = ctx.secrets;
+    if (!g || !roster || !secrets || k.groupId !== g.groupId || k.sessionId !== secrets.sessionId) return;
+    if (!isFacilitator(roster, ctx.me)) return;
+    try {
+      const current = g.card;
+      if (!current) throw new KindredError('NOT_FOUND', 'no card');
+      // The knocker accepted the card its invite served: the current one, or an earlier revision we verified.
+      const shown = g.knownCards.find((c) => rulesDigest(c.body) === k.acceptance.body.rulesDigest) ?? current;
+      const acceptance = verifyAcceptance(k.acceptance, {
+        groupId: g.groupId,
+        sessionId: secrets.sessionId,
+        rulesDigest: rulesDigest(shown.body),
+        member: k.member,
+        requireAgreement: shown.body.requireSignedAgreement,
+      });
+      // Checked now so a bad key is flagged at the door; it is taken into the session only when the relay announces
+      // the admitted member (session.member), and nothing is sealed to it before the roster admits it.
+      verifySessionKey(k.sessionKey, { groupId: g.groupId, sessionId: secrets.sessionId, member: k.member });
+      const knocker: Knocker = {
+        member: k.member,
+        agreement: acceptance.body.agreement,
+        rulesDigest: acceptance.body.rulesDigest,
+        currentRules: shown === current,
+      };
+      ctx.updateSession((s) => addKnock(s, knocker));
+      ctx.events.emit('knock', knocker);
+    } catch (e) {
+      ctx.warnFromError(e, 'knock');
+    }
+  }
+
+  onSessionClosed(p: ServerPayload<'session.closed'>): void {
+    const secrets = this.ctx.secrets;
+    if (!secrets || p.groupId !== secrets.groupId || p.sessionId !== secrets.sessionId) return;
+    this.ctx.wipeSession(p.reason, true);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Keeps the verified roster in step with the relay: fetches and follows entries (every one through RosterTracker;
+ * a refused chain changes nothing and raises a security warning), appends my own signed entries, and reacts to
+ * each new entry (announce, wipe on close or removal, re-enter on admission, rekey, retry what waited).
+ */
+import { pruneReceiveState, signRosterEntry } from '@kindred/shared/crypto';
+import { isKindredError } from '@kindred/shared/errors';
+import type { RosterOp, ServerPayload, SignedRosterEntry } from '@kindred/shared/protocol';
+import type { EngineContext } from './engineContext';
+import type { KeyDistribution } from './keyDistribution';
+import type { Messaging } from './messaging';
+import type { SessionSecrets } from './sessionSecrets';
+import { describeRosterOp, removeKnock, setPresent } from './state';
+
+export class RosterSync {
+  /** `enter` re-enters the session once a waiting device is admitted (sessionEntry). */
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly keys: KeyDistribution,
+    private readonly messaging: Messaging,
+    private readonly enter: (secrets: SessionSecrets) => Promise<unknown>,
+  ) {}
+
+  /** Loads the roster of a group this device is a member of (after a restart of the app), without an invite. */
+  async refreshRoster(): Promise<void> {
+    const g = this.ctx.requireGroup();
+    const res = await this.ctx.connection.request('roster.get', { groupId: g.groupId, sinceEpoch: g.tracker.epoch });
+    if (res.entries.length > 0) this.applyRosterEntries(res.entries, 'roster.get');
+  }
+
+  /**
+   * Signs `op` on top of the verified roster (refused locally when the rules forbid it), appends it at the relay
+   * and applies it. On CONFLICT (another facilitator appended first) it catches up and tries once more.
+   */
+  async appendRoster(op: RosterOp): Promise<void> {
+    const ctx = this.ctx;
+    const g = ctx.requireGroup();
+    for (let attempt = 0; ; attempt++) {
+      const entry = signRosterEntry(ctx.requireRoster(), op, ctx.identity);
+      try {
+        await ctx.connection.request('roster.append', { groupId: g.groupId, entry });
+      } catch (e) {
+        if (attempt === 0 && isKindredError(e, 'CONFLICT')) {
+          await this.refreshRoster();
+          continue;
+        }
+        throw e;
+      }
+      this.applyRosterEntries([entry], 'own');
+      return;
+    }
+  }
+
+  async onRosterPush(p: ServerPayload<'roster.entry'>): Promise<void> {
+    const g = this.ctx.group;
+    if (!g || p.groupId !== g.groupId) return;
+    if (p.entry.body.epoch > g.tracker.epoch + 1) {
+      // A gap: fetch what we missed; the fetched chain includes this entry.
+      return this.refreshRoster();
+    }
+    this.applyRosterEntries([p.entry], 'push');
+  }
+
+  /** Verifies and applies entries; a refused chain changes nothing and raises a security warning. */
+  private applyRosterEntries(entries: readonly SignedRosterEntry[], source: string): void {
+    const g = this.ctx.group;
+    if (!g) return;
+    let fresh: SignedRosterEntry[];
+    try {
+      fresh = g.tracker.accept(entries);
+    } catch (e) {
+      this.ctx.warnFromError(e, `roster (${source})`);
+      return;
+    }
+    if (fresh.length > 0) this.afterRosterEntries(fresh);
+  }
+
+  /** Announces each new entry and reacts: wipe on close/removal, rejoin on admission, rekey, key distribution. */
+  afterRosterEntries(fresh: SignedRosterEntry[]): void {
+    const ctx = this.ctx;
+    const g = ctx.group;
+    const roster = g?.tracker.state;
+    if (!g || !roster) return;
+    ctx.publishGroup();
+    for (const entry of fresh) {
+      const { op, epoch, signer } = entry.body;
+      ctx.events.emit('roster.change', { epoch, signer, op, description: describeRosterOp(op) });
+      if (op.type === 'expiry') {
+        ctx.events.emit('expiry.changed', { expirySeconds: op.expirySeconds, by: signer });
+        this.messaging.applyExpiryPolicy(op.expirySeconds);
+      }
+    }
+    const secrets = ctx.secrets;
+    if (!secrets || secrets.wiped) return;
+    const now = ctx.clock.now();
+    const me = roster.members.find((m) => m.id === ctx.me);
+    const wasWaiting = ctx.state.session?.status === 'waiting';
+    if (roster.session?.id !== secrets.sessionId || !roster.session.open) return ctx.wipeSession('ended', true);
+    if (!me && !wasWaiting) return ctx.wipeSession(roster.banned.includes(ctx.me) ? 'banned' : 'removed', true);
+    pruneReceiveState(secrets.receive, roster, now);
+    for (const entry of fresh) {
+      const op = entry.body.op;
+      if (op.type === 'remove' || op.type === 'ban' || op.type === 'leave') {
+        secrets.removePeer(op.member);
+        ctx.updateSession((s) => removeKnock(setPresent(s, op.member, false), op.member));
+      } else if (op.type === 'admit' && secrets.peers.has(op.member) && ctx.state.session?.status === 'joined') {
+        ctx.updateSession((s) => removeKnock(setPresent(s, op.member, true), op.member));
+      }
+    }
+    if (wasWaiting && me) {
+      // Admitted: enter again as a member to get the present members' keys.
+      void this.enter(secrets).catch((e) => ctx.warnFromError(e, 'admission'));
+      return;
+    }
+    this.keys.retrySealed(secrets);
+    this.keys.retryPending(secrets);
+    void this.keys.ensureChain('roster').catch((e) => ctx.warnFromError(e, 'rekey'));
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Opening, closing, entering, resuming and leaving a session: a fresh session key per session (kept across
+ * reconnects of that session), the acceptance of this session's rules, and the catch-up on entering (present
+ * members' keys, knocks, sealed keys, missed messages), after which my chain is made and sealed.
+ */
+import { randomBytes } from '@kindred/shared/crypto';
+import { toBase64Url } from '@kindred/shared/encoding';
+import { KindredError } from '@kindred/shared/errors';
+import type { EngineContext } from './engineContext';
+import type { KeyDistribution } from './keyDistribution';
+import type { Messaging } from './messaging';
+import type { Presence } from './presence';
+import type { RosterSync } from './rosterSync';
+import { SessionSecrets } from './sessionSecrets';
+import { emptySession, setPresent } from './state';
+
+export class SessionEntry {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly roster: RosterSync,
+    private readonly keys: KeyDistribution,
+    private readonly messaging: Messaging,
+    private readonly presence: Presence,
+  ) {}
+
+  /** Facilitators: opens a new session (a roster entry with a fresh random session id). */
+  async openSession(): Promise<string> {
+    const sessionId = toBase64Url(randomBytes(16));
+    await this.roster.appendRoster({ type: 'sessionOpen', sessionId });
+    return sessionId;
+  }
+
+  /** Facilitators: closes the open session; every device wipes it. */
+  async closeSession(): Promise<void> {
+    const session = this.ctx.requireRoster().session;
+    if (!session?.open) throw new KindredError('SESSION_NOT_OPEN');
+    await this.roster.appendRoster({ type: 'sessionClose', sessionId: session.id });
+  }
+
+  /** Enters the open session with a fresh session key and this session's acceptance. */
+  async enterSession(): Promise<'joined' | 'waiting'> {
+    const ctx = this.ctx;
+    const g = ctx.requireGroup();
+    const roster = ctx.requireRoster();
+    const session = roster.session;
+    if (!session?.open) throw new KindredError('SESSION_NOT_OPEN');
+    if (!g.acceptance || g.acceptance.body.sessionId !== session.id) throw new KindredError('RULES_NOT_ACCEPTED');
+    if (ctx.secrets && (ctx.secrets.sessionId !== session.id || ctx.secrets.wiped)) ctx.wipeSession('ended', false);
+    if (!ctx.secrets) ctx.secrets = new SessionSecrets(g.groupId, session.id, ctx.me, g.acceptance, ctx.identity);
+    return this.enter(ctx.secrets);
+  }
+
+  /** Leaves the session (this device only); everything of the session is wiped here. */
+  async leaveSession(): Promise<void> {
+    const g = this.ctx.requireGroup();
+    try {
+      await this.ctx.connection.request('session.leave', { groupId: g.groupId });
+    } finally {
+      this.ctx.wipeSession('left', true);
+    }
+  }
+
+  async enter(secrets: SessionSecrets): Promise<'joined' | 'waiting'> {
+    const ctx = this.ctx;
+    const g = ctx.requireGroup();
+    const member = ctx.requireRoster().members.some((m) => m.id === ctx.me);
+    const res = await ctx.connection.request('session.enter', {
+      groupId: g.groupId,
+      sessionId: secrets.sessionId,
+      acceptance: secrets.acceptance,
+      sessionKey: secrets.signedKey,
+      ...(!member && g.invite ? { inviteId: g.invite.inviteId, gateToken: g.invite.gateToken } : {}),
+      ...(secrets.lastSeq !== undefined ? { lastSeq: secrets.lastSeq } : {}),
+    });
+    if (ctx.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN', 'session ended while entering');
+    ctx.entered = res.status === 'joined';
+    if (ctx.entered) for (const w of ctx.enteredWaiters.splice(0)) w();
+    const prevStatus = ctx.state.session?.sessionId === secrets.sessionId ? ctx.state.session.status : null;
+    ctx.update((s) => ({
+      ...s,
+      session: s.session?.sessionId === secrets.sessionId ? { ...s.session, status: res.status } : emptySession(g.groupId, secrets.sessionId, res.status),
+    }));
+    if (prevStatus !== res.status) ctx.events.emit('session.status', { sessionId: secrets.sessionId, status: res.status });
+    if (res.status === 'waiting') return 'waiting';
+
+    for (const p of res.present) this.presence.addPeer(secrets, p.member, p.sessionKey);
+    ctx.updateSession((s) => setPresent(s, ctx.me, true));
+    for (const k of res.waiting) this.presence.onKnock(k);
+    for (const sealed of res.sealed) this.keys.openSealed(secrets, sealed);
+    // A device that has received nothing yet resumes after a drop from the seq at its entry (without a lastSeq the
+    // relay replays nothing). A message pushed before this answer has set lastSeq already.
+    if (secrets.lastSeq === undefined && res.seq !== undefined) secrets.lastSeq = res.seq;
+    const missed = [...res.missed].sort((a, b) => a.seq - b.seq);
+    for (const m of missed) this.messaging.onRelayed(m);
+    this.keys.armPruneTimer();
+    await this.keys.ensureChain('session');
+    await this.messaging.announceProfile().catch((e) => ctx.warnFromError(e, 'profile'));
+    return 'joined';
+  }
+
+  /** After a reconnect: catch up on the roster, then re-enter the session with lastSeq (same key, same acceptance). */
+  async resume(): Promise<void> {
+    const ctx = this.ctx;
+    const g = ctx.group;
+    if (!g) return;
+    await this.roster.refreshRoster();
+    const secrets = ctx.secrets;
+    if (!secrets || secrets.wiped) return;
+    const roster = g.tracker.state;
+    if (!roster?.session?.open || roster.session.id !== secrets.sessionId) return ctx.wipeSession('ended', true);
+    await this.enter(secrets);
+  }
+}
