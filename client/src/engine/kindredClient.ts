@@ -17,29 +17,27 @@
  * expiry and rekeying with fake timers.
  *
  * This class is the facade: the work is done by one module per concern (engineContext, groupFlows, rosterSync,
- * sessionEntry, keyDistribution, messaging, signals, presence, directNotes), wired together here.
+ * sessionEntry, keyDistribution, messaging, signals, presence, directNotes; options in clientOptions), wired here.
  */
 import {
   initCrypto,
   isFacilitator,
   memberIdOf,
   randomBytes,
-  REKEY_AFTER_MS,
   safetyNumber,
   signAuthChallenge,
   type IdentityKeyPair,
-  type RosterStorage,
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import type { GroupCardBody, MessageRef, RosterOp, RosterPolicy, RoundKind, SignalContent } from '@kindred/shared/protocol';
-import { Connection, type ConnectionOptions } from './connection';
+import { Connection } from './connection';
+import { engineSettings, type KindredClientOptions } from './clientOptions';
 import { DirectNotes } from './directNotes';
 import { EngineContext, type Listener } from './engineContext';
 import type { EngineEvents } from './engineEvents';
-import { systemClock, type Clock } from './expiry';
 import { GroupFlows, type CardFields } from './groupFlows';
-import { EAGER_REKEY_MAX_PRESENT, KeyDistribution } from './keyDistribution';
+import { KeyDistribution } from './keyDistribution';
 import { Messaging } from './messaging';
 import { Presence } from './presence';
 import { RosterSync } from './rosterSync';
@@ -51,35 +49,7 @@ import { removeKnock, talkShare, type ChatMessage, type EngineState, type TalkSh
 export { EAGER_REKEY_MAX_PRESENT } from './keyDistribution';
 export type { CardFields } from './groupFlows';
 export type { EngineEvents } from './engineEvents';
-
-export interface KindredClientOptions {
-  /** Relay origin, e.g. `https://kindred.example.org` or `http://127.0.0.1:PORT`. */
-  url: string;
-  /** The device's identity key; storing it (wrapped) is the caller's business. */
-  identity: IdentityKeyPair;
-  /**
-   * Where verified roster chains are kept between runs (the web client: IndexedDB). With it, a relay that serves
-   * an older roster than this device saw before a restart is caught (ROSTER_ROLLBACK); the chain is re-verified
-   * on load, so the storage is not trusted either. Without it, rosters live in memory only.
-   */
-  rosterStorage?: RosterStorage;
-  /** Pseudonym announced to the session (E2E encrypted, never seen by the relay). */
-  displayName?: string;
-  /** Local clock (ms); defaults to Date.now. */
-  clock?: Clock;
-  /** Rekey a chain after this long even if nothing else asks for it (default REKEY_AFTER_MS, 30 minutes). */
-  rekeyAfterMs?: number;
-  /** How long a 'typing' indicator stays without a refresh (default 8 s). */
-  typingTimeoutMs?: number;
-  /**
-   * Up to this many present members (me included) a removal, leave, ban or chain age makes a new chain at once;
-   * above it the old chain is wiped and the new one made just before my next message (default
-   * EAGER_REKEY_MAX_PRESENT). 0 makes every such rekey lazy.
-   */
-  eagerRekeyMaxPresent?: number;
-  requestTimeoutMs?: ConnectionOptions['requestTimeoutMs'];
-  socketOptions?: ConnectionOptions['socketOptions'];
-}
+export type { KindredClientOptions } from './clientOptions';
 
 export class KindredClient {
   readonly me: string;
@@ -106,18 +76,7 @@ export class KindredClient {
       requestTimeoutMs: options.requestTimeoutMs,
       socketOptions: options.socketOptions,
     });
-    const ctx = new EngineContext({
-      me: this.me,
-      identity: options.identity,
-      clock: options.clock ?? systemClock,
-      connection: this.connection,
-      rosterStorage: options.rosterStorage,
-      displayName: options.displayName,
-      rekeyAfterMs: options.rekeyAfterMs ?? REKEY_AFTER_MS,
-      typingTimeoutMs: options.typingTimeoutMs ?? 8_000,
-      eagerRekeyMaxPresent: options.eagerRekeyMaxPresent ?? EAGER_REKEY_MAX_PRESENT,
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-    });
+    const ctx = new EngineContext(engineSettings(options, this.me, this.connection));
     this.ctx = ctx;
     // Wired in dependency order; the three cycles of the protocol (a waiting key lets a message through, a message
     // from a later epoch fetches the roster, an admission re-enters) are closed by the late-bound arrows below.

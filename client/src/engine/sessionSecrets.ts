@@ -88,7 +88,7 @@ export class SessionSecrets {
   }
 
   /**
-   * Wipes the own chain without making a new one: a lazy rekey (kindredClient.ts, EAGER_REKEY_MAX_PRESENT). Nothing
+   * Wipes the own chain without making a new one: a lazy rekey (keyDistribution.ts, EAGER_REKEY_MAX_PRESENT). Nothing
    * can be encrypted with the old chain from now on; the next send finds no chain and makes and distributes one.
    */
   retireChain(): void {
