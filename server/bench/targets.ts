@@ -38,6 +38,17 @@ function enterRequest(plan: RoomPlan, member: PlannedMember): Record<string, unk
   return { groupId: plan.groupId, sessionId: plan.sessionId, acceptance: member.acceptance, sessionKey: member.sessionKey };
 }
 
+/** Runs `steps` on a freshly opened socket and returns it; a failing step closes the socket before the error goes on. */
+async function setUp(socket: RawSocketIo, steps: (socket: RawSocketIo) => Promise<void>): Promise<RawSocketIo> {
+  try {
+    await steps(socket);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
+}
+
 export class BaselineTarget implements Target {
   readonly name = 'baseline' as const;
   constructor(readonly server: ServerProcess) {}
@@ -48,13 +59,7 @@ export class BaselineTarget implements Target {
 
   async join(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
     const socket = await RawSocketIo.connect(this.server.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
-    try {
-      await request(socket, 'session.enter', enterRequest(plan, member));
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
-    return socket;
+    return setUp(socket, async (s) => void (await request(s, 'session.enter', enterRequest(plan, member))));
   }
 }
 
@@ -80,41 +85,25 @@ export class RelayTarget implements Target {
 
   async provision(plan: RoomPlan): Promise<RawSocketIo> {
     const creator = plan.members[0]!;
-    const socket = await this.authenticated(plan, creator);
-    try {
+    return setUp(await this.authenticated(plan, creator), async (s) => {
       const [genesis, ...rest] = plan.entries;
-      await request(socket, 'group.create', { genesis });
-      for (const entry of rest) await request(socket, 'roster.append', { groupId: plan.groupId, entry });
-      await request(socket, 'session.enter', enterRequest(plan, creator));
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
-    return socket;
+      await request(s, 'group.create', { genesis });
+      for (const entry of rest) await request(s, 'roster.append', { groupId: plan.groupId, entry });
+      await request(s, 'session.enter', enterRequest(plan, creator));
+    });
   }
 
   async join(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
-    const socket = await this.authenticated(plan, member);
-    try {
-      await request(socket, 'session.enter', enterRequest(plan, member));
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
-    return socket;
+    return setUp(await this.authenticated(plan, member), async (s) => void (await request(s, 'session.enter', enterRequest(plan, member))));
   }
 
   private async authenticated(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
     const url = this.urls[nodeOf(plan, member, this.urls.length)]!;
     const socket = await RawSocketIo.connect(url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
-    try {
-      const { challenge } = await request(socket, 'auth.challenge', {});
+    return setUp(socket, async (s) => {
+      const { challenge } = await request(s, 'auth.challenge', {});
       if (typeof challenge !== 'string') throw new Error('auth.challenge: no challenge');
-      await request(socket, 'auth.prove', { member: member.memberId, challenge, sig: signAuthChallenge(member.ik, challenge) });
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
-    return socket;
+      await request(s, 'auth.prove', { member: member.memberId, challenge, sig: signAuthChallenge(member.ik, challenge) });
+    });
   }
 }
