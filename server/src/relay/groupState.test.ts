@@ -94,4 +94,17 @@ describe('ReconnectBuffer', () => {
     expect(buf.read(2006)).toEqual([]);
     expect(buf.size).toBe(0);
   });
+
+  it('stays exact over many pushes past its bound (the head index and compaction)', () => {
+    const buf = new ReconnectBuffer<number>(50, 100);
+    for (let i = 1; i <= 10_000; i++) {
+      buf.push(i, i);
+      // Both bounds: the last 100 pushes, and of those only the ones at most 50 ms old.
+      const oldest = Math.max(i - 99, i - 50);
+      if (i % 997 === 0) expect(buf.read(i)).toEqual(Array.from({ length: i - oldest + 1 }, (_, k) => oldest + k));
+    }
+    expect(buf.size).toBe(51);
+    expect(buf.read(10_000, (n) => n % 10 === 0)).toEqual([9950, 9960, 9970, 9980, 9990, 10_000]);
+    expect(buf.read(20_000)).toEqual([]);
+  });
 });
