@@ -4,7 +4,7 @@
  * on opaque ids and the roster: the relay never decrypts and never logs a payload.
  */
 import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/crypto';
-import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
+import type { ClientRequest, ClientResult, RelayedMessage } from '@kindred/shared/protocol';
 import { rooms, type Call } from './context';
 import type { GroupState, LiveSession } from './groupState';
 import { refuse } from './validation';
@@ -17,18 +17,22 @@ function joinedSession(call: Call, group: GroupState, sessionId: string): LiveSe
   return live;
 }
 
-async function loadedGroup(call: Call, groupId: string): Promise<GroupState> {
+function loadedGroup(call: Call, groupId: string): GroupState {
   // A socket that joined a session has the group loaded on this node; anything else is not in a session here.
   const group = call.relay.groups.peek(groupId);
   if (!group) refuse('SESSION_NOT_OPEN');
   return group;
 }
 
-export async function messageSend(call: Call, req: ClientRequest<'message.send'>): Promise<ClientResult<'message.send'>> {
+/**
+ * Synchronous on one node (the in-memory log answers at once), so the broadcast and the acknowledgement leave in
+ * the same turn as the request arrived, as a bare `io.to(room).emit` would; with Redis it waits for the seq.
+ */
+export function messageSend(call: Call, req: ClientRequest<'message.send'>): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
   const { envelope } = req;
   const { header } = envelope;
   if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
-  const group = await loadedGroup(call, header.groupId);
+  const group = loadedGroup(call, header.groupId);
   const live = joinedSession(call, group, header.sessionId);
   const roster = group.roster;
   if (!rosterMember(roster, call.member)) refuse('NOT_MEMBER');
@@ -41,16 +45,18 @@ export async function messageSend(call: Call, req: ClientRequest<'message.send'>
     live.lastChat.set(call.member, now);
   }
   const appended = live.log.append(envelope, now);
-  // In memory the seq comes back at once (no microtask on the single-node hot path); Redis answers with a promise.
-  const relayed = appended instanceof Promise ? await appended : appended;
-  call.relay.io.to(rooms.session(group.groupId, live.id)).emit('message', relayed);
-  call.relay.deps.metrics.relayed(call.requestBytes);
-  return { seq: relayed.seq };
+  const room = rooms.session(group.groupId, live.id);
+  const relay = (relayed: RelayedMessage): ClientResult<'message.send'> => {
+    call.relay.io.to(room).emit('message', relayed);
+    call.relay.deps.metrics.relayed(call.requestBytes);
+    return { seq: relayed.seq };
+  };
+  return appended instanceof Promise ? appended.then(relay) : relay(appended);
 }
 
 export async function keysDistribute(call: Call, req: ClientRequest<'keys.distribute'>): Promise<ClientResult<'keys.distribute'>> {
   const { relay } = call;
-  const group = await loadedGroup(call, req.groupId);
+  const group = loadedGroup(call, req.groupId);
   const live = joinedSession(call, group, req.sessionId);
   const now = relay.now();
   // All or nothing: check every box before forwarding any.
@@ -73,7 +79,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
 export async function directSend(call: Call, req: ClientRequest<'direct.send'>): Promise<ClientResult<'direct.send'>> {
   const { box } = req;
   if (box.from !== call.member) refuse('FORBIDDEN', 'box from another member');
-  const group = await loadedGroup(call, box.groupId);
+  const group = loadedGroup(call, box.groupId);
   const live = group.openSession(box.sessionId);
   if (!live) refuse('SESSION_NOT_OPEN');
   // Someone waiting to be admitted may also need to reach a facilitator privately.
