@@ -48,6 +48,10 @@ export interface StepResult {
   sendLagP99Ms: number;
   /** Server CPU over the step, % of one core. */
   serverCpuPct: number;
+  /** The server's longest event-loop delay during the step (ms): a stall of its own, or not. */
+  serverLoopDelayMaxMs?: number;
+  /** Share of the step's wall time the server spent in GC pauses (%). */
+  serverGcPct?: number;
   pass: boolean;
 }
 
@@ -162,6 +166,8 @@ export async function runStep(rooms: BenchRoom[], server: StatsSource, opts: Ste
     maxMs: ms(latency.maxValue),
     sendLagP99Ms: ms(sendLag.getValueAtPercentile(99)),
     serverCpuPct: ((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1000 / wallMs) * 100,
+    serverLoopDelayMaxMs: cpuAfter.loopDelayMaxMs,
+    serverGcPct: (cpuAfter.gcMs / wallMs) * 100,
     pass: p99Ms <= opts.p99LimitMs && lost === 0 && ackErrors === 0,
   };
   // Let late deliveries and acks of an overloaded step drain before the next one starts.

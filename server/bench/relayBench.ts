@@ -105,10 +105,20 @@ interface Args {
   skipLoad: boolean;
   /** Leave scheduling to the OS (on a machine busy with other work, pinning can add queueing delay). */
   noPin: boolean;
+  /** Only these room sizes (scenarios and rekey sessions), e.g. `--rooms 10` to study one scenario. */
+  rooms: number[] | undefined;
+  /** Connections per scenario instead of the profile's (e.g. a quick run at the full run's 1,000). */
+  connections: number | undefined;
+}
+
+function positiveInts(flag: string, value: string | undefined): number[] {
+  const out = (value ?? '').split(',').map(Number);
+  if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`${flag} takes positive whole numbers separated by commas, not ${value ?? 'nothing'}`);
+  return out;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false, noPin: false };
+  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false, noPin: false, rooms: undefined, connections: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -118,8 +128,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--nodes') throw new Error(`--nodes takes 1 or 2 (relay nodes), not ${argv[i + 1] ?? 'nothing'}`);
     else if (a === '--skip-load') args.skipLoad = true;
     else if (a === '--no-pin') args.noPin = true;
+    else if (a === '--rooms') args.rooms = positiveInts(a, argv[++i]);
+    else if (a === '--connections') args.connections = positiveInts(a, argv[++i])[0];
     else if (a === '--') continue;
-    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--json FILE] [--nodes 1|2]`);
+    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--rooms 10,100,1000] [--connections N] [--json FILE] [--nodes 1|2]`);
   }
   return args;
 }
@@ -152,9 +164,11 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
     const ceiling = ceilings[i]!;
     log(`  ${c.target.name} ceiling: ${fmt(ceiling.ceilingPerSec)} deliveries/s${ceiling.capped ? ' (search cap reached)' : ''}`);
     const loaded = await c.target.server.stats(true);
-    retained.set(c.target.name, loaded.heapUsed - c.idleHeapUsed);
+    // Heap and external memory (Buffers) together: what the relay keeps of relayed data, wherever it keeps it.
+    const kept = loaded.heapUsed + loaded.external - c.idleHeapUsed;
+    retained.set(c.target.name, kept);
     const recovery = loaded.recoveryPackets === undefined ? '' : `; connection-state recovery holds ${fmt(loaded.recoveryPackets)} packets`;
-    log(`  ${c.target.name} heap retained after the load (after GC): ${((loaded.heapUsed - c.idleHeapUsed) / 2 ** 20).toFixed(1)} MB${recovery}`);
+    log(`  ${c.target.name} memory retained after the load (heap + external, after GC): ${(kept / 2 ** 20).toFixed(1)} MB${recovery}`);
   }
   // p99 at half the baseline's ceiling (or of the only target's), on every target.
   const base = connected.findIndex((c) => c.target.name === 'baseline');
@@ -176,6 +190,21 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
   return { figures, halfRate };
 }
 
+/** The profile restricted to `--rooms` sizes (a full run's sizes too under --quick) and `--connections`. */
+function narrowed(profile: Profile, args: Args): Profile {
+  const wanted = args.rooms;
+  if (!wanted) return args.connections ? { ...profile, scenarios: profile.scenarios.map((s) => ({ ...s, connections: args.connections! })) } : profile;
+  const known = [...new Set([...FULL.scenarios.map((s) => s.size), ...profile.scenarios.map((s) => s.size)])];
+  const unknown = wanted.filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new Error(`--rooms: no scenario with rooms of ${unknown.join(', ')} (there are ${known.join(', ')})`);
+  const connections = (size: number): number => args.connections ?? profile.scenarios.find((s) => s.size === size)?.connections ?? Math.max(size, profile.scenarios[0]!.connections);
+  return {
+    ...profile,
+    scenarios: wanted.map((size) => ({ size, connections: connections(size) })),
+    rekeySizes: [...FULL.rekeySizes, ...profile.rekeySizes].filter((n, i, all) => wanted.includes(n) && all.indexOf(n) === i),
+  };
+}
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
@@ -184,7 +213,7 @@ async function main(): Promise<void> {
   const relayReady = existsSync(RELAY_APP);
   const wantNodes2 = args.nodes === 2 && wantRelay && relayReady;
   // A full run with two nodes measures three targets: a longer watchdog, still under the children's 45-min lifetime.
-  const profile = args.quick ? (wantNodes2 ? QUICK_NODES2 : QUICK) : wantNodes2 ? { ...FULL, maxRunMs: 44 * 60_000 } : FULL;
+  const profile = narrowed(args.quick ? (wantNodes2 ? QUICK_NODES2 : QUICK) : wantNodes2 ? { ...FULL, maxRunMs: 44 * 60_000 } : FULL, args);
   const log = (s: string): void => console.log(s);
   const started = performance.now();
   await initCrypto();

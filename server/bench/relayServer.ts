@@ -45,6 +45,18 @@ function recoveryPackets(io: { of(nsp: string): { adapter: object } }): number |
   return Array.isArray(packets) ? packets.length : undefined;
 }
 
+/**
+ * `BENCH_RELAY_BUFFER=messages/seconds` (e.g. `0/0`): another reconnect buffer than the default, to see what
+ * keeping relayed ciphertext costs. The output's relay line says which was used.
+ */
+function bufferOverride(env: NodeJS.ProcessEnv): { bufferMaxMessages: number; bufferTtlSeconds: number } | undefined {
+  const raw = env.BENCH_RELAY_BUFFER;
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw);
+  if (!m) throw new Error(`BENCH_RELAY_BUFFER must be messages/seconds (e.g. 500/120), not ${raw}`);
+  return { bufferMaxMessages: Number(m[1]), bufferTtlSeconds: Number(m[2]) };
+}
+
 async function main(): Promise<void> {
   const cluster = clusterSettings(process.env);
   const config = defaultConfig({
@@ -53,6 +65,7 @@ async function main(): Promise<void> {
     dataDir: IN_MEMORY,
     logLevel: 'warn',
     rateLimit: BENCH_RATE_LIMIT,
+    ...bufferOverride(process.env),
     ...(cluster ? { databaseUrl: cluster.databaseUrl, redisUrl: cluster.redisUrl, redisKeyPrefix: cluster.redisPrefix } : {}),
   });
   // buildApp leaves a storage it was given open: this child closes it after the app.

@@ -87,7 +87,7 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
   add('connect+auth+join per second', b.joinsPerSec, r?.joinsPerSec, n2?.joinsPerSec, fmtInt);
   add('RSS KB per idle joined connection', b.rssPerConn, r?.rssPerConn, n2?.rssPerConn, fmtKb, 'relay <= 20 KB');
   add('heapUsed KB per idle joined connection', b.heapPerConn, r?.heapPerConn, n2?.heapPerConn, fmtKb);
-  add('heap MB retained after the load (GC)', b.heapRetainedAfterLoad, r?.heapRetainedAfterLoad, n2?.heapRetainedAfterLoad, (n) => (n / 2 ** 20).toFixed(1));
+  add('heap+external MB retained after load (GC)', b.heapRetainedAfterLoad, r?.heapRetainedAfterLoad, n2?.heapRetainedAfterLoad, (n) => (n / 2 ** 20).toFixed(1));
   const fan = [r && r.fanout !== b.fanout ? `relay ${r.fanout}` : '', n2 && n2.fanout !== b.fanout ? `2 nodes ${n2.fanout}` : ''].filter(Boolean).join(', ');
   const title = `rooms of ${s.label}: ${s.rooms} x ${s.size} members, fan-out ${b.fanout}${fan ? ` (${fan})` : ''}${n2 ? '; 2 nodes: memory and cpu summed over both' : ''}`;
   return `${title}\n${table(rows)}`;
@@ -111,7 +111,7 @@ export function stepLine(target: string, st: StepResult): string {
   return (
     `  ${target.padEnd(8)} ${fmtInt(st.deliveriesPerSec).padStart(9)}/s ` +
     `p50 ${fmtMs(st.p50Ms).padStart(6)} p99 ${fmtMs(st.p99Ms).padStart(7)} p99.9 ${fmtMs(st.p999Ms).padStart(7)} ms ` +
-    `cpu ${st.serverCpuPct.toFixed(0).padStart(3)}% lag99 ${fmtMs(st.sendLagP99Ms)} ms` +
+    `cpu ${st.serverCpuPct.toFixed(0).padStart(3)}% gc ${(st.serverGcPct ?? 0).toFixed(0).padStart(2)}% loop ${fmtMs(st.serverLoopDelayMaxMs ?? 0).padStart(5)} lag99 ${fmtMs(st.sendLagP99Ms)} ms` +
     `${st.lost ? ` lost ${st.lost}` : ''}${st.ackErrors ? ` refused ${st.ackErrors} (${st.firstAckError})` : ''} ${st.pass ? 'pass' : 'FAIL'}`
   );
 }

@@ -18,7 +18,7 @@ export interface ConnectedRooms {
   /** Server memory growth per idle joined connection, after a full GC, in bytes. */
   rssPerConn: number;
   heapPerConn: number;
-  /** Server heapUsed once every member joined, after a full GC: what the load steps are compared against. */
+  /** Server heapUsed + external (Buffers) once every member joined, after a full GC: what the load steps are compared against. */
   idleHeapUsed: number;
   /** Recipients per message. */
   fanout: number;
@@ -79,7 +79,7 @@ export async function connectRooms(target: Target, plans: RoomPlan[], concurrenc
       joinsPerSec: jobs.length / (joinMs / 1000),
       rssPerConn: (after.rss - before.rss) / jobs.length,
       heapPerConn: (after.heapUsed - before.heapUsed) / jobs.length,
-      idleHeapUsed: after.heapUsed,
+      idleHeapUsed: after.heapUsed + after.external,
       fanout,
     };
   } catch (err) {

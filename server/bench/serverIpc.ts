@@ -2,6 +2,8 @@
  * The IPC messages between the benchmark and a server child process (baseline or relay). The child reports its
  * own memory and CPU time so that the figures are the server's, not the generator's.
  */
+import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
+
 export interface ServerStats {
   rss: number;
   heapUsed: number;
@@ -13,6 +15,10 @@ export interface ServerStats {
   connections: number;
   /** Packets held by Socket.IO's connection-state-recovery buffer (the adapter's `packets`), when it is on. */
   recoveryPackets?: number;
+  /** The child's longest event-loop delay since the previous stats request, in ms (perf_hooks, 5 ms resolution). */
+  loopDelayMaxMs: number;
+  /** Time the child spent in garbage-collection pauses since the previous stats request, in ms (perf_hooks 'gc'). */
+  gcMs: number;
 }
 
 export type ParentToChild = { type: 'stats'; id: number; gc: boolean } | { type: 'stop' };
@@ -26,7 +32,21 @@ export type ChildToParent =
 export const CHILD_MAX_LIFETIME_MS = 45 * 60_000;
 
 /** Wires a child process to the parent: answers stats requests, stops on request, on disconnect or at its lifetime. */
-export function serveChildIpc(opts: { stats: () => Omit<ServerStats, 'cpuMicros'>; stop: () => Promise<void> }): void {
+export function serveChildIpc(opts: { stats: () => Omit<ServerStats, 'cpuMicros' | 'loopDelayMaxMs' | 'gcMs'>; stop: () => Promise<void> }): void {
+  // A stall of the server's own event loop (GC, a long task) shows here; a delay elsewhere (kernel, generator) does not.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let gcMs = 0;
+  const recentGc: { start: number; ms: number; kind: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      recentGc.push({ start: entry.startTime, ms: entry.duration, kind: ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0) });
+      if (recentGc.length > 200) recentGc.shift();
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  if (process.env.BENCH_STALL_LOG) logStalls(Number(process.env.BENCH_STALL_LOG) || 40, recentGc);
   const send = (msg: ChildToParent): void => {
     process.send?.(msg);
   };
@@ -46,11 +66,32 @@ export function serveChildIpc(opts: { stats: () => Omit<ServerStats, 'cpuMicros'
     if (raw.type === 'stats') {
       if (raw.gc) runGc();
       const cpu = process.cpuUsage();
-      send({ type: 'stats', id: raw.id, stats: { ...opts.stats(), cpuMicros: cpu.user + cpu.system } });
+      const loopDelayMaxMs = loop.max / 1e6;
+      loop.reset();
+      send({ type: 'stats', id: raw.id, stats: { ...opts.stats(), cpuMicros: cpu.user + cpu.system, loopDelayMaxMs, gcMs } });
+      gcMs = 0;
     }
   });
   process.on('disconnect', stop);
   setTimeout(stop, CHILD_MAX_LIFETIME_MS).unref();
+}
+
+/**
+ * `BENCH_STALL_LOG=ms` (diagnostics): prints each event-loop stall longer than `ms` with the GC pauses that fell in
+ * it (perf_hooks kinds: 1 minor (scavenge), 4 major (mark-compact), 8 incremental marking, 16 weak callbacks), to tell GC from other work.
+ */
+function logStalls(thresholdMs: number, recentGc: readonly { start: number; ms: number; kind: number }[]): void {
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    const stall = now - last - 5;
+    if (stall > thresholdMs) {
+      const inside = recentGc.filter((g) => g.start >= last - 5 && g.start <= now);
+      const gc = inside.reduce((n, g) => n + g.ms, 0);
+      console.log(`[stall ${process.pid}] ${stall.toFixed(0)} ms at ${(now / 1000).toFixed(1)} s; GC pauses in it: ${gc.toFixed(0)} ms (${inside.map((g) => `${g.kind}:${g.ms.toFixed(0)}`).join(' ')})`);
+    }
+    last = now;
+  }, 5).unref();
 }
 
 export function memoryStats(): Pick<ServerStats, 'rss' | 'heapUsed' | 'heapTotal' | 'external'> {

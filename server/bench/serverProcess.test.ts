@@ -34,6 +34,8 @@ const stats = (n: number, recoveryPackets?: number): ServerStats => ({
   external: 4 * n,
   cpuMicros: 5 * n,
   connections: 6 * n,
+  loopDelayMaxMs: 7 * n,
+  gcMs: 8 * n,
   ...(recoveryPackets !== undefined ? { recoveryPackets } : {}),
 });
 
@@ -53,11 +55,11 @@ function fakeProcess(s: ServerStats): StatsSource & { stop(): Promise<void>; gcA
 }
 
 describe('ServerGroup', () => {
-  it('sums memory, cpu time and connections over its nodes, and passes the gc request to each', async () => {
+  it('sums memory, cpu time and connections over its nodes, takes the worst loop delay, and passes the gc request to each', async () => {
     const a = fakeProcess(stats(1));
     const b = fakeProcess(stats(10));
     const g = new ServerGroup([a, b]);
-    expect(await g.stats(true)).toEqual(stats(11));
+    expect(await g.stats(true)).toEqual({ ...stats(11), loopDelayMaxMs: 70 });
     expect([a.gcAsked, b.gcAsked]).toEqual([[true], [true]]);
   });
 

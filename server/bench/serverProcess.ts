@@ -179,7 +179,7 @@ export class ServerGroup implements StatsSource {
 
   async stats(gc: boolean, timeoutMs?: number): Promise<ServerStats> {
     const all = await Promise.all(this.processes.map((p) => p.stats(gc, timeoutMs)));
-    const sum = (k: 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'cpuMicros' | 'connections'): number => all.reduce((n, s) => n + s[k], 0);
+    const sum = (k: 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'cpuMicros' | 'connections' | 'gcMs'): number => all.reduce((n, s) => n + s[k], 0);
     const recovery = all.map((s) => s.recoveryPackets).filter((n): n is number => n !== undefined);
     return {
       rss: sum('rss'),
@@ -188,6 +188,9 @@ export class ServerGroup implements StatsSource {
       external: sum('external'),
       cpuMicros: sum('cpuMicros'),
       connections: sum('connections'),
+      // The worst node's stall: a delivery waits for the slower of the two.
+      loopDelayMaxMs: Math.max(...all.map((s) => s.loopDelayMaxMs)),
+      gcMs: sum('gcMs'),
       ...(recovery.length > 0 ? { recoveryPackets: recovery.reduce((a, b) => a + b, 0) } : {}),
     };
   }
