@@ -3,16 +3,10 @@
  * KINDRED_MAX_PAYLOAD_BYTES (PAYLOAD_TOO_LARGE), a bound the client is not told; one sealed key is ~870 bytes of
  * JSON, so a rekey in a session of a few hundred members needs several requests.
  */
-import type { SealedSenderKey } from '@kindred/shared/protocol';
+import { KEYS_REQUEST_BUDGET_BYTES, type SealedSenderKey } from '@kindred/shared/protocol';
 
-/**
- * Most bytes of JSON in one `keys.distribute` request (~35 sealed keys). The smallest bound a relay accepts is
- * 16 KiB (KINDRED_MAX_PAYLOAD_BYTES), and its transport closes the connection on a frame over twice its bound
- * (Socket.IO maxHttpBufferSize) instead of answering: at 30 KiB (+ the frame's few bytes of event name and ack id)
- * every relay configuration either accepts a request or answers PAYLOAD_TOO_LARGE, which the engine handles by
- * splitting. The default relay (128 KiB) accepts it with a wide margin. Cost: a 1,000-member rekey is ~29 requests.
- */
-export const KEYS_REQUEST_BUDGET_BYTES = 30 * 1024;
+/** The protocol's request budget (see shared/src/protocol/events.ts). */
+export { KEYS_REQUEST_BUDGET_BYTES };
 
 /** Most sealed keys in one request, whatever their size (the relay's schema allows 10,000). */
 export const MAX_KEYS_PER_REQUEST = 1000;

@@ -3,23 +3,15 @@
  * (ensureChain), sends the sealed keys to the relay in bounded requests (distribute), rekeys on a timer, opens the
  * keys others seal to me, and retries what waited for a key. The rekey rule is docs/PROTOCOL.md part B, "Rekey".
  */
-import { needsRekey, pruneReceiveState } from '@kindred/shared/crypto';
+import { EAGER_REKEY_MAX_PRESENT, needsRekey, pruneReceiveState } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
 import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import { chunkSealedKeys, KEYS_REQUEST_BUDGET_BYTES, keysRequestBytes } from './keyChunks';
 import type { SessionSecrets } from './sessionSecrets';
 
-/**
- * Rekey rule (docs/PROTOCOL.md part B, "Rekey"). When a removal, leave or ban (or the chain's age) calls for a new
- * chain, a session of at most this many present members (me included) makes it at once and seals it to everyone:
- * (N−1)² boxes in all, about a thousand at 32, so every device soon holds only new chains. Above it the engine only
- * WIPES its chain then, and makes and distributes the new one just before its own next message (lazy): one member's
- * rekey is O(N) and happens when it speaks, instead of every member sealing to every other at once, O(N²) (a
- * million pushes at 1,000 members; docs/BENCHMARKS.md "Findings" 2). Either way no message leaves on a chain made
- * before the removal: the send checks needsRekey in the same synchronous turn as it encrypts.
- */
-export const EAGER_REKEY_MAX_PRESENT = 32;
+/** The eager/lazy rekey rule lives with the rest of the rekey policy (shared/src/crypto/rekeyPolicy.ts). */
+export { EAGER_REKEY_MAX_PRESENT };
 const PRUNE_INTERVAL_MS = 60_000;
 
 export type ChainReason = 'session' | 'send' | 'newcomer' | 'roster' | 'age';

@@ -40,7 +40,7 @@ export {
 export type { ReceiveState, ReceivingChain, RekeyMark, SkippedKey } from './receiveState';
 export { encryptMessage, decryptMessage, isMuted } from './messageCipher';
 export type { DecryptedMessage, DecryptOptions, FixedMessageInputs } from './messageCipher';
-export { needsRekey, rekey, sealToMembers, REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from './rekeyPolicy';
+export { needsRekey, rekey, sealToMembers, EAGER_REKEY_MAX_PRESENT, REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from './rekeyPolicy';
 export type { RekeyReason } from './rekeyPolicy';
 export { sealDirect, openDirect, sealToFacilitators } from './directMessage';
 export type { DirectContext } from './directMessage';

@@ -21,6 +21,17 @@ export const REKEY_AFTER_MESSAGES = 1000;
 /** Life of a chain before a new one: half an hour, so a leaked chain key reads at most that much of a session. */
 export const REKEY_AFTER_MS = 30 * 60_000;
 
+/**
+ * Rekey rule (docs/PROTOCOL.md part B, "Rekey"). When a removal, leave or ban (or the chain's age) calls for a new
+ * chain, a session of at most this many present members (me included) makes it at once and seals it to everyone:
+ * (N−1)² boxes in all, about a thousand at 32, so every device soon holds only new chains. Above it the engine only
+ * WIPES its chain then, and makes and distributes the new one just before its own next message (lazy): one member's
+ * rekey is O(N) and happens when it speaks, instead of every member sealing to every other at once, O(N²) (a
+ * million pushes at 1,000 members; docs/BENCHMARKS.md "Findings" 2). Either way no message leaves on a chain made
+ * before the removal: the send checks needsRekey in the same synchronous turn as it encrypts.
+ */
+export const EAGER_REKEY_MAX_PRESENT = 32;
+
 export type RekeyReason = 'wiped' | 'session' | 'roster' | 'messages' | 'age';
 
 /** Why `chain` must not send the next message (make a new one first), or null when it may. */

@@ -45,6 +45,15 @@ export type Knock = z.infer<typeof Knock>;
 const empty = z.strictObject({});
 
 /** Client to relay: `[request, result]` per event. */
+/**
+ * Most bytes of JSON a client puts in one `keys.distribute` request (~35 sealed keys). The smallest bound a relay
+ * accepts is 16 KiB (KINDRED_MAX_PAYLOAD_BYTES), and its transport closes the connection on a frame over twice its
+ * bound (Socket.IO maxHttpBufferSize) instead of answering: at 30 KiB (+ the frame's few bytes of event name and ack
+ * id) every relay configuration either accepts a request or answers PAYLOAD_TOO_LARGE, which the engine handles by
+ * splitting. The default relay (128 KiB) accepts it with a wide margin. A 1,000-member rekey is ~29 requests.
+ */
+export const KEYS_REQUEST_BUDGET_BYTES = 30 * 1024;
+
 export const ClientEvents = {
   /** Ask for a fresh single-use challenge to sign with the identity key. */
   'auth.challenge': [empty, z.strictObject({ challenge: Challenge })],
