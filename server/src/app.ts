@@ -32,6 +32,8 @@ export interface BuildAppOptions {
   logStream?: DestinationStream;
   /** Milliseconds clock for the relay (tests). */
   now?: () => number;
+  /** When coalesced sealed keys leave (default: when the event loop's turn ends, setImmediate); tests hold them. */
+  deferSealedFlush?: (flush: () => void) => void;
 }
 
 export interface KindredApp {
@@ -126,6 +128,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     metrics,
     log: log.child({ module: 'relay' }),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.deferSealedFlush ? { deferSealedFlush: opts.deferSealedFlush } : {}),
     ...(redis ? { cluster: { redis, keyPrefix: config.redisKeyPrefix } } : {}),
   };
   const relay = registerRelay(io as unknown as SocketIOServer, deps); // registerRelay types the server itself

@@ -109,7 +109,7 @@ describe('a dishonest relay', () => {
     expect(sealedTo.length).toBeGreaterThan(0);
     expect(sealedTo).not.toContain(ghostId);
     expect(ghost.pushes.some((p) => p.event === 'message')).toBe(true); // the leak did happen: ciphertext only
-    expect(ghost.pushes.filter((p) => p.event === 'keys.sealed').every((p) => (p.payload as { sealed: { to: string } }).sealed.to !== ghostId)).toBe(true);
+    expect(ghost.pushes.filter((p) => p.event === 'keys.sealed').every((p) => (p.payload as { sealed: { to: string }[] }).sealed.every((k) => k.to !== ghostId))).toBe(true);
     expect(JSON.stringify(ghost.pushes)).not.toContain(secret);
   });
 

@@ -64,7 +64,7 @@ describe('several relay nodes', () => {
     // Sealed keys and direct boxes reach a member on another node, and only that member.
     const toB = sealed(group, fac, b);
     await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [toB] });
-    expect(await b.next('keys.sealed')).toEqual({ sealed: toB });
+    expect(await b.next('keys.sealed')).toEqual({ sealed: [toB] });
     const box = { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: a.member, to: fac.member, nonce: b64(24), box: b64(64) };
     await a.ok('direct.send', { box });
     expect(await fac.next('direct')).toEqual({ box });

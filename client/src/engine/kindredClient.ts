@@ -102,7 +102,9 @@ export class KindredClient {
     this.connection.onPush('roster.entry', (p) => void this.rosterSync.onRosterPush(p).catch((e) => ctx.warnFromError(e, 'roster')));
     this.connection.onPush('session.member', (p) => this.presence.onSessionMember(p));
     this.connection.onPush('session.knock', (p) => this.presence.onKnock(p));
-    this.connection.onPush('keys.sealed', (p) => this.keys.onSealed(p.sealed));
+    this.connection.onPush('keys.sealed', (p) => {
+      for (const sealed of p.sealed) this.keys.onSealed(sealed);
+    });
     this.connection.onPush('message', (p) => this.messaging.onRelayed(p));
     this.connection.onPush('direct', (p) => this.directNotes.onDirect(p.box));
     this.connection.onPush('session.closed', (p) => this.presence.onSessionClosed(p));

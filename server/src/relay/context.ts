@@ -4,6 +4,7 @@ import type { ClientToServerEvents, Knock, ServerToClientEvents, SignedSessionKe
 import type { RelayDeps } from './deps';
 import type { GroupRegistry } from './groupState';
 import type { TokenBucket } from './rateLimit';
+import type { SealedOutbox } from './sealedOutbox';
 import type { SessionDirectory } from './sessionDirectory';
 import type { RelayCluster } from './cluster';
 
@@ -56,6 +57,8 @@ export interface RelayContext {
   readonly cluster: RelayCluster | null;
   /** Set when the node shuts down: no more questions to other nodes (the Redis client is about to close). */
   closing: boolean;
+  /** Sealed keys on their way, one push per recipient per turn (sealedOutbox.ts). */
+  readonly outbox: SealedOutbox;
   now(): number;
 }
 

@@ -31,6 +31,8 @@ export interface RelayDeps {
   log: RelayLog;
   /** Milliseconds clock; tests may pass their own. Defaults to Date.now. */
   now?: () => number;
+  /** When coalesced sealed keys leave (sealedOutbox.ts); defaults to the end of the event loop's turn. */
+  deferSealedFlush?: (flush: () => void) => void;
   /** Several nodes: the Redis client and key prefix shared with the Socket.IO adapter. Absent on a single node. */
   cluster?: ClusterDeps;
   /** How long a group stays loaded with no socket and no live session on this node (default IDLE_GROUP_MS). */

@@ -15,6 +15,7 @@ import { authChallenge, authProve } from './auth';
 import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rosterGet } from './groups';
 import { handleDisconnect, sessionEnter, sessionLeave } from './sessions';
 import { directSend, keysDistribute, messageSend } from './relay';
+import { SealedOutbox } from './sealedOutbox';
 import { attachDispatcher, type HandlerTable } from './validation';
 
 export type { RelayDeps, RelayLimits, RelayMetrics, RelayLog } from './deps';
@@ -66,7 +67,8 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     sessionLive: (delta) => deps.metrics.sessionLive(delta),
   });
   const directory = cluster ? clusterDirectory(io, () => relay.closing) : localDirectory;
-  const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, now };
+  const outbox = new SealedOutbox((room, sealed) => io.to(room).emit('keys.sealed', { sealed }), deps.deferSealedFlush);
+  const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, outbox, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
 

@@ -10,8 +10,8 @@ afterEach(async () => {
 });
 const client = (ik?: TestClient['ik']): Promise<TestClient> => clients.signedIn(relay.url, ik);
 
-async function setup(n: number, policy = defaultPolicy): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
-  relay = await startRelay();
+async function setup(n: number, policy = defaultPolicy, extra: Parameters<typeof startRelay>[2] = {}): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
+  relay = await startRelay({}, undefined, extra);
   const fac = await client();
   const group = await TestGroup.create(fac, policy);
   const members: TestClient[] = [];
@@ -107,12 +107,34 @@ describe('message.send', () => {
 });
 
 describe('keys.distribute and direct.send', () => {
+  it('coalesces sealed keys per recipient until the turn ends, and flushes them before any message', async () => {
+    // Hold the end-of-turn flush, so that only what the relay does itself can send the keys.
+    const held: (() => void)[] = [];
+    const { group, fac, members } = await setup(2, defaultPolicy, { deferSealedFlush: (flush) => void held.push(flush) });
+    const [a, b] = members as [TestClient, TestClient];
+    const fromA = sealed(group, a, fac);
+    const fromB = sealed(group, b, fac);
+    await a.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [fromA] });
+    await b.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [fromB] });
+    expect(held).toHaveLength(1); // one flush scheduled for both requests
+    await a.ok('message.send', { envelope: group.envelope(a) });
+    await fac.next('message');
+    const order = fac.pushes.filter((p) => p.event === 'keys.sealed' || p.event === 'message');
+    // Both keys in one push, before the message that may be encrypted under them.
+    expect(order.map((p) => p.event)).toEqual(['keys.sealed', 'message']);
+    expect(order[0]!.payload).toEqual({ sealed: [fromA, fromB] });
+    held.shift()!(); // the scheduled flush finds nothing left
+    await b.ok('message.send', { envelope: group.envelope(b) });
+    await fac.next('message', (m: RelayedMessage) => m.envelope.header.sender === b.member);
+    expect(fac.received('keys.sealed')).toHaveLength(1);
+  });
+
   it('forwards each sealed key to its recipient only', async () => {
     const { group, fac, members } = await setup(2);
     const [a, b] = members as [TestClient, TestClient];
     const toA = sealed(group, fac, a);
     await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [toA] });
-    expect(await a.next('keys.sealed')).toEqual({ sealed: toA });
+    expect(await a.next('keys.sealed')).toEqual({ sealed: [toA] });
     await fac.ok('message.send', { envelope: group.envelope(fac) });
     await b.next('message'); // b has seen what came after, and no sealed key
     expect(b.received('keys.sealed')).toEqual([]);

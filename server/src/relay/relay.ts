@@ -47,6 +47,7 @@ export function messageSend(call: Call, req: ClientRequest<'message.send'>): Cli
   const appended = live.log.append(envelope, now);
   const room = rooms.session(group.groupId, live.id);
   const relay = (relayed: RelayedMessage): ClientResult<'message.send'> => {
+    call.relay.outbox.flush(); // the keys this message may be encrypted under go first
     call.relay.io.to(room).emit('message', relayed);
     call.relay.deps.metrics.relayed(call.requestBytes);
     return { seq: relayed.seq };
@@ -72,7 +73,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
   }
   const buffered = live.log.bufferSealed(req.sealed, now);
   if (buffered instanceof Promise) await buffered;
-  for (const sealed of req.sealed) relay.io.to(rooms.member(req.groupId, sealed.to)).emit('keys.sealed', { sealed });
+  for (const sealed of req.sealed) relay.outbox.add(rooms.member(req.groupId, sealed.to), sealed);
   return {};
 }
 

@@ -23,7 +23,7 @@ import {
 import { toBase64Url } from '@kindred/shared/encoding';
 import type { ErrorCode } from '@kindred/shared/errors';
 import type { Ack, EncryptedGroupCard, Envelope, RosterOp, RosterPolicy, SignedRosterEntry } from '@kindred/shared/protocol';
-import { buildApp, type KindredApp } from '../app';
+import { buildApp, type BuildAppOptions, type KindredApp } from '../app';
 import { defaultConfig, IN_MEMORY } from '../config';
 import { createSqliteStorage, SQLITE_MEMORY } from '../storage/sqliteStorage';
 import type { Storage } from '../storage/storage';
@@ -52,6 +52,7 @@ export interface RelayUnderTest {
 export async function startRelay(
   limits: Partial<RelayLimits> = {},
   wrapStorage: (s: Storage) => Storage = (s) => s,
+  extra: Pick<BuildAppOptions, 'deferSealedFlush'> = {},
 ): Promise<RelayUnderTest> {
   await initCrypto();
   const { maxPayloadBytes, ...rest } = limits;
@@ -61,7 +62,7 @@ export async function startRelay(
   const logs: string[] = [];
   const logStream = { write: (line: string) => void logs.push(line) };
   const clock = { now: 1_700_000_000_000 };
-  const built = await buildApp(config, { storage: wrapStorage(storage), logStream, now: () => clock.now });
+  const built = await buildApp(config, { storage: wrapStorage(storage), logStream, now: () => clock.now, ...extra });
   if (maxPayloadBytes !== undefined) config.maxPayloadBytes = maxPayloadBytes; // the relay reads it per event
   const refused: ErrorCode[] = [];
   const relayed: number[] = [];

@@ -122,6 +122,9 @@ export const ClientEvents = {
   'direct.send': [z.strictObject({ box: DirectBox }), empty],
 } as const;
 
+/** Most sealed keys in one `keys.sealed` push (~110 KiB of JSON): the relay cuts a longer batch into several. */
+export const MAX_SEALED_PER_PUSH = 128;
+
 /** Relay to client pushes. */
 export const ServerEvents = {
   'roster.entry': z.strictObject({ groupId: OpaqueId, entry: SignedRosterEntry }),
@@ -133,7 +136,8 @@ export const ServerEvents = {
     sessionKey: SignedSessionKey.optional(),
   }),
   'session.knock': Knock,
-  'keys.sealed': z.strictObject({ sealed: SealedSenderKey }),
+  /** Sender keys sealed to this member, coalesced by the relay (at most MAX_SEALED_PER_PUSH per push). */
+  'keys.sealed': z.strictObject({ sealed: z.array(SealedSenderKey).min(1).max(MAX_SEALED_PER_PUSH) }),
   message: RelayedMessage,
   direct: z.strictObject({ box: DirectBox }),
   /** The session ended or this member may no longer be in it (removed, banned). Clients wipe it. */
