@@ -50,8 +50,23 @@ export function signRosterEntry(state: RosterState, op: RosterOp, signerIk: Iden
   return entry;
 }
 
+/**
+ * An index of each members array by id, made on the first lookup: the relay asks for the sender of every message
+ * and the recipient of every sealed key, O(1) instead of a scan of up to MAX_ROSTER_MEMBERS. A roster state's
+ * members array is never changed in place (applyRosterEntry makes a new one for every entry), so the index of an
+ * array stays right; it goes with the array.
+ */
+const memberIndex = new WeakMap<readonly RosterMember[], Map<string, RosterMember>>();
+
 export function rosterMember(state: RosterState, id: string): RosterMember | undefined {
-  return state.members.find((m) => m.id === id);
+  const members = state.members;
+  if (members.length <= 16) return members.find((m) => m.id === id); // a scan is as fast as a lookup
+  let index = memberIndex.get(members);
+  if (!index) {
+    index = new Map(members.map((m) => [m.id, m]));
+    memberIndex.set(members, index);
+  }
+  return index.get(id);
 }
 
 export function isFacilitator(state: RosterState, id: string): boolean {
