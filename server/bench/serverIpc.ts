@@ -2,6 +2,9 @@
  * The IPC messages between the benchmark and a server child process (baseline or relay). The child reports its
  * own memory and CPU time so that the figures are the server's, not the generator's.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 
 export interface ServerStats {
@@ -47,6 +50,7 @@ export function serveChildIpc(opts: { stats: () => Omit<ServerStats, 'cpuMicros'
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   if (process.env.BENCH_STALL_LOG) logStalls(Number(process.env.BENCH_STALL_LOG) || 40, recentGc);
+  const allocationProfile = process.env.BENCH_SERVER_ALLOC_PROF ? sampleAllocations(process.env.BENCH_SERVER_ALLOC_PROF) : undefined;
   const send = (msg: ChildToParent): void => {
     process.send?.(msg);
   };
@@ -56,7 +60,8 @@ export function serveChildIpc(opts: { stats: () => Omit<ServerStats, 'cpuMicros'
     stopping = true;
     const hard = setTimeout(() => process.exit(0), 5_000);
     hard.unref();
-    opts.stop().finally(() => process.exit(0));
+    const profiled = allocationProfile ? allocationProfile().catch(() => undefined) : Promise.resolve();
+    void profiled.then(() => opts.stop()).finally(() => process.exit(0));
   };
   process.on('message', (raw: ParentToChild) => {
     if (raw.type === 'stop') {
@@ -92,6 +97,28 @@ function logStalls(thresholdMs: number, recentGc: readonly { start: number; ms: 
     }
     last = now;
   }, 5).unref();
+}
+
+/**
+ * `BENCH_SERVER_ALLOC_PROF=dir` (diagnostics): V8's sampling heap profiler for the child's whole life, counting
+ * objects that were collected too (what a garbage-heavy path allocates, not only what stays). Returns the function
+ * that writes `dir/alloc-<pid>.heapprofile` (open it in Chrome DevTools, or sum `selfSize` per call frame).
+ */
+function sampleAllocations(dir: string): () => Promise<void> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
+  const started = post('HeapProfiler.enable').then(() =>
+    post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
+  );
+  return async () => {
+    await started;
+    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `alloc-${process.pid}.heapprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 export function memoryStats(): Pick<ServerStats, 'rss' | 'heapUsed' | 'heapTotal' | 'external'> {
