@@ -1,7 +1,7 @@
 /**
- * Per-connection flood control: a token bucket (refilled at `rate` per second up to `burst`) and a cap on the
- * serialized size of one event. Socket.IO's maxHttpBufferSize bounds a whole packet before parsing; this bound is
- * per event and per feature, checked before the schema runs.
+ * Per-connection flood control: a token bucket (refilled at `rate` per second up to `burst`). The cap on the
+ * serialized size of one event is jsonSize.ts (Socket.IO's maxHttpBufferSize bounds a whole packet before parsing;
+ * that bound is per event, checked before the schema runs).
  */
 export class TokenBucket {
   private tokens: number;
@@ -24,15 +24,5 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
-  }
-}
-
-/** Serialized size in bytes of one request as JSON, or Infinity if it cannot be serialized. */
-export function serializedSize(request: unknown): number {
-  try {
-    const text = JSON.stringify(request);
-    return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
-  } catch {
-    return Number.POSITIVE_INFINITY;
   }
 }

@@ -16,7 +16,7 @@ import {
 } from '@kindred/shared/protocol';
 import { ERROR_SENTENCES, KindredError, isKindredError, type ErrorCode } from '@kindred/shared/errors';
 import type { Call, Connection, RelayContext } from './context';
-import { serializedSize } from './rateLimit';
+import { jsonSize } from './jsonSize';
 
 export type Handler<E extends ClientEventName> = (
   call: Call,
@@ -101,7 +101,7 @@ async function dispatch(
     if (!isClientEventName(event)) return refuse('UNKNOWN_EVENT');
     if (args.length !== 2) return refuse('BAD_REQUEST', 'expected one request object and an acknowledgement');
     const request = args[0];
-    const requestBytes = serializedSize(request);
+    const requestBytes = jsonSize(request, relay.deps.config.maxPayloadBytes);
     if (requestBytes > relay.deps.config.maxPayloadBytes) return refuse('PAYLOAD_TOO_LARGE');
     const schema = ClientEvents[event][0];
     const parsed = schema.safeParse(request);
