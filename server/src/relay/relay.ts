@@ -67,9 +67,8 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
     if (!rosterMember(group.roster, sealed.to)) refuse('NOT_MEMBER', 'recipient not in this session');
   }
   // A recipient must be present, or have gone away less than the buffer TTL ago (it will resume and read them).
-  const recipients = new Set(req.sealed.map((s) => s.to));
-  const isPresent = await relay.directory.presentNow(live, recipients);
-  for (const to of recipients) {
+  const isPresent = await relay.directory.presentNow(live);
+  for (const to of new Set(req.sealed.map((s) => s.to))) {
     if (!isPresent(to) && !(await live.log.isAway(to, now))) refuse('NOT_MEMBER', 'recipient not in this session');
   }
   const buffered = live.log.bufferSealed(req.sealed, now);

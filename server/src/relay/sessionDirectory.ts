@@ -15,11 +15,8 @@ import type { MaybePromise } from './sessionLog';
 export interface SessionDirectory {
   /** Every member present in the session, once each, with its session key. */
   present(live: LiveSession): MaybePromise<PresentMember[]>;
-  /**
-   * A test of presence for `members` (one lookup for many recipients). Several nodes may answer "present" from a
-   * look taken up to PRESENCE_REUSE_MS ago, but never "absent" from an old look (see clusterDirectory).
-   */
-  presentNow(live: LiveSession, members: ReadonlySet<string>): MaybePromise<(member: string) => boolean>;
+  /** A test of presence, taken now (one lookup for many recipients). */
+  presentNow(live: LiveSession): MaybePromise<(member: string) => boolean>;
   /** Has the member a socket in the session on any node? */
   isPresent(live: LiveSession, member: string): MaybePromise<boolean>;
   /** The knocks of everyone waiting, once per member. */
@@ -39,19 +36,8 @@ interface SocketView {
   data: Partial<RelaySocketData>;
 }
 
-/**
- * How long several nodes reuse a look at who is present in a session for `presentNow`. After a removal every member
- * distributes its key in requests of ~35 keys, each of which asked every node for the whole session's sockets: in a
- * session of 100 that was hundreds of such questions through Redis in a second (docs/BENCHMARKS.md, finding 9).
- * Only "present" is reused: a member missing from the last look makes a fresh one, so someone who has just joined
- * on another node is never refused. A member who left within this window may still get a key sealed to it, as one
- * who went away recently may (the reconnect buffer's rule); it is a roster member either way (checked fresh).
- */
-export const PRESENCE_REUSE_MS = 500;
-
 /** Several nodes: every node's sockets, through the adapter. */
-export function clusterDirectory(io: RelayServer, closing: () => boolean, clock: () => number = () => performance.now()): SessionDirectory {
-  const lastLook = new WeakMap<LiveSession, { at: number; present: Set<string> }>();
+export function clusterDirectory(io: RelayServer, closing: () => boolean): SessionDirectory {
   async function socketsIn(room: string): Promise<SocketView[]> {
     // A node shutting down asks nobody: its Redis client is closing under it.
     if (closing()) throw new KindredError('UNAVAILABLE', 'this relay node is shutting down');
@@ -81,12 +67,8 @@ export function clusterDirectory(io: RelayServer, closing: () => boolean, clock:
     async present(live) {
       return [...(await presentMap(live))].map(([member, p]) => ({ member, sessionKey: p.sessionKey }));
     },
-    async presentNow(live, members) {
-      const seen = lastLook.get(live);
-      const fresh = seen !== undefined && clock() - seen.at <= PRESENCE_REUSE_MS && [...members].every((m) => seen.present.has(m));
-      if (fresh) return (member) => seen.present.has(member);
-      const present = new Set((await presentMap(live)).keys());
-      lastLook.set(live, { at: clock(), present });
+    async presentNow(live) {
+      const present = await presentMap(live);
       return (member) => present.has(member);
     },
     async isPresent(live, member) {
