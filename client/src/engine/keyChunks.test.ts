@@ -18,7 +18,7 @@ function sealedKey(n: number, boxChars = 650): SealedSenderKey {
   };
 }
 
-/** What the relay measures: the request's JSON in UTF-8 (server/src/relay/rateLimit.ts, serializedSize). */
+/** What the relay measures: the request's JSON in UTF-8 (server/src/relay/jsonSize.ts, exact against JSON.stringify). */
 const relayMeasure = (sealed: SealedSenderKey[]): number => Buffer.byteLength(JSON.stringify({ ...ctx, sealed }), 'utf8');
 
 describe('chunkSealedKeys', () => {
