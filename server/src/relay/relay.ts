@@ -4,7 +4,7 @@
  * on opaque ids and the roster: the relay never decrypts and never logs a payload.
  */
 import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/crypto';
-import type { ClientRequest, ClientResult, RelayedMessage } from '@kindred/shared/protocol';
+import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
 import { rooms, type Call } from './context';
 import type { GroupState, LiveSession } from './groupState';
 import { refuse } from './validation';
@@ -24,11 +24,7 @@ function loadedGroup(call: Call, groupId: string): GroupState {
   return group;
 }
 
-/**
- * Synchronous on one node (the in-memory log answers at once), so the broadcast and the acknowledgement leave in
- * the same turn as the request arrived, as a bare `io.to(room).emit` would; with Redis it waits for the seq.
- */
-export function messageSend(call: Call, req: ClientRequest<'message.send'>): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
+export async function messageSend(call: Call, req: ClientRequest<'message.send'>): Promise<ClientResult<'message.send'>> {
   const { envelope } = req;
   const { header } = envelope;
   if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
@@ -45,14 +41,12 @@ export function messageSend(call: Call, req: ClientRequest<'message.send'>): Cli
     live.lastChat.set(call.member, now);
   }
   const appended = live.log.append(envelope, now);
-  const room = rooms.session(group.groupId, live.id);
-  const relay = (relayed: RelayedMessage): ClientResult<'message.send'> => {
-    call.relay.outbox.flush(); // the keys this message may be encrypted under go first
-    call.relay.io.to(room).emit('message', relayed);
-    call.relay.deps.metrics.relayed(call.requestBytes);
-    return { seq: relayed.seq };
-  };
-  return appended instanceof Promise ? appended.then(relay) : relay(appended);
+  // In memory the seq comes back at once (no microtask on the single-node hot path); Redis answers with a promise.
+  const relayed = appended instanceof Promise ? await appended : appended;
+  call.relay.outbox.flush(); // the keys this message may be encrypted under go first
+  call.relay.io.to(rooms.session(group.groupId, live.id)).emit('message', relayed);
+  call.relay.deps.metrics.relayed(call.requestBytes);
+  return { seq: relayed.seq };
 }
 
 export async function keysDistribute(call: Call, req: ClientRequest<'keys.distribute'>): Promise<ClientResult<'keys.distribute'>> {

@@ -47,23 +47,9 @@ function issuePath(error: z.ZodError): string {
 
 /** Routes every event of `conn` through the checks to `handlers`. */
 export function attachDispatcher(relay: RelayContext, conn: Connection, handlers: HandlerTable, ready: Promise<void>): void {
-  const gate = readyGate(ready);
   conn.socket.onAny((event: unknown, ...args: unknown[]) => {
-    void dispatch(relay, conn, handlers, event, args, gate);
+    void dispatch(relay, conn, handlers, event, args, ready);
   });
-}
-
-/** `ready` once it settled is `undefined`: events after start-up go through without waiting for a microtask. */
-interface ReadyGate {
-  pending: Promise<void> | undefined;
-}
-function readyGate(ready: Promise<void>): ReadyGate {
-  const gate: ReadyGate = { pending: ready };
-  ready.then(
-    () => (gate.pending = undefined),
-    () => {}, // stays pending: every event awaits it and answers INTERNAL, as before
-  );
-  return gate;
 }
 
 async function dispatch(
@@ -72,7 +58,7 @@ async function dispatch(
   handlers: HandlerTable,
   event: unknown,
   args: unknown[],
-  ready: ReadyGate,
+  ready: Promise<void>,
 ): Promise<void> {
   const { metrics, log } = relay.deps;
   const last = args[args.length - 1];
@@ -108,11 +94,9 @@ async function dispatch(
     if (!parsed.success) return refuse('BAD_REQUEST', issuePath(parsed.error));
     const member = conn.socket.data.member;
     if (!OPEN_EVENTS.has(event) && member === undefined) return refuse('UNAUTHENTICATED');
-    if (ready.pending) await ready.pending;
+    await ready;
     const call: Call = { relay, conn, socket: conn.socket, member: member ?? '', requestBytes };
-    // A handler that answers synchronously is acknowledged in the same turn (no microtask on the hot path).
-    const out = runHandler(handlers, event, call, parsed.data);
-    const result = out instanceof Promise ? await out : out;
+    const result = await runHandler(handlers, event, call, parsed.data);
     ack({ ok: true, ...result });
   } catch (err) {
     if (isKindredError(err)) return refuse(err.code);
