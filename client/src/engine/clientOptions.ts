@@ -3,7 +3,7 @@ import { REKEY_AFTER_MS, type IdentityKeyPair, type RosterStorage } from '@kindr
 import type { Connection, ConnectionOptions } from './connection';
 import type { EngineSettings } from './engineContext';
 import { systemClock, type Clock } from './expiry';
-import { EAGER_REKEY_MAX_PRESENT } from './keyDistribution';
+import { EAGER_REKEY_MAX_PRESENT } from '@kindred/shared/crypto';
 
 export interface KindredClientOptions {
   /** Relay origin, e.g. `https://kindred.example.org` or `http://127.0.0.1:PORT`. */

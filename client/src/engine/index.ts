@@ -2,8 +2,10 @@
  * The framework-free client engine (no React, no DOM, no zustand): usable from the web client's stores, Node tests,
  * benchmarks and bots. Start with `KindredClient.create({ url, identity })`; see kindredClient.ts for the API.
  */
-export { EAGER_REKEY_MAX_PRESENT, KindredClient } from './kindredClient';
-export { KEYS_REQUEST_BUDGET_BYTES, MAX_KEYS_PER_REQUEST } from './keyChunks';
+export { KindredClient } from './kindredClient';
+export { EAGER_REKEY_MAX_PRESENT } from '@kindred/shared/crypto';
+export { KEYS_REQUEST_BUDGET_BYTES } from '@kindred/shared/protocol';
+export { MAX_KEYS_PER_REQUEST } from './keyChunks';
 export type { CardFields, EngineEvents, KindredClientOptions } from './kindredClient';
 export { Connection } from './connection';
 export type { ChallengeProver, ConnectionOptions, ConnectionStatus } from './connection';

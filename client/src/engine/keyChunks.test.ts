@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { SealedSenderKey } from '@kindred/shared/protocol';
-import { chunkSealedKeys, KEYS_REQUEST_BUDGET_BYTES, keysRequestBytes, MAX_KEYS_PER_REQUEST } from './keyChunks';
+import { KEYS_REQUEST_BUDGET_BYTES } from '@kindred/shared/protocol';
+import { chunkSealedKeys, keysRequestBytes, MAX_KEYS_PER_REQUEST } from './keyChunks';
 
 const ctx = { groupId: 'g'.repeat(22), sessionId: 's'.repeat(22) };
 

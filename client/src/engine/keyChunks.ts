@@ -5,9 +5,6 @@
  */
 import { KEYS_REQUEST_BUDGET_BYTES, type SealedSenderKey } from '@kindred/shared/protocol';
 
-/** The protocol's request budget (see shared/src/protocol/events.ts). */
-export { KEYS_REQUEST_BUDGET_BYTES };
-
 /** Most sealed keys in one request, whatever their size (the relay's schema allows 10,000). */
 export const MAX_KEYS_PER_REQUEST = 1000;
 

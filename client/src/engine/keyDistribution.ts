@@ -3,15 +3,13 @@
  * (ensureChain), sends the sealed keys to the relay in bounded requests (distribute), rekeys on a timer, opens the
  * keys others seal to me, and retries what waited for a key. The rekey rule is docs/PROTOCOL.md part B, "Rekey".
  */
-import { EAGER_REKEY_MAX_PRESENT, needsRekey, pruneReceiveState } from '@kindred/shared/crypto';
+import { needsRekey, pruneReceiveState } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
-import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
+import { KEYS_REQUEST_BUDGET_BYTES, type Envelope, type SealedSenderKey } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
-import { chunkSealedKeys, KEYS_REQUEST_BUDGET_BYTES, keysRequestBytes } from './keyChunks';
+import { chunkSealedKeys, keysRequestBytes } from './keyChunks';
 import type { SessionSecrets } from './sessionSecrets';
 
-/** The eager/lazy rekey rule lives with the rest of the rekey policy (shared/src/crypto/rekeyPolicy.ts). */
-export { EAGER_REKEY_MAX_PRESENT };
 const PRUNE_INTERVAL_MS = 60_000;
 
 export type ChainReason = 'session' | 'send' | 'newcomer' | 'roster' | 'age';
@@ -52,7 +50,7 @@ export class KeyDistribution {
    * Makes sure my chain is fresh (rekeyPolicy) and sealed to every present roster member. A stale chain is replaced
    * at once when sending or entering, or in a small session; otherwise (a roster change or the age timer in a session
    * of more than eagerRekeyMaxPresent) it is only wiped, and the next send makes the new one (see
-   * EAGER_REKEY_MAX_PRESENT). Resolves when this call's keys were accepted by the relay.
+   * EAGER_REKEY_MAX_PRESENT in shared/src/crypto/rekeyPolicy.ts). Resolves when this call's keys were accepted by the relay.
    */
   async ensureChain(reason: ChainReason): Promise<void> {
     const ctx = this.ctx;

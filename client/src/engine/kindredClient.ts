@@ -46,7 +46,6 @@ import type { SessionSecrets } from './sessionSecrets';
 import { Signals } from './signals';
 import { removeKnock, talkShare, type ChatMessage, type EngineState, type TalkShare } from './state';
 
-export { EAGER_REKEY_MAX_PRESENT } from './keyDistribution';
 export type { CardFields } from './groupFlows';
 export type { EngineEvents } from './engineEvents';
 export type { KindredClientOptions } from './clientOptions';
