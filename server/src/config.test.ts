@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 20, burst: 40 },
       bufferTtlSeconds: 120,
       bufferMaxMessages: 500,
+      bufferMaxBytes: 4194304,
       trustProxy: false,
       hstsMaxAgeSeconds: 15552000,
     });
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
         KINDRED_RATE_LIMIT: '5',
         KINDRED_BUFFER_TTL_SECONDS: '0',
         KINDRED_BUFFER_MAX_MESSAGES: '10',
+        KINDRED_BUFFER_MAX_BYTES: '65536',
         KINDRED_TRUST_PROXY: 'TRUE',
         KINDRED_HSTS_MAX_AGE_SECONDS: '0',
         UNRELATED: 'ignored',
@@ -67,6 +69,7 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 5, burst: 10 },
       bufferTtlSeconds: 0,
       bufferMaxMessages: 10,
+      bufferMaxBytes: 65536,
       trustProxy: true,
       hstsMaxAgeSeconds: 0,
     });
@@ -100,6 +103,13 @@ describe('loadConfig', () => {
     expect(issues.find((i) => i.startsWith('KINDRED_HOST'))).toMatch(/host name or an IP address/);
     expect(issuesOf({ KINDRED_PORT: '70000' })).toEqual(['KINDRED_PORT must be at most 65535 (got "70000")']);
     expect(issuesOf({ KINDRED_RATE_LIMIT: 'fast' })[0]).toMatch(/^KINDRED_RATE_LIMIT must be "RATE" or "RATE,BURST"/);
+  });
+
+  it('wants room in the reconnect buffer for the largest message', () => {
+    expect(issuesOf({ KINDRED_BUFFER_MAX_BYTES: '65536' })).toEqual([
+      'KINDRED_BUFFER_MAX_BYTES must be at least KINDRED_MAX_PAYLOAD_BYTES (131072), so that any message fits in the buffer (got 65536)',
+    ]);
+    expect(loadConfig({ KINDRED_BUFFER_MAX_BYTES: '65536', KINDRED_MAX_PAYLOAD_BYTES: '65536' }).bufferMaxBytes).toBe(65536);
   });
 
   it('never echoes a database or Redis URL, which may hold a password', () => {

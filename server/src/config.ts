@@ -46,6 +46,8 @@ export interface Config {
   bufferTtlSeconds: number;
   /** Most messages kept per session in that buffer. */
   bufferMaxMessages: number;
+  /** Most bytes of envelopes kept per session in that buffer (at least maxPayloadBytes, so any message fits). */
+  bufferMaxBytes: number;
   /** Trust X-Forwarded-* from a reverse proxy (needed to know a request came over TLS). */
   trustProxy: boolean;
   /** max-age of Strict-Transport-Security, sent only on requests that arrived over TLS; 0 never sends it. */
@@ -134,6 +136,8 @@ const VARIABLES = {
   // Short on purpose (SECURITY.md 8): enough to ride out a network blip, not a transcript.
   KINDRED_BUFFER_TTL_SECONDS: { schema: intIn(0, 3600), fallback: '120' },
   KINDRED_BUFFER_MAX_MESSAGES: { schema: intIn(0, 100_000), fallback: '500' },
+  // 4 MiB: 500 messages of the common size (~1 KB of JSON) with room to spare, or 32 of the largest.
+  KINDRED_BUFFER_MAX_BYTES: { schema: intIn(16 * 1024, 1024 * 1024 * 1024), fallback: String(4 * 1024 * 1024) },
   KINDRED_TRUST_PROXY: { schema: bool, fallback: 'false' },
   KINDRED_HSTS_MAX_AGE_SECONDS: { schema: intIn(0, 2 * 365 * 24 * 3600), fallback: String(180 * 24 * 3600) },
 } as const;
@@ -168,6 +172,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const v = out as Parsed;
+  if (v.KINDRED_BUFFER_MAX_BYTES < v.KINDRED_MAX_PAYLOAD_BYTES) {
+    throw new ConfigError([`KINDRED_BUFFER_MAX_BYTES must be at least KINDRED_MAX_PAYLOAD_BYTES (${v.KINDRED_MAX_PAYLOAD_BYTES}), so that any message fits in the buffer (got ${v.KINDRED_BUFFER_MAX_BYTES})`]);
+  }
   return {
     port: v.KINDRED_PORT,
     host: v.KINDRED_HOST,
@@ -181,6 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     rateLimit: v.KINDRED_RATE_LIMIT,
     bufferTtlSeconds: v.KINDRED_BUFFER_TTL_SECONDS,
     bufferMaxMessages: v.KINDRED_BUFFER_MAX_MESSAGES,
+    bufferMaxBytes: v.KINDRED_BUFFER_MAX_BYTES,
     trustProxy: v.KINDRED_TRUST_PROXY,
     hstsMaxAgeSeconds: v.KINDRED_HSTS_MAX_AGE_SECONDS,
   };

@@ -8,7 +8,7 @@ import type { Storage } from '../storage/storage';
 import type { ClusterDeps } from './cluster';
 
 /** The relay's limits, as server/src/config.ts reads them (rate limit, per-event size cap, reconnect buffer). */
-export type RelayLimits = Pick<Config, 'maxPayloadBytes' | 'rateLimit' | 'bufferTtlSeconds' | 'bufferMaxMessages'>;
+export type RelayLimits = Pick<Config, 'maxPayloadBytes' | 'rateLimit' | 'bufferTtlSeconds' | 'bufferMaxMessages' | 'bufferMaxBytes'>;
 
 export interface RelayMetrics {
   refused(code: ErrorCode): void;

@@ -16,7 +16,7 @@ import { GroupRegistry } from './groupState';
 import { ReconnectBuffer } from './reconnectBuffer';
 import { b64, defaultPolicy } from './testHarness';
 
-const limits = { ttlMs: 1000, maxItems: 3 };
+const limits = { ttlMs: 1000, maxItems: 3, maxBytes: 1024 * 1024 };
 let storage: KyselyStorage;
 beforeAll(initCrypto);
 beforeEach(async () => {

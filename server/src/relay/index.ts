@@ -58,9 +58,9 @@ export interface RelayHandle {
 export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   const io = server as unknown as RelayServer; // the same server, typed by the event catalogue
   const now = deps.now ?? Date.now;
-  const { bufferTtlSeconds, bufferMaxMessages, rateLimit } = deps.config;
+  const { bufferTtlSeconds, bufferMaxMessages, bufferMaxBytes, rateLimit } = deps.config;
   // A TTL of 0 turns the reconnect buffer off: keep nothing.
-  const limits = { ttlMs: bufferTtlSeconds * 1000, maxItems: bufferTtlSeconds === 0 ? 0 : bufferMaxMessages };
+  const limits = { ttlMs: bufferTtlSeconds * 1000, maxItems: bufferTtlSeconds === 0 ? 0 : bufferMaxMessages, maxBytes: bufferMaxBytes };
   const cluster = deps.cluster ? createRedisCluster(io, deps.cluster, limits, deps.log) : null;
   const groups = new GroupRegistry(deps.storage, limits, {
     ...(cluster ? { logs: cluster.logs } : {}),

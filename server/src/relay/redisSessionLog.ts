@@ -4,7 +4,9 @@
  *   seq              INCR counter, the session's relay seq (kept while the session is open, at most SEQ_TTL_MS idle);
  *                    created at memorySeqBase(wall clock), so that if Redis ever loses it (a restart without
  *                    persistence) the new numbers stay above every number clients saw before
- *   buf              list of "<seq> <at> <envelope JSON>", capped at maxItems, expiring ttlMs after the last push
+ *   buf              list of "<seq> <at> <envelope JSON>", capped at maxItems and at maxBytes of envelope JSON,
+ *                    expiring ttlMs after the last push
+ *   bytes            the envelope JSON bytes in buf (expiring with it; counted again from the list if missing)
  *   sealed:<member>  list of "<at> <sealed key JSON>", capped likewise
  *   away:<member>    "<since>", expiring after ttlMs
  * Only ciphertext and opaque ids. The TTL is checked on the relay's clock when reading (as in memory) and enforced
@@ -24,8 +26,12 @@ export const SEQ_TTL_MS = 48 * 3600 * 1000;
 /** Messages before lastSeq returned again on resume, to cover reordering between nodes. */
 export const REORDER_SLACK = 32;
 
-// KEYS: seq, buf. ARGV: envelope JSON, now, maxItems, ttlMs, seqTtlMs, seq base. Returns the seq.
+// KEYS: seq, buf, bytes. ARGV: envelope JSON, now, maxItems, ttlMs, seqTtlMs, seq base, maxBytes. Returns the seq.
 const APPEND_SCRIPT = `
+local function jsonLen(item)
+  local a = string.find(item, ' ', 1, true)
+  return #item - string.find(item, ' ', a + 1, true)
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[6]) end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -33,7 +39,18 @@ local max = tonumber(ARGV[3])
 if max > 0 then
   -- %d, not .. : Lua writes numbers above 10^14 in exponent form
   redis.call('RPUSH', KEYS[2], string.format('%d', seq) .. ' ' .. ARGV[2] .. ' ' .. ARGV[1])
-  redis.call('LTRIM', KEYS[2], -max, -1)
+  local bytes = tonumber(redis.call('GET', KEYS[3]) or '-1')
+  if bytes < 0 then
+    bytes = 0
+    for _, item in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do bytes = bytes + jsonLen(item) end
+  else
+    bytes = bytes + #ARGV[1]
+  end
+  local maxBytes = tonumber(ARGV[7])
+  while redis.call('LLEN', KEYS[2]) > max or (bytes > maxBytes and bytes > 0) do
+    bytes = bytes - jsonLen(redis.call('LPOP', KEYS[2]))
+  end
+  redis.call('SET', KEYS[3], string.format('%d', bytes), 'PX', ARGV[4])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
 return seq`;
@@ -108,7 +125,7 @@ class RedisSessionLog implements SessionLog {
     return shared(async () => {
       const { ttlMs, maxItems } = this.limits;
       const seq = await this.logs.runAppend(
-        [`${this.base}seq`, `${this.base}buf`],
+        [`${this.base}seq`, `${this.base}buf`, `${this.base}bytes`],
         [
           JSON.stringify(envelope),
           String(now),
@@ -117,6 +134,7 @@ class RedisSessionLog implements SessionLog {
           String(SEQ_TTL_MS),
           // Only read when the counter does not exist yet (the first message of the session, or after a loss).
           String(memorySeqBase(Date.now())),
+          String(this.limits.maxBytes),
         ],
       );
       return { seq, envelope };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '@kindred/shared/protocol';
 import { MemorySessionLog, memorySeqBase } from './sessionLog';
 
-const limits = { ttlMs: 120_000, maxItems: 500 };
+const limits = { ttlMs: 120_000, maxItems: 500, maxBytes: 4 * 1024 * 1024 };
 const envelope = {} as Envelope; // the log keeps envelopes opaque: it never looks inside
 
 describe('MemorySessionLog numbering', () => {

@@ -10,6 +10,7 @@
  */
 import type { RelayedMessage, Envelope, SealedSenderKey } from '@kindred/shared/protocol';
 import { ReconnectBuffer } from './reconnectBuffer';
+import { TextLog } from './textLog';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -18,6 +19,8 @@ export interface BufferLimits {
   ttlMs: number;
   /** Most messages kept per session, and most sealed keys per recipient. */
   maxItems: number;
+  /** Most bytes of envelope JSON kept per session (in memory: of the native chunks that hold them). */
+  maxBytes: number;
 }
 
 export interface SessionLog {
@@ -72,7 +75,7 @@ export class MemorySessionLogs implements SessionLogs {
 export class MemorySessionLog implements SessionLog {
   readonly shared = false;
   private lastSeq: number;
-  private readonly messages: ReconnectBuffer<RelayedMessage>;
+  private readonly messages: TextLog;
   private readonly sealed = new Map<string, ReconnectBuffer<SealedSenderKey>>();
   private readonly away = new Map<string, number>();
 
@@ -80,14 +83,14 @@ export class MemorySessionLog implements SessionLog {
     private readonly limits: BufferLimits,
     seqBase = 0,
   ) {
-    this.messages = new ReconnectBuffer(limits.ttlMs, limits.maxItems);
+    this.messages = new TextLog(limits);
     this.lastSeq = seqBase;
   }
 
   append(envelope: Envelope, now: number): RelayedMessage {
     this.lastSeq += 1;
     const relayed = { seq: this.lastSeq, envelope };
-    this.messages.push(relayed, now);
+    this.messages.push(relayed.seq, JSON.stringify(envelope), now);
     return relayed;
   }
 
@@ -96,7 +99,7 @@ export class MemorySessionLog implements SessionLog {
   }
 
   missedAfter(lastSeq: number, now: number): RelayedMessage[] {
-    return this.messages.read(now, (m) => m.seq > lastSeq);
+    return this.messages.readAfter(lastSeq, now).map(({ seq, text }) => ({ seq, envelope: JSON.parse(text) as Envelope }));
   }
 
   bufferSealed(sealed: readonly SealedSenderKey[], now: number): void {

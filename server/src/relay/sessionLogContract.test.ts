@@ -10,10 +10,10 @@ import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
 import { connectRedis, type RedisClient } from '../redisClient';
 import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
-import { MemorySessionLogs, memorySeqBase, type SessionLog, type SessionLogs } from './sessionLog';
+import { MemorySessionLogs, memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
 
-const limits = { ttlMs: 1000, maxItems: 3 };
+const limits = { ttlMs: 1000, maxItems: 3, maxBytes: 1024 * 1024 };
 const prefix = `kindred-test-log-${process.pid}-${randomBytes(4).toString('hex')}:`;
 
 function envelope(counter: number): Envelope {
@@ -24,7 +24,8 @@ function sealedTo(to: string): SealedSenderKey {
   return { v: 1, groupId: b64(16), sessionId: b64(16), from: b64(32), to, keyId: b64(16), nonce: b64(24), box: b64(80) };
 }
 
-function contract(name: string, open: () => SessionLogs, slack: number): void {
+function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slack: number): void {
+  const open = (): SessionLogs => openWith(limits);
   describe(`session log: ${name}`, () => {
     let log: SessionLog;
     const fresh = (): SessionLog => (log = open().open(b64(16), b64(16)));
@@ -45,6 +46,27 @@ function contract(name: string, open: () => SessionLogs, slack: number): void {
       expect((await log.missedAfter(base + 3, 104)).map((m) => m.seq)).toEqual(since(base + 3));
       expect((await log.missedAfter(base - 1, 1104)).map((m) => m.seq)).toEqual([base + 4]); // the others are older than the TTL
       expect(await log.missedAfter(base - 1, 2000)).toEqual([]);
+    });
+
+    it('keeps at most maxBytes of envelope JSON, the newest messages, and a large one at the cost of older ones', async () => {
+      const size = Buffer.byteLength(JSON.stringify(envelope(0)));
+      const maxBytes = 40 * size;
+      log = openWith({ ttlMs: 1000, maxItems: 1000, maxBytes }).open(b64(16), b64(16));
+      const seqs: number[] = [];
+      for (let i = 0; i < 200; i++) seqs.push((await log.append(envelope(i), 100)).seq);
+      const kept = (await log.missedAfter(seqs[0]! - 1, 100)).map((m) => m.seq).filter((q) => q >= seqs[0]!);
+      const keptBytes = kept.length * size;
+      expect(keptBytes).toBeLessThanOrEqual(maxBytes);
+      expect(kept.length).toBeGreaterThanOrEqual(20); // not emptied: at least half the bound stays in use
+      expect(kept).toEqual(seqs.slice(seqs.length - kept.length)); // the newest, in order, none missing
+      // One message of a third of the bound: kept, and older ones go to make room.
+      const large = { ...envelope(999), ct: b64(Math.floor((maxBytes / 3) * 0.75)) };
+      const big = (await log.append(large, 101)).seq;
+      const after = (await log.missedAfter(seqs[0]! - 1, 101)).filter((m) => m.seq >= seqs[0]!);
+      expect(after[after.length - 1]).toEqual({ seq: big, envelope: large });
+      const total = after.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.envelope)), 0);
+      expect(total).toBeLessThanOrEqual(maxBytes);
+      expect(after.length).toBeLessThan(kept.length + 1);
     });
 
     it('tells where an entry resumes from: below every seq to come before the first message, then the latest seq', async () => {
@@ -90,7 +112,7 @@ function contract(name: string, open: () => SessionLogs, slack: number): void {
   });
 }
 
-contract('memory', () => new MemorySessionLogs(limits), 0);
+contract('memory', (l) => new MemorySessionLogs(l), 0);
 
 let redis: RedisClient | undefined;
 beforeAll(async () => {
@@ -107,7 +129,7 @@ afterAll(async () => {
   if (keys.length > 0) await redis.unlink(keys);
   await redis.close();
 });
-contract('Redis', () => new RedisSessionLogs(redis!, prefix, limits), REORDER_SLACK);
+contract('Redis', (l) => new RedisSessionLogs(redis!, prefix, l), REORDER_SLACK);
 
 describe('session log: Redis keys', () => {
   it('numbers a session once across every node, from the clock, and leaves nothing behind a disposed session', async () => {
@@ -128,7 +150,7 @@ describe('session log: Redis keys', () => {
       return out.sort();
     };
     const base = `${prefix}s:${g}:${s}:`;
-    expect(await keys()).toEqual([`${base}away:m`, `${base}buf`, `${base}sealed:m`, `${base}seq`]);
+    expect(await keys()).toEqual([`${base}away:m`, `${base}buf`, `${base}bytes`, `${base}sealed:m`, `${base}seq`]);
     // Redis lost the counter (a restart without persistence): the numbering goes on above what clients saw.
     await redis!.unlink(`${base}seq`);
     expect((await nodeB.append(envelope(2), 1)).seq).toBeGreaterThan(first + 1);

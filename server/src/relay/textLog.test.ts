@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TextLog } from './textLog';
+
+const text = (n: number, c = 'x'): string => c.repeat(n);
+
+describe('TextLog', () => {
+  it('gives back what was pushed, after a seq, byte for byte (unicode included)', () => {
+    const log = new TextLog({ ttlMs: 1000, maxItems: 10, maxBytes: 1 << 20 });
+    const texts = ['{"a":1}', 'ünïcødé ✓ 🔐', '', text(5000)];
+    texts.forEach((t, i) => expect(log.push(10 + i, t, 0)).toBe(true));
+    expect(log.readAfter(0, 0)).toEqual(texts.map((t, i) => ({ seq: 10 + i, text: t })));
+    expect(log.readAfter(11, 0).map((e) => e.seq)).toEqual([12, 13]);
+  });
+
+  it('keeps at most maxItems, and nothing older than the TTL', () => {
+    const log = new TextLog({ ttlMs: 100, maxItems: 3, maxBytes: 1 << 20 });
+    for (let i = 1; i <= 5; i++) log.push(i, `m${i}`, i);
+    expect(log.readAfter(0, 5).map((e) => e.text)).toEqual(['m3', 'm4', 'm5']);
+    expect(log.readAfter(0, 104).map((e) => e.seq)).toEqual([4, 5]);
+    expect(log.readAfter(0, 200)).toEqual([]);
+    expect(log.size).toBe(0);
+    expect(log.bytes).toBe(0); // an empty log holds no chunk
+  });
+
+  it('keeps its chunks under maxBytes, dropping the oldest; a message alone over the bound is not kept', () => {
+    const log = new TextLog({ ttlMs: 1e9, maxItems: 1e6, maxBytes: 64 * 1024 }, 8 * 1024);
+    for (let i = 1; i <= 1000; i++) {
+      log.push(i, text(1000), 0);
+      expect(log.bytes).toBeLessThanOrEqual(64 * 1024);
+    }
+    const kept = log.readAfter(0, 0);
+    expect(kept.length).toBeGreaterThanOrEqual(48); // at least 6 of the 8 chunks' worth stays
+    expect(kept.map((e) => e.seq)).toEqual(Array.from({ length: kept.length }, (_, i) => 1001 - kept.length + i));
+    // larger than a chunk: a chunk of its own, still under the bound
+    expect(log.push(1001, text(20_000, 'y'), 0)).toBe(true);
+    expect(log.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(log.readAfter(1000, 0)).toEqual([{ seq: 1001, text: text(20_000, 'y') }]);
+    expect(log.push(1002, text(64 * 1024 + 1), 0)).toBe(false);
+    expect(log.readAfter(1000, 0).map((e) => e.seq)).toEqual([1001]);
+  });
+
+  it('with maxItems 0 keeps nothing', () => {
+    const log = new TextLog({ ttlMs: 1000, maxItems: 0, maxBytes: 1 << 20 });
+    expect(log.push(1, 'a', 0)).toBe(false);
+    expect(log.readAfter(0, 0)).toEqual([]);
+  });
+
+  it('always holds the newest pushes that fit every bound, in order, exactly (property, fixed seed)', () => {
+    const op = fc.record({ len: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 2000, max: 9000 })), dt: fc.integer({ min: 0, max: 40 }), wide: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), fc.integer({ min: 1, max: 60 }), (ops, maxItems) => {
+        const limits = { ttlMs: 500, maxItems, maxBytes: 16 * 1024 };
+        const log = new TextLog(limits, 4096);
+        const pushed: { seq: number; text: string; at: number; bytes: number }[] = [];
+        let now = 0;
+        ops.forEach(({ len, dt, wide }, i) => {
+          now += dt;
+          const t = wide ? text(Math.ceil(len / 3), 'é') : text(len, String.fromCharCode(97 + (i % 26)));
+          const bytes = Buffer.byteLength(t);
+          const kept = log.push(i + 1, t, now);
+          expect(kept).toBe(bytes <= limits.maxBytes);
+          if (kept) pushed.push({ seq: i + 1, text: t, at: now, bytes });
+          expect(log.bytes).toBeLessThanOrEqual(limits.maxBytes);
+          const held = log.readAfter(0, now);
+          // a suffix of what was kept, nothing reordered or altered
+          expect(held).toEqual(pushed.slice(pushed.length - held.length).map(({ seq, text }) => ({ seq, text })));
+          expect(held.length).toBeLessThanOrEqual(maxItems);
+          const oldest = pushed[pushed.length - held.length];
+          if (oldest) expect(now - oldest.at).toBeLessThanOrEqual(limits.ttlMs);
+          // and not emptied early: the newest push is always held, unless it was refused or nothing is kept
+          if (kept) expect(held[held.length - 1]?.seq).toBe(i + 1);
+        });
+      }),
+      { seed: 20261125, numRuns: 200 },
+    );
+  });
+});
