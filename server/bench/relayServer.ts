@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const where = cluster ? 'PostgreSQL (own schema) + Redis adapter (own key prefix)' : `${kindred.storage.dialect} (in memory)`;
   reportReady(
     address.port,
-    `buildApp, storage ${where}, rate limit ${BENCH_RATE_LIMIT.perSecond}/s per connection (raised for the benchmark), reconnect buffer ${config.bufferMaxMessages} messages / ${config.bufferTtlSeconds} s${recovery}`,
+    `buildApp, storage ${where}, rate limit ${BENCH_RATE_LIMIT.perSecond}/s per connection (raised for the benchmark), reconnect buffer ${config.bufferMaxMessages} messages / ${config.bufferTtlSeconds} s / ${config.bufferMaxBytes} bytes${recovery}`,
   );
 }
 
