@@ -12,12 +12,7 @@ export const BENCH_DATABASE_URL = process.env.KINDRED_BENCH_DATABASE_URL ?? 'pos
 export const BENCH_REDIS_URL = process.env.KINDRED_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Environment the benchmark gives a relay node child (all four or none): see relayServer.ts. */
-export const CLUSTER_ENV = {
-  databaseUrl: 'BENCH_NODE_DATABASE_URL',
-  schema: 'BENCH_NODE_SCHEMA',
-  redisUrl: 'BENCH_NODE_REDIS_URL',
-  redisPrefix: 'BENCH_NODE_REDIS_PREFIX',
-} as const;
+import { CLUSTER_ENV } from './serverIpc';
 
 const SCHEMA_PREFIX = 'kindred_bench_';
 const KEY_PREFIX = 'kindred-bench-';

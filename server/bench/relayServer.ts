@@ -9,10 +9,8 @@
  */
 import { buildApp } from '../src/app';
 import { defaultConfig, IN_MEMORY } from '../src/config';
-import { createPostgresStorage } from '../src/storage/postgresStorage';
 import type { Storage } from '../src/storage/storage';
-import { CLUSTER_ENV } from './benchCluster';
-import { memoryStats, reportFailed, reportReady, serveChildIpc } from './serverIpc';
+import { CLUSTER_ENV, memoryStats, reportFailed, reportReady, serveChildIpc } from './serverIpc';
 
 interface ClusterSettings {
   databaseUrl: string;
@@ -71,6 +69,7 @@ async function main(): Promise<void> {
   // buildApp leaves a storage it was given open: this child closes it after the app.
   let storage: Storage | undefined;
   if (cluster) {
+    const { createPostgresStorage } = await import('../src/storage/postgresStorage');
     storage = createPostgresStorage({ connectionString: cluster.databaseUrl, schema: cluster.schema });
     await storage.migrate();
   }

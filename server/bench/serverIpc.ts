@@ -141,3 +141,14 @@ export function reportReady(port: number, detail: string): void {
 export function reportFailed(err: unknown): void {
   process.send?.({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies ChildToParent);
 }
+
+/**
+ * How the parent tells a relay child to be one node of a cluster (`--nodes 2`). Here rather than in benchCluster.ts,
+ * so that a one-node relay child does not load the PostgreSQL and Redis clients (~12 MB of heap) it never uses.
+ */
+export const CLUSTER_ENV = {
+  databaseUrl: 'BENCH_NODE_DATABASE_URL',
+  schema: 'BENCH_NODE_SCHEMA',
+  redisUrl: 'BENCH_NODE_REDIS_URL',
+  redisPrefix: 'BENCH_NODE_REDIS_PREFIX',
+} as const;

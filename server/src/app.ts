@@ -17,7 +17,6 @@ import { registerHealth, NoQuery } from './health';
 import { registerStaticClient } from './staticClient';
 import { openStorage } from './storage/createStorage';
 import type { Storage } from './storage/storage';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { registerRelay } from './relay';
 import type { InterNodeEvents, RelayDeps, RelayHandle, RelaySocketData } from './relay';
 import { adapterNames } from './relay/cluster';
@@ -107,6 +106,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       if (ownStorage) await rawStorage.close();
       throw e;
     }
+    const { createAdapter } = await import('@socket.io/redis-streams-adapter');
     io.adapter(
       createAdapter(redis, {
         ...adapterNames(config.redisKeyPrefix),

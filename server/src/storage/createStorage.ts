@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Config } from '../config';
 import { IN_MEMORY, SQLITE_FILE_NAME } from '../config';
 import type { Storage } from './storage';
-import { createPostgresStorage } from './postgresStorage';
 import { createSqliteStorage, SQLITE_MEMORY } from './sqliteStorage';
 
 /** Opens the configured storage and applies pending migrations. */
@@ -11,8 +10,9 @@ export async function openStorage(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   opts: { onIdleError?: (error: Error) => void } = {},
 ): Promise<Storage> {
+  // PostgreSQL's client is loaded only when it is used (a single node on SQLite never needs it).
   const storage = config.databaseUrl
-    ? createPostgresStorage({ connectionString: config.databaseUrl, ...(opts.onIdleError ? { onIdleError: opts.onIdleError } : {}) })
+    ? (await import('./postgresStorage')).createPostgresStorage({ connectionString: config.databaseUrl, ...(opts.onIdleError ? { onIdleError: opts.onIdleError } : {}) })
     : createSqliteStorage(config.dataDir === IN_MEMORY ? SQLITE_MEMORY : join(config.dataDir, SQLITE_FILE_NAME));
   try {
     await storage.migrate();
