@@ -142,6 +142,7 @@ export class MemorySessionLog implements SessionLog {
   }
 
   dispose(): void {
+    this.messages.clear();
     this.away.clear();
     this.sealed.clear();
   }

@@ -108,6 +108,7 @@ function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slac
       expect(await log.sealedFor(b, 100)).toHaveLength(1);
       await log.dispose();
       expect(await log.sealedFor(b, 100)).toEqual([]);
+      expect(await log.missedAfter(0, 100)).toEqual([]);
     });
   });
 }

@@ -40,6 +40,21 @@ describe('TextLog', () => {
     expect(log.readAfter(1000, 0).map((e) => e.seq)).toEqual([1001]);
   });
 
+  it('forgets everything on clear, and wipes the bytes it held', () => {
+    const log = new TextLog({ ttlMs: 1000, maxItems: 10, maxBytes: 1 << 20 }, 1024);
+    log.push(1, text(600, 's'), 0);
+    log.push(2, text(600, 't'), 0); // a second chunk
+    const held = (log as unknown as { chunks: Buffer[] }).chunks.slice();
+    expect(held).toHaveLength(2);
+    log.clear();
+    expect(log.readAfter(0, 0)).toEqual([]);
+    expect(log.size).toBe(0);
+    expect(log.bytes).toBe(0);
+    for (const chunk of held) expect(chunk.every((b) => b === 0)).toBe(true);
+    expect(log.push(3, 'again', 0)).toBe(true);
+    expect(log.readAfter(0, 0)).toEqual([{ seq: 3, text: 'again' }]);
+  });
+
   it('with maxItems 0 keeps nothing', () => {
     const log = new TextLog({ ttlMs: 1000, maxItems: 0, maxBytes: 1 << 20 });
     expect(log.push(1, 'a', 0)).toBe(false);

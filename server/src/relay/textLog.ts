@@ -82,6 +82,23 @@ export class TextLog {
     return out;
   }
 
+  /** Drops every entry and wipes the chunks' bytes before letting them go (the session ended). */
+  clear(): void {
+    for (const chunk of this.chunks) chunk.fill(0);
+    this.spare?.fill(0);
+    this.spare = null;
+    this.firstChunk += this.chunks.length;
+    this.chunks = [];
+    this.held = 0;
+    this.fill = 0;
+    this.seqs = [];
+    this.times = [];
+    this.chunkOf = [];
+    this.offsets = [];
+    this.lengths = [];
+    this.head = 0;
+  }
+
   get size(): number {
     return this.seqs.length - this.head;
   }
