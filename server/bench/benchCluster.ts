@@ -7,12 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { CLUSTER_ENV } from './serverIpc';
 
 export const BENCH_DATABASE_URL = process.env.KINDRED_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const BENCH_REDIS_URL = process.env.KINDRED_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Environment the benchmark gives a relay node child (all four or none): see relayServer.ts. */
-import { CLUSTER_ENV } from './serverIpc';
 
 const SCHEMA_PREFIX = 'kindred_bench_';
 const KEY_PREFIX = 'kindred-bench-';

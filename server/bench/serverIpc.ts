@@ -143,8 +143,9 @@ export function reportFailed(err: unknown): void {
 }
 
 /**
- * How the parent tells a relay child to be one node of a cluster (`--nodes 2`). Here rather than in benchCluster.ts,
- * so that a one-node relay child does not load the PostgreSQL and Redis clients (~12 MB of heap) it never uses.
+ * How the parent tells a relay child to be one node of a cluster (`--nodes 2`; all four variables or none, see
+ * relayServer.ts). Here rather than in benchCluster.ts, so that a one-node relay child does not load the PostgreSQL
+ * and Redis clients (~12 MB of heap) it never uses.
  */
 export const CLUSTER_ENV = {
   databaseUrl: 'BENCH_NODE_DATABASE_URL',

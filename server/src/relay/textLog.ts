@@ -12,15 +12,10 @@
  * entry is left in it; the last one let go is kept as a spare for the next, so a session at its bound allocates
  * nothing.
  */
-export const TEXT_LOG_CHUNK_BYTES = 64 * 1024;
-const COMPACT_AFTER = 64;
+import type { BufferLimits } from './sessionLog';
 
-export interface TextLogLimits {
-  ttlMs: number;
-  maxItems: number;
-  /** Most bytes of chunks held (the chunk being filled included). */
-  maxBytes: number;
-}
+const CHUNK_BYTES = 64 * 1024;
+const COMPACT_AFTER = 64;
 
 export interface LoggedText {
   seq: number;
@@ -44,8 +39,9 @@ export class TextLog {
   private readonly chunkSize: number;
 
   constructor(
-    private readonly limits: TextLogLimits,
-    private readonly chunkBytes = TEXT_LOG_CHUNK_BYTES,
+    /** maxBytes bounds the bytes of the chunks held, the one being filled included. */
+    private readonly limits: BufferLimits,
+    chunkBytes = CHUNK_BYTES,
   ) {
     // At least eight chunks under the bound, so that letting the oldest go never empties much of the buffer.
     this.chunkSize = Math.min(chunkBytes, Math.max(1024, Math.floor(limits.maxBytes / 8)));
