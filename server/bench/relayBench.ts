@@ -1,5 +1,5 @@
 /**
- * Relay benchmark: `pnpm bench:relay [--quick] [--only baseline] [--nodes 2] [--json FILE]`. Runs the relay and a
+ * Relay benchmark: `pnpm bench:relay [--quick] [--only baseline] [--nodes 2] [--searches N] [--json FILE]`. Runs the relay and a
  * bare Socket.IO baseline as child processes (pinned to one core, the generator to another, when taskset exists),
  * drives both with an open-loop load of byte-identical envelopes from raw websocket clients, and prints one table
  * per room size with relay/baseline ratios. With `--nodes 2` the relay also runs as two node processes over the
@@ -11,8 +11,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EAGER_REKEY_MAX_PRESENT, initCrypto } from '@kindred/shared/crypto';
 import { planRooms, MAX_ROOM_SIZE } from './roomPlan';
-import { scenarioTable, stepLine, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
-import { closeRooms, connectRooms, fixedRate, searchCeilings, sleep, type ConnectedRooms, type SearchOptions } from './scenarios';
+import { medianSearch, scenarioTable, stepLine, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
+import { closeRooms, connectRooms, fixedRate, searchCeilings, sleep, type ConnectedRooms, type SearchOptions, type SearchResult } from './scenarios';
 import type { StepResult } from './loadStep';
 import { measureRekey, type RekeyResult } from './rekeyScenario';
 import { pinGenerator, unpinned, ServerGroup, ServerProcess } from './serverProcess';
@@ -27,6 +27,8 @@ interface Profile {
   /** Where each ceiling search starts, per room size. */
   startPerSec: (size: number) => number;
   reps: number;
+  /** Whole ceiling searches per scenario (`--searches N`): the table gives the median, the ratio the median of pairs. */
+  searches: number;
   joinConcurrency: number;
   /** Session sizes of the rekey-after-removal measurement (relay only). */
   rekeySizes: number[];
@@ -58,6 +60,7 @@ const FULL: Profile = {
   },
   startPerSec: () => 10_000,
   reps: 3,
+  searches: 1,
   joinConcurrency: 32,
   rekeySizes: [100, 1000],
   rekeyDeadlineMs: 60_000,
@@ -79,6 +82,7 @@ const QUICK: Profile = {
   },
   startPerSec: () => 20_000,
   reps: 1,
+  searches: 1,
   joinConcurrency: 32,
   rekeySizes: [100],
   rekeyDeadlineMs: 20_000,
@@ -109,6 +113,8 @@ interface Args {
   rooms: number[] | undefined;
   /** Connections per scenario instead of the profile's (e.g. a quick run at the full run's 1,000). */
   connections: number | undefined;
+  /** Ceiling searches per scenario instead of one (a noisy machine: one stall can decide a step). */
+  searches: number | undefined;
 }
 
 function positiveInts(flag: string, value: string | undefined): number[] {
@@ -118,7 +124,7 @@ function positiveInts(flag: string, value: string | undefined): number[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false, noPin: false, rooms: undefined, connections: undefined };
+  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false, noPin: false, rooms: undefined, connections: undefined, searches: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -130,8 +136,13 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-pin') args.noPin = true;
     else if (a === '--rooms') args.rooms = positiveInts(a, argv[++i]);
     else if (a === '--connections') args.connections = positiveInts(a, argv[++i])[0];
+    else if (a === '--searches') {
+      const n = positiveInts(a, argv[++i])[0]!;
+      if (n > 9) throw new Error(`--searches takes 1 to 9, not ${n}`);
+      args.searches = n;
+    }
     else if (a === '--') continue;
-    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--rooms 10,100,1000] [--connections N] [--json FILE] [--nodes 1|2]`);
+    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--rooms 10,100,1000] [--connections N] [--searches N] [--json FILE] [--nodes 1|2]`);
   }
   return args;
 }
@@ -158,11 +169,19 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
   }
   const fixed = await alternating(connected, FIXED_RATE_PER_SEC, profile, log);
   const size = connected[0]!.rooms[0]!.members.length;
-  const ceilings = await searchCeilings(connected, { ...profile.search, startPerSec: profile.startPerSec(size) }, (c, st) => log(stepLine(c.target.name, st)));
+  // `--searches N`: N whole searches one after the other, every target in lockstep within each.
+  const runs: SearchResult[][] = connected.map(() => []);
+  for (let k = 0; k < profile.searches; k++) {
+    if (profile.searches > 1) log(`  ceiling search ${k + 1} of ${profile.searches}`);
+    const found = await searchCeilings(connected, { ...profile.search, startPerSec: profile.startPerSec(size) }, (c, st) => log(stepLine(c.target.name, st)));
+    found.forEach((f, i) => runs[i]!.push(f));
+  }
+  const ceilings = runs.map(medianSearch);
   const retained = new Map<string, number>();
   for (const [i, c] of connected.entries()) {
     const ceiling = ceilings[i]!;
-    log(`  ${c.target.name} ceiling: ${fmt(ceiling.ceilingPerSec)} deliveries/s${ceiling.capped ? ' (search cap reached)' : ''}`);
+    const each = profile.searches > 1 ? ` (median of ${runs[i]!.map((r) => fmt(r.ceilingPerSec)).join(', ')})` : '';
+    log(`  ${c.target.name} ceiling: ${fmt(ceiling.ceilingPerSec)} deliveries/s${each}${ceiling.capped ? ' (search cap reached)' : ''}`);
     const loaded = await c.target.server.stats(true);
     // Heap and external memory (Buffers) together: what the relay keeps of relayed data, wherever it keeps it.
     const kept = loaded.heapUsed + loaded.external - c.idleHeapUsed;
@@ -183,6 +202,7 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
       fanout: c.fanout,
       fixed: fixed.get(c.target.name)!,
       ceiling: ceilings[i]!,
+      ceilingRuns: runs[i]!.map((r) => r.ceilingPerSec),
       half: half.get(c.target.name)!,
       heapRetainedAfterLoad: retained.get(c.target.name)!,
     });
@@ -190,8 +210,9 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
   return { figures, halfRate };
 }
 
-/** The profile restricted to `--rooms` sizes (a full run's sizes too under --quick) and `--connections`. */
-function narrowed(profile: Profile, args: Args): Profile {
+/** The profile restricted to `--rooms` sizes (a full run's sizes too under --quick), `--connections` and `--searches`. */
+function narrowed(base: Profile, args: Args): Profile {
+  const profile = args.searches ? { ...base, searches: args.searches } : base;
   const wanted = args.rooms;
   if (!wanted) return args.connections ? { ...profile, scenarios: profile.scenarios.map((s) => ({ ...s, connections: args.connections! })) } : profile;
   const known = [...new Set([...FULL.scenarios.map((s) => s.size), ...profile.scenarios.map((s) => s.size)])];
@@ -340,7 +361,7 @@ async function main(): Promise<void> {
     const vsOne = one ? ` (${(r.relayMs / one.relayMs).toFixed(2)}x one node's)` : '';
     log(`- rekey after a removal (${r.target}), session of ${label}: every member at once (eager, as sessions of up to ${EAGER_REKEY_MAX_PRESENT} present do) ${r.estimateMs.toFixed(0)} ms estimated (relay ${r.relayMs.toFixed(0)} ms${vsOne} + device seal ${r.sealMs.toFixed(0)} ms + open ${r.openMs.toFixed(0)} ms)${r.complete ? '' : ' INCOMPLETE'}; lazy (larger sessions): old chains dropped everywhere in ${r.lazy.notifiedMs.toFixed(0)} ms, ${r.lazy.speakers} speakers' keys and messages with everyone in ${r.lazy.estimateMs.toFixed(0)} ms estimated${r.lazy.complete ? '' : ' INCOMPLETE'}; target < 1,000 ms for 1,000 members`);
   }
-  log(`- deliveries of ${'256-byte-bucket'} envelopes; p99 bound ${P99_LIMIT_MS} ms; medians of ${profile.reps} repetition(s)`);
+  log(`- deliveries of ${'256-byte-bucket'} envelopes; p99 bound ${P99_LIMIT_MS} ms; medians of ${profile.reps} repetition(s); ${profile.searches} ceiling search(es) per scenario${profile.searches > 1 ? ' (ratios: median of the searches run side by side)' : ''}`);
   log(`- run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ pinning, quick: args.quick, nodes: args.nodes, results, rekeys }, null, 2));
   // The worst room size: the target (>= 0.9x) must hold for every one of them. A scenario where the denominator

@@ -9,7 +9,10 @@ export interface TargetFigures {
   fanout: number;
   /** Repetitions at the fixed rate (20,000 deliveries/s). */
   fixed: StepResult[];
+  /** The search whose ceiling is the median of `ceilingRuns` (the only one without `--searches`). */
   ceiling: SearchResult;
+  /** Each ceiling search's result, in order: search i of every target ran in lockstep, under the same background. */
+  ceilingRuns: number[];
   /** Repetitions at half the baseline's ceiling. */
   half: StepResult[];
   /** Server heapUsed after the load steps minus before them, after a full GC: buffers that keep relayed data. */
@@ -77,7 +80,25 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
   };
   const stepFlags = (k: 'fixed' | 'half'): string => fl(b[k], r?.[k], ...(n2 ? [n2[k]] : []));
   const capped = [b.ceiling.capped ? 'b:capped' : '', r?.ceiling.capped ? 'r:capped' : '', n2?.ceiling.capped ? '2n:capped' : ''].filter(Boolean).join(' ');
-  add('ceiling, deliveries/s at p99 <= 50 ms', b.ceiling.ceilingPerSec, r?.ceiling.ceilingPerSec, n2?.ceiling.ceilingPerSec, fmtInt, '>= 0.90x', capped);
+  const searches = b.ceilingRuns.length;
+  const paired = (x: TargetFigures | undefined, y: TargetFigures | undefined): string => {
+    const v = x && y ? ceilingRatio(x, y) : undefined;
+    return v === undefined ? (x && y ? 'n/a' : '') : fmtRatio(v);
+  };
+  const ceilingLabel = `ceiling, deliveries/s at p99 <= 50 ms${searches > 1 ? ` (median of ${searches} searches)` : ''}`;
+  const fmtC = (t: TargetFigures | undefined): string => (t ? fmtInt(t.ceiling.ceilingPerSec) : 'pending');
+  rows.push(
+    n2
+      ? [ceilingLabel, fmtC(b), fmtC(r), paired(r, b), fmtC(n2), paired(n2, r), paired(n2, b), '>= 0.90x', capped]
+      : [ceilingLabel, fmtC(b), fmtC(r), paired(r, b), '>= 0.90x', capped],
+  );
+  if (searches > 1) {
+    const each = (t: TargetFigures | undefined): string => (t ? t.ceilingRuns.map(fmtInt).join(' / ') : 'pending');
+    const ratios = (x: TargetFigures | undefined, y: TargetFigures | undefined): string =>
+      x && y ? x.ceilingRuns.map((v, i) => (y.ceilingRuns[i]! > 0 ? (v / y.ceilingRuns[i]!).toFixed(2) : 'n/a')).join(' / ') : '';
+    const label = 'ceiling of each search (ratio: median of these)';
+    rows.push(n2 ? [label, each(b), each(r), ratios(r, b), each(n2), ratios(n2, r), ratios(n2, b), '', ''] : [label, each(b), each(r), ratios(r, b), '', '']);
+  }
   const fixedLabel = `@ ${fmtInt(s.fixedRatePerSec)}/s`;
   add(`p50 ms ${fixedLabel}`, m(b.fixed, 'p50Ms')!, m(r?.fixed, 'p50Ms'), m(n2?.fixed, 'p50Ms'), fmtMs, '', stepFlags('fixed'));
   add(`p99 ms ${fixedLabel}`, m(b.fixed, 'p99Ms')!, m(r?.fixed, 'p99Ms'), m(n2?.fixed, 'p99Ms'), fmtMs);
@@ -94,6 +115,25 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
 }
 
 /**
+ * `num`'s ceiling over `den`'s: the median of the ratios of searches run side by side (search i of one target with
+ * search i of the other), so that a noisy moment weighs on one pair, not on the figure. Searches where `den` passed
+ * no step give no ratio; undefined when none is left.
+ */
+export function ceilingRatio(num: TargetFigures, den: TargetFigures): number | undefined {
+  const ratios: number[] = [];
+  const n = Math.min(num.ceilingRuns.length, den.ceilingRuns.length);
+  for (let i = 0; i < n; i++) if (den.ceilingRuns[i]! > 0) ratios.push(num.ceilingRuns[i]! / den.ceilingRuns[i]!);
+  return ratios.length > 0 ? median(ratios) : undefined;
+}
+
+/** The search of `runs` whose ceiling is the median (the lower middle one of an even count). */
+export function medianSearch(runs: SearchResult[]): SearchResult {
+  if (runs.length === 0) throw new Error('medianSearch: no search');
+  const sorted = [...runs].sort((a, b) => a.ceilingPerSec - b.ceilingPerSec);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
  * The smallest ratio of `num`'s ceiling to `den`'s over the scenarios (the target must hold for each room size),
  * skipping scenarios where either is missing or the denominator passed no step. Undefined when none is left.
  */
@@ -102,7 +142,8 @@ export function worstCeilingRatio(results: ScenarioFigures[], num: (s: ScenarioF
   for (const s of results) {
     const n = num(s);
     const d = den(s);
-    if (n && d && d.ceiling.ceilingPerSec > 0) ratios.push(n.ceiling.ceilingPerSec / d.ceiling.ceilingPerSec);
+    const r = n && d ? ceilingRatio(n, d) : undefined;
+    if (r !== undefined) ratios.push(r);
   }
   return ratios.length > 0 ? Math.min(...ratios) : undefined;
 }

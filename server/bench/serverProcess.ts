@@ -106,7 +106,9 @@ export class ServerProcess implements StatsSource {
     // BENCH_SERVER_CPU_PROF=<dir>: write a V8 CPU profile of each server child there (to find the relay's hot spots).
     const prof = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
     // BENCH_SERVER_NODE_ARGS="--trace-gc ...": extra Node flags for the server children (diagnostics).
-    const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // BENCH_RELAY_NODE_ARGS: the same, for the relay children only (to try a runtime setting on one side).
+    const words = (v: string | undefined): string[] => (v ?? '').split(' ').filter(Boolean);
+    const extra = [...words(process.env.BENCH_SERVER_NODE_ARGS), ...(script.includes('relayServer') ? words(process.env.BENCH_RELAY_NODE_ARGS) : [])];
     const nodeArgs = ['--expose-gc', ...prof, ...extra, '--import', tsx, entry];
     const [cmd, args] = pinning.pinned
       ? ['taskset', ['-c', cpus, process.execPath, ...nodeArgs]]
