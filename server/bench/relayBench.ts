@@ -212,7 +212,8 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
 
 /** The profile restricted to `--rooms` sizes (a full run's sizes too under --quick), `--connections` and `--searches`. */
 function narrowed(base: Profile, args: Args): Profile {
-  const profile = args.searches ? { ...base, searches: args.searches } : base;
+  // More searches take longer: the watchdog grows with them, below the server children's 45-minute lifetime.
+  const profile = args.searches ? { ...base, searches: args.searches, maxRunMs: Math.min(44 * 60_000, base.maxRunMs * args.searches) } : base;
   const wanted = args.rooms;
   if (!wanted) return args.connections ? { ...profile, scenarios: profile.scenarios.map((s) => ({ ...s, connections: args.connections! })) } : profile;
   const known = [...new Set([...FULL.scenarios.map((s) => s.size), ...profile.scenarios.map((s) => s.size)])];

@@ -19,7 +19,7 @@ import { openStorage } from './storage/createStorage';
 import type { Storage } from './storage/storage';
 import { registerRelay } from './relay';
 import type { InterNodeEvents, RelayDeps, RelayHandle, RelaySocketData } from './relay';
-import { adapterNames } from './relay/cluster';
+import { streamsAdapter } from './relay/cluster';
 import { connectRedis, type RedisClient } from './redisClient';
 
 export type KindredIo = SocketIOServer<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
@@ -106,16 +106,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       if (ownStorage) await rawStorage.close();
       throw e;
     }
-    const { createAdapter } = await import('@socket.io/redis-streams-adapter');
-    io.adapter(
-      createAdapter(redis, {
-        ...adapterNames(config.redisKeyPrefix),
-        // Relayed payloads are JSON (base64url strings): skip the adapter's binary scan of every message.
-        onlyPlaintext: true,
-        // A shorter blocking read lets a closing node let go of Redis sooner; data still arrives at once.
-        blockTimeInMs: 1000,
-      }),
-    );
+    io.adapter(await streamsAdapter(redis, config.redisKeyPrefix));
   }
   io.on('connection', (socket) => {
     metrics.connection(1);

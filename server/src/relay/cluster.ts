@@ -7,6 +7,7 @@
  *  - Presence and the waiting room: the sockets themselves, through fetchSockets (sessionDirectory.ts).
  * Nothing here runs on a single node: registerRelay builds it only when the app has a Redis client.
  */
+import type { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { RedisClient } from '../redisClient';
 import type { RelayServer } from './context';
 import type { RelayLog } from './deps';
@@ -28,6 +29,44 @@ export interface RelayCluster {
   rosterAppended(groupId: string, epoch: number): Promise<void>;
   /** Housekeeping: trims the adapter's stream (it holds relayed ciphertext on its way to the other nodes) to the buffer TTL. */
   sweep(): Promise<void>;
+}
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+/** The adapter's entry as read from the stream, before it decodes it (`uid` is the node that wrote it). */
+interface RawEntry {
+  uid?: unknown;
+}
+interface RawEntryHandler {
+  uid: string;
+  onRawMessage(raw: RawEntry, offset: string): void;
+}
+
+/**
+ * The official Redis streams adapter (loaded only when a node has Redis), with one change: every node reads every
+ * entry of the stream, its own included, and the adapter decodes each one (a JSON.parse of the relayed envelope)
+ * before it finds that it wrote it itself and drops it. A node skips its own entries before that decode; what the
+ * adapter does with every other entry is unchanged.
+ */
+export async function streamsAdapter(redis: RedisClient, keyPrefix: string): Promise<AdapterFactory> {
+  const { createAdapter } = await import('@socket.io/redis-streams-adapter');
+  const factory = createAdapter(redis, {
+    ...adapterNames(keyPrefix),
+    // Relayed payloads are JSON (base64url strings): skip the adapter's binary scan of every message.
+    onlyPlaintext: true,
+    // A shorter blocking read lets a closing node let go of Redis sooner; data still arrives at once.
+    blockTimeInMs: 1000,
+  });
+  // Socket.IO calls the factory with `new`: a function, not an arrow (the object it returns is the adapter).
+  return function ownEntriesSkipped(nsp) {
+    const adapter = factory(nsp);
+    const handler = adapter as unknown as RawEntryHandler; // the instance's own method, patched on this instance only
+    const decodeAndHandle = handler.onRawMessage.bind(adapter);
+    handler.onRawMessage = (raw, offset) => {
+      if (raw.uid === handler.uid) return; // the adapter would decode it, then ignore it as "from self"
+      decodeAndHandle(raw, offset);
+    };
+    return adapter;
+  };
 }
 
 /** Names of the adapter's stream, channels and session keys under the prefix (app.ts configures the adapter). */
