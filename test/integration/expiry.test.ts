@@ -2,7 +2,7 @@
  * Expiry over the real relay, driven by fake timers and an injected clock: each device deletes a message's plaintext
  * at its own arrival time + min(sender ttl, group policy); a facilitator's expiry change is announced to everyone and
  * applies at once (the stricter policy also shortens what is already shown). The sockets use native timers, so
- * only the engine's timers are fake.
+ * only the engine's timers are fake. Direct notes to the facilitators expire the same way (at the group's policy).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KindredClient } from '@kindred/client/engine';
@@ -69,5 +69,52 @@ describe('message expiry', () => {
     advance(20_000);
     expect(texts(fac)).toEqual([]);
     expect(texts(alice)).toEqual([]);
+  });
+});
+
+describe('direct note expiry', () => {
+  it("deletes a note to the facilitators at its arrival + the group's expiry, and a stricter expiry shortens it", async () => {
+    const base = Date.now();
+    let skew = 0;
+    const clock = { now: () => base + skew };
+    const advance = (ms: number): void => {
+      skew += ms;
+      vi.advanceTimersByTime(ms);
+    };
+    relay = await startRelay();
+    const { facilitator: fac, members } = await sessionWith(relay, 1, { policy: { expirySeconds: 60 }, clientOptions: { clock } });
+    const alice = members[0] as KindredClient;
+    clients.push(fac, alice);
+    const notes = (): string[] => fac.getState().session?.directs.map((d) => d.text) ?? [];
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let arrived = nextEvent(fac, 'direct');
+    await alice.sendDirect('struggling', 'a rough day');
+    expect((await arrived).expiresAt - (await arrived).receivedAt).toBe(60_000);
+    advance(59_999);
+    expect(notes()).toEqual(['a rough day']);
+    advance(1);
+    expect(notes()).toEqual([]);
+
+    // Notes shown before a stricter expiry go at their arrival + the new expiry.
+    arrived = nextEvent(fac, 'direct');
+    await alice.sendDirect('struggling', 'still here');
+    await arrived;
+    advance(10_000);
+    arrived = nextEvent(fac, 'direct');
+    await alice.sendDirect('breach-report', 'later note');
+    await arrived;
+    const announced = nextEvent(fac, 'expiry.changed');
+    await fac.setExpiry(15);
+    await announced;
+    expect(notes()).toEqual(['still here', 'later note']);
+    advance(4_999);
+    expect(notes()).toEqual(['still here', 'later note']);
+    advance(1); // 15 s after the first
+    expect(notes()).toEqual(['later note']);
+    advance(9_999);
+    expect(notes()).toEqual(['later note']);
+    advance(1); // 15 s after the second
+    expect(notes()).toEqual([]);
   });
 });

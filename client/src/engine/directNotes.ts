@@ -1,17 +1,23 @@
 /**
  * Private notes to the facilitators present ("I'm struggling", a breach report): one pairwise box to each, opened
- * only by a facilitator and only from a roster member whose session key this device holds.
+ * only by a facilitator and only from a roster member whose session key this device holds. A note received is
+ * deleted at its arrival + the group's expiry, as messages are (a stricter expiry set later applies to it too).
  */
 import { isFacilitator, openDirect, sealToFacilitators, wipe, type SenderKeyRecipient } from '@kindred/shared/crypto';
 import { KindredError } from '@kindred/shared/errors';
 import { decodeDirectContent, encodeDirectContent, type ServerPayload } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
-import type { DirectNote } from './state';
+import { ExpiryScheduler } from './expiry';
+import { capExpiry, expireDirects, type DirectNote } from './state';
 
 export class DirectNotes {
   private directSeq = 0;
+  private readonly expiry: ExpiryScheduler;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.expiry = new ExpiryScheduler(ctx.clock, (now) => ctx.updateSession((s) => expireDirects(s, now)));
+    ctx.onWipe(() => this.expiry.clear());
+  }
 
   /** A private note to every facilitator present: one box each. Returns how many were sent. */
   async send(kind: 'struggling' | 'breach-report', text: string): Promise<number> {
@@ -43,11 +49,25 @@ export class DirectNotes {
       const { plaintext } = openDirect(box, pk, secrets.pairwise, { groupId: secrets.groupId, sessionId: secrets.sessionId, me: ctx.me });
       const content = decodeDirectContent(plaintext);
       wipe(plaintext);
-      const note: DirectNote = { id: ++this.directSeq, from: box.from, kind: content.kind, text: content.text, receivedAt: ctx.clock.now() };
+      const receivedAt = ctx.clock.now();
+      const note: DirectNote = { id: ++this.directSeq, from: box.from, kind: content.kind, text: content.text, receivedAt, expiresAt: receivedAt + roster.policy.expirySeconds * 1000 };
       ctx.updateSession((s) => ({ ...s, directs: [...s.directs, note] }));
+      this.expiry.schedule(note.expiresAt);
       ctx.events.emit('direct', note);
     } catch (e) {
       ctx.warnFromError(e, 'direct note');
     }
+  }
+
+  /** A stricter group expiry applies to the notes already shown. */
+  applyExpiryPolicy(expirySeconds: number): void {
+    const ctx = this.ctx;
+    const session = ctx.state.session;
+    if (!session) return;
+    const changed = capExpiry(session.directs, expirySeconds * 1000);
+    if (changed === session.directs) return;
+    ctx.updateSession((s) => ({ ...s, directs: changed }));
+    for (const d of changed) this.expiry.schedule(d.expiresAt);
+    ctx.updateSession((s) => expireDirects(s, ctx.clock.now()));
   }
 }

@@ -83,10 +83,14 @@ export class KindredClient {
     this.keys = new KeyDistribution(ctx, (secrets, envelope) => this.messaging.receiveEnvelope(secrets, envelope));
     this.messaging = new Messaging(ctx, this.keys, signals, () => this.rosterSync.refreshRoster());
     this.presence = new Presence(ctx, this.keys, this.messaging);
-    this.rosterSync = new RosterSync(ctx, this.keys, this.messaging, (secrets) => this.sessions.enter(secrets));
+    this.directNotes = new DirectNotes(ctx);
+    const expiryPolicyChanged = (expirySeconds: number): void => {
+      this.messaging.applyExpiryPolicy(expirySeconds);
+      this.directNotes.applyExpiryPolicy(expirySeconds);
+    };
+    this.rosterSync = new RosterSync(ctx, this.keys, expiryPolicyChanged, (secrets) => this.sessions.enter(secrets));
     this.sessions = new SessionEntry(ctx, this.rosterSync, this.keys, this.messaging, this.presence);
     this.groups = new GroupFlows(ctx, this.rosterSync, this.messaging);
-    this.directNotes = new DirectNotes(ctx);
 
     this.connection.on('status', (status) => {
       // Between a drop and the re-entry that follows, the relay no longer counts this socket in the session.

@@ -20,7 +20,7 @@ import { ExpiryScheduler } from './expiry';
 import type { KeyDistribution } from './keyDistribution';
 import type { SessionSecrets } from './sessionSecrets';
 import type { Signals } from './signals';
-import { addMessage, expireMessages, expiryMs, messageId, type ChatMessage } from './state';
+import { addMessage, capExpiry, expireMessages, expiryMs, messageId, type ChatMessage } from './state';
 
 /** Signals (typing, hands, rounds) live at most this long: they are state changes, not conversation. */
 const SIGNAL_TTL_SECONDS = 60;
@@ -205,11 +205,10 @@ export class Messaging {
 
   /** A stricter group expiry applies to messages already shown (the stricter of sender ttl and policy wins). */
   applyExpiryPolicy(expirySeconds: number): void {
-    const cap = expirySeconds * 1000;
     const session = this.ctx.state.session;
     if (!session) return;
-    const changed = session.messages.map((m) => (m.receivedAt + cap < m.expiresAt ? { ...m, expiresAt: m.receivedAt + cap } : m));
-    if (changed.every((m, i) => m === session.messages[i])) return;
+    const changed = capExpiry(session.messages, expirySeconds * 1000);
+    if (changed === session.messages) return;
     this.ctx.updateSession((s) => ({ ...s, messages: changed }));
     for (const m of changed) this.expiry.schedule(m.expiresAt);
     this.expireDue(this.ctx.clock.now());

@@ -8,7 +8,6 @@ import { isKindredError } from '@kindred/shared/errors';
 import type { RosterOp, ServerPayload, SignedRosterEntry } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import type { KeyDistribution } from './keyDistribution';
-import type { Messaging } from './messaging';
 import type { SessionSecrets } from './sessionSecrets';
 import { describeRosterOp, removeKnock, setPresent } from './state';
 
@@ -17,7 +16,8 @@ export class RosterSync {
   constructor(
     private readonly ctx: EngineContext,
     private readonly keys: KeyDistribution,
-    private readonly messaging: Messaging,
+    /** A facilitator set a stricter or looser expiry: what is already shown follows a stricter one. */
+    private readonly expiryPolicyChanged: (expirySeconds: number) => void,
     private readonly enter: (secrets: SessionSecrets) => Promise<unknown>,
   ) {}
 
@@ -87,7 +87,7 @@ export class RosterSync {
       ctx.events.emit('roster.change', { epoch, signer, op, description: describeRosterOp(op) });
       if (op.type === 'expiry') {
         ctx.events.emit('expiry.changed', { expirySeconds: op.expirySeconds, by: signer });
-        this.messaging.applyExpiryPolicy(op.expirySeconds);
+        this.expiryPolicyChanged(op.expirySeconds);
       }
     }
     const secrets = ctx.secrets;

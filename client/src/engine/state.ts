@@ -54,12 +54,21 @@ export interface TalkCount {
   characters: number;
 }
 
+/** A private note to the facilitators. Removed at `expiresAt` (local clock) or the session's end, as messages are. */
 export interface DirectNote {
   id: number;
   from: string;
   kind: 'struggling' | 'breach-report';
   text: string;
   receivedAt: number;
+  /** receivedAt + the group policy's expiry, in ms (a note carries no ttl of its own). */
+  expiresAt: number;
+}
+
+/** What expires: a message or a direct note, removed from the state at `expiresAt`. */
+export interface Expiring {
+  receivedAt: number;
+  expiresAt: number;
 }
 
 export interface SessionView {
@@ -192,6 +201,21 @@ export function addMessage(session: SessionView, message: ChatMessage): SessionV
       [message.sender]: { messages: prev.messages + 1, characters: prev.characters + [...message.text].length },
     },
   };
+}
+
+/**
+ * `items` with each expiry brought forward to receivedAt + `capMs` where that is sooner (a stricter group expiry
+ * applies to what is already shown); the same array when nothing changes.
+ */
+export function capExpiry<T extends Expiring>(items: T[], capMs: number): T[] {
+  const capped = items.map((m) => (m.receivedAt + capMs < m.expiresAt ? { ...m, expiresAt: m.receivedAt + capMs } : m));
+  return capped.every((m, i) => m === items[i]) ? items : capped;
+}
+
+/** Drops the direct notes whose expiry has passed. */
+export function expireDirects(session: SessionView, nowMs: number): SessionView {
+  const kept = session.directs.filter((d) => d.expiresAt > nowMs);
+  return kept.length === session.directs.length ? session : { ...session, directs: kept };
 }
 
 /** Drops the messages whose expiry has passed; talk counts stay (they are counts, not text). */
