@@ -1,11 +1,12 @@
 /**
  * Group-wide moderation over the real relay: mute-all-but-facilitators, slow mode, a member leaving the group (the
- * rest rekey), and the relay's own 'session.closed' (the client wipes the session on it alone).
+ * rest rekey), the relay's own 'session.closed' (the client wipes the session on it alone), and a co-facilitator
+ * promoted mid-session seeing who already waits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isKindredError } from '@kindred/shared/errors';
 import type { KindredClient } from '@kindred/client/engine';
-import { nextEvent, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
+import { newClient, nextEvent, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
 
 let relay: RelayUnderTest | undefined;
 const clients: KindredClient[] = [];
@@ -19,6 +20,26 @@ afterEach(async () => {
 const refusedWith = (code: string) => (e: unknown) => isKindredError(e) && e.code === code;
 
 describe('group-wide moderation', () => {
+  it('a member promoted to co-facilitator mid-session sees the knocks already waiting, and can admit', async () => {
+    relay = await startRelay();
+    const { facilitator: fac, members, fragment } = await sessionWith(relay, 1);
+    const alice = members[0] as KindredClient;
+    const guest = await newClient(relay, { name: 'Guest' });
+    clients.push(fac, alice, guest);
+
+    await guest.openInvite(fragment);
+    guest.acceptRules(true);
+    const knocked = until(fac, (s) => s.session?.knocks.some((k) => k.member === guest.me) ?? false, 'fac sees the knock');
+    expect(await guest.enterSession()).toBe('waiting');
+    await knocked;
+    expect(alice.getState().session?.knocks).toEqual([]);
+
+    await fac.promote(alice.me);
+    await until(alice, (s) => s.session?.knocks.some((k) => k.member === guest.me && k.agreement) ?? false, 'alice sees the waiting knock');
+    await alice.admit(guest.me);
+    await until(guest, (s) => s.session?.status === 'joined' && s.session.present.includes(alice.me), 'guest admitted by alice');
+  });
+
   it('mute all but facilitators, then slow mode, each announced and enforced', async () => {
     relay = await startRelay();
     const { facilitator: fac, members } = await sessionWith(relay, 1);

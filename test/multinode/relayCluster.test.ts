@@ -1,6 +1,6 @@
 /**
  * Three relay nodes sharing PostgreSQL and Redis, with members connected to different nodes: chat, presence and the
- * waiting room across nodes; a mute, a removal and a lock enforced on every node by the time the facilitator's
+ * waiting room across nodes (a member promoted on one node sees a knock waiting on another); a mute, a removal and a lock enforced on every node by the time the facilitator's
  * request is answered; a node that dies mid-session, its members resuming on another node with nothing lost.
  * Clients are the relay harness's TestClient (real signed objects over socket.io-client).
  */
@@ -100,6 +100,13 @@ describe('several relay nodes', () => {
     expect(await fac.next<Knock>('session.knock')).toMatchObject({ member: guest.member });
     const latecomerFac = await on(1, fac.ik);
     expect(((await group.enter(latecomerFac)) as unknown as Enter).waiting.map((k) => k.member)).toEqual([guest.member]);
+    // A member made facilitator on node 1 gets the knock waiting on node 2, after the entry that promotes it.
+    expect(a.received('session.knock')).toEqual([]);
+    const promote = await group.append({ type: 'role', member: a.member, role: 'facilitator' });
+    expect(await a.next<Knock>('session.knock')).toMatchObject({ member: guest.member });
+    const promotedAt = a.pushes.findIndex((p) => p.event === 'roster.entry' && JSON.stringify((p.payload as { entry: unknown }).entry) === JSON.stringify(promote));
+    expect(promotedAt).toBeGreaterThanOrEqual(0);
+    expect(promotedAt).toBeLessThan(a.pushes.findIndex((p) => p.event === 'session.knock'));
     await group.append({ type: 'admit', member: guest.member });
     expect(await guest.next<{ member: string }>('session.member', (p) => p.member === fac.member)).toMatchObject({ present: true });
     expect(await guest.ok('message.send', { envelope: group.envelope(guest) })).toMatchObject({ ok: true });

@@ -7,7 +7,7 @@ import { checkInviteGate, isFacilitator, rosterEntryHash, rosterMember } from '@
 import type { RosterState } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
 import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
-import { rooms, type Call } from './context';
+import { rooms, type Call, type RelayContext } from './context';
 import type { GroupState } from './groupState';
 import { applyRosterEffects, currentGroup } from './rosterEffects';
 import { RosterChain } from './rosterChain';
@@ -121,5 +121,18 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   // Every other node applies the entry to its own sockets before the facilitator hears it is done: a mute, removal,
   // ban or lock is then enforced everywhere (outside the group's lock: the others do not need it).
   if (relay.cluster && !relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch);
+  const { op } = entry.body;
+  if (op.type === 'role' && op.role === 'facilitator') await showWaitingTo(relay, group, op.member);
   return result;
+}
+
+/**
+ * A member made facilitator during a session gets the knocks already waiting, not only those still to come. Sent
+ * after every node applied the entry (and pushed it to its sockets): a client takes knocks only once its verified
+ * roster says it is a facilitator, and on each socket the entry arrives first.
+ */
+async function showWaitingTo(relay: RelayContext, group: GroupState, member: string): Promise<void> {
+  const live = group.session;
+  if (!live) return;
+  for (const knock of await relay.directory.knocks(live)) relay.io.to(rooms.member(group.groupId, member)).emit('session.knock', knock);
 }

@@ -84,6 +84,23 @@ describe('session.enter', () => {
     expect(await guest.request('message.send', { envelope: group.envelope(guest) })).toMatchObject({ ok: true, seq: expect.any(Number) });
   });
 
+  it('shows a member made facilitator mid-session the knocks already waiting, after the entry that promotes it', async () => {
+    const { group, members } = await setup(1);
+    const m = members[0]!;
+    await group.enter(m);
+    const guest = await client();
+    const { inviteId, gateToken } = await group.invite();
+    expect(await group.enter(guest, { inviteId, gateToken })).toMatchObject({ ok: true, status: 'waiting' });
+    const promote = await group.append({ type: 'role', member: m.member, role: 'facilitator' });
+    const knock = await m.next<Knock>('session.knock');
+    expect(knock).toMatchObject({ groupId: group.groupId, sessionId: group.sessionId, member: guest.member });
+    // The client takes a knock only once its roster makes it a facilitator: the entry must come first.
+    const order = m.pushes.map((p) => (p.event === 'roster.entry' && JSON.stringify((p.payload as { entry: unknown }).entry) === JSON.stringify(promote) ? 'promoted' : p.event));
+    expect(order.indexOf('promoted')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('promoted')).toBeLessThan(order.indexOf('session.knock'));
+    expect(m.received('session.knock')).toHaveLength(1);
+  });
+
   it('refuses new arrivals when the roster is locked, and banned keys', async () => {
     const { group } = await setup(0);
     const guest = await client();
