@@ -3,6 +3,7 @@
  * with one clear sentence when either cannot be reached (never a silent skip: .ci/run starts both).
  */
 import pg from 'pg';
+import { connectRedis, type RedisClient } from './redisClient';
 
 export const TEST_DATABASE_URL = process.env.KINDRED_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.KINDRED_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -42,4 +43,21 @@ export function redisUnreachable(cause: unknown, neededBy: string): Error {
       'start it (.ci/run does) or point KINDRED_TEST_REDIS_URL at one.',
     { cause },
   );
+}
+
+/** A Redis client for a test file, or the one-sentence failure of redisUnreachable; `neededBy` as for requirePostgres. */
+export async function testRedis(neededBy: string): Promise<RedisClient> {
+  try {
+    return await connectRedis(TEST_REDIS_URL, () => undefined);
+  } catch (e) {
+    throw redisUnreachable(e, neededBy);
+  }
+}
+
+/** Deletes every key under a test's own `prefix` (at its end) and closes the client. */
+export async function dropKeysAndClose(redis: RedisClient, prefix: string): Promise<void> {
+  const keys: string[] = [];
+  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+  if (keys.length > 0) await redis.unlink(keys);
+  await redis.close();
 }

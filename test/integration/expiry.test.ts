@@ -18,20 +18,28 @@ afterEach(async () => {
   relay = undefined;
 });
 
+/**
+ * A facilitator and one member in a session whose expiry is 60 s, on an engine clock that moves only when the test
+ * says so (`advance` moves it and the fake timers together): expiry instants are then exact.
+ */
+async function facilitatorAndMember(): Promise<{ fac: KindredClient; alice: KindredClient; advance: (ms: number) => void }> {
+  const base = Date.now();
+  let skew = 0;
+  const clock = { now: () => base + skew };
+  const advance = (ms: number): void => {
+    skew += ms;
+    vi.advanceTimersByTime(ms);
+  };
+  relay = await startRelay();
+  const { facilitator: fac, members } = await sessionWith(relay, 1, { policy: { expirySeconds: 60 }, clientOptions: { clock } });
+  const alice = members[0] as KindredClient;
+  clients.push(fac, alice);
+  return { fac, alice, advance };
+}
+
 describe('message expiry', () => {
   it('deletes plaintext at arrival + policy on every device, and announces an expiry change', async () => {
-    // The engines' clock moves only when the test says so: expiry instants are then exact.
-    const base = Date.now();
-    let skew = 0;
-    const clock = { now: () => base + skew };
-    const advance = (ms: number): void => {
-      skew += ms;
-      vi.advanceTimersByTime(ms);
-    };
-    relay = await startRelay();
-    const { facilitator: fac, members } = await sessionWith(relay, 1, { policy: { expirySeconds: 60 }, clientOptions: { clock } });
-    const alice = members[0] as KindredClient;
-    clients.push(fac, alice);
+    const { fac, alice, advance } = await facilitatorAndMember();
 
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     await fac.send('short-lived');
@@ -74,17 +82,7 @@ describe('message expiry', () => {
 
 describe('direct note expiry', () => {
   it("deletes a note to the facilitators at its arrival + the group's expiry, and a stricter expiry shortens it", async () => {
-    const base = Date.now();
-    let skew = 0;
-    const clock = { now: () => base + skew };
-    const advance = (ms: number): void => {
-      skew += ms;
-      vi.advanceTimersByTime(ms);
-    };
-    relay = await startRelay();
-    const { facilitator: fac, members } = await sessionWith(relay, 1, { policy: { expirySeconds: 60 }, clientOptions: { clock } });
-    const alice = members[0] as KindredClient;
-    clients.push(fac, alice);
+    const { fac, alice, advance } = await facilitatorAndMember();
     const notes = (): string[] => fac.getState().session?.directs.map((d) => d.text) ?? [];
 
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Server } from 'socket.io';
-import { connectRedis, type RedisClient } from '../redisClient';
-import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
+import type { RedisClient } from '../redisClient';
+import { dropKeysAndClose, testRedis } from '../testServices';
 import { streamsAdapter } from './cluster';
 
 const prefix = `kindred-test-adapter-${process.pid}-${randomBytes(4).toString('hex')}:`;
@@ -23,11 +23,7 @@ let redis: RedisClient | undefined;
 let io: Server | undefined;
 
 beforeAll(async () => {
-  try {
-    redis = await connectRedis(TEST_REDIS_URL, () => undefined);
-  } catch (e) {
-    throw redisUnreachable(e, 'The cluster adapter tests');
-  }
+  redis = await testRedis('The cluster adapter tests');
   io = new Server(createServer());
   io.adapter(await streamsAdapter(redis, prefix));
   // The adapter subscribes with a client of its own in the background: wait for it, or closing would cut it short.
@@ -37,11 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await io?.close(); // as app.ts closes a node: Socket.IO first, which closes the adapter and its own Redis clients
-  if (!redis) return;
-  const keys: string[] = [];
-  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-  if (keys.length > 0) await redis.del(keys);
-  await redis.close();
+  if (redis) await dropKeysAndClose(redis, prefix);
 });
 
 describe('streamsAdapter', () => {

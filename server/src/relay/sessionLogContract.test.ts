@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
-import { connectRedis, type RedisClient } from '../redisClient';
-import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
+import type { RedisClient } from '../redisClient';
+import { dropKeysAndClose, testRedis } from '../testServices';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
 import { MemorySessionLogs, memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
@@ -117,18 +117,10 @@ contract('memory', (l) => new MemorySessionLogs(l), 0);
 
 let redis: RedisClient | undefined;
 beforeAll(async () => {
-  try {
-    redis = await connectRedis(TEST_REDIS_URL, () => undefined);
-  } catch (e) {
-    throw redisUnreachable(e, 'The shared session log tests');
-  }
+  redis = await testRedis('The shared session log tests');
 });
 afterAll(async () => {
-  if (!redis) return;
-  const keys: string[] = [];
-  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-  if (keys.length > 0) await redis.unlink(keys);
-  await redis.close();
+  if (redis) await dropKeysAndClose(redis, prefix);
 });
 contract('Redis', (l) => new RedisSessionLogs(redis!, prefix, l), REORDER_SLACK);
 
