@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../encoding';
 import type { GroupCardBody } from '../protocol/objects';
-import { decryptGroupCard, encryptGroupCard, rulesDigest, signGroupCard, verifyGroupCard } from './groupCard';
+import { canonicalBytes, labelled } from './canonical';
+import { decryptGroupCard, encryptGroupCard, MAX_GROUP_CARD_PLAINTEXT, rulesDigest, signGroupCard, verifyGroupCard } from './groupCard';
 import { fingerprint, memberIdOf } from './identity';
-import { createInviteSecret } from './invite';
+import { createInviteSecret, INVITE_SUBKEY_ID } from './invite';
+import { KDF_CONTEXT, LABEL } from './labels';
+import { CARD_BUCKETS } from './padding';
 import { applyRosterEntry, createGenesis, signRosterEntry } from './roster';
-import { initCrypto } from './sodium';
+import { initCrypto, sodium } from './sodium';
 import { expectCode, GROUP, OTHER_GROUP, POLICY, seededIdentity } from './testkit';
 import type { IdentityKeyPair, RosterState } from './types';
 
@@ -114,6 +117,69 @@ describe('group card encryption', () => {
     expectCode(() => decryptGroupCard(enc, secret, OTHER_GROUP), 'DECRYPT_FAILED');
     expectCode(() => decryptGroupCard({ ...enc, v: 2 }, secret, GROUP), 'MALFORMED');
     expectCode(() => decryptGroupCard(enc, new Uint8Array(16), GROUP), 'BAD_LENGTH');
+  });
+
+  /** A card signed by the creator whose canonical JSON is exactly `bytes` long (ASCII, then 3-byte characters). */
+  function cardOfSize(bytes: number): ReturnType<typeof signGroupCard> {
+    const rest = bytes - canonicalBytes(signGroupCard(BODY, creator)).length;
+    const room = [8000 - BODY.groundRules.length, 8000 - BODY.confidentialityLimits.length, 4000 - BODY.crisisResources.length];
+    const asciiRoom = room.reduce((a, b) => a + b, 0);
+    // What ASCII cannot hold goes to codeOfConduct as '\u20ac' (3 UTF-8 bytes), the ASCII giving back what 3 overshoots.
+    const euros = rest <= asciiRoom ? 0 : Math.ceil((rest - asciiRoom) / 3);
+    let ascii = rest - 3 * euros;
+    const fill = (i: number): string => {
+      const n = Math.min(room[i]!, ascii);
+      ascii -= n;
+      return 'a'.repeat(n);
+    };
+    const body = {
+      ...BODY,
+      groundRules: BODY.groundRules + fill(0),
+      confidentialityLimits: BODY.confidentialityLimits + fill(1),
+      crisisResources: BODY.crisisResources + fill(2),
+      codeOfConduct: BODY.codeOfConduct + '\u20ac'.repeat(euros),
+    };
+    const card = signGroupCard(body, creator);
+    expect(canonicalBytes(card).length).toBe(bytes);
+    return card;
+  }
+
+  it('pads the card to a bucket: the ciphertext length shows the bucket, never the card length', () => {
+    const secret = createInviteSecret();
+    const ctBytes = (card: ReturnType<typeof signGroupCard>): number => fromBase64Url(encryptGroupCard(card, secret).ct).length;
+    const short = signGroupCard(BODY, creator);
+    const longer = signGroupCard({ ...BODY, groundRules: BODY.groundRules + ' Be kind.'.repeat(20) }, creator);
+    expect(canonicalBytes(longer).length).toBeGreaterThan(canonicalBytes(short).length + 150);
+    expect(ctBytes(short)).toBe(CARD_BUCKETS[0]! + 16);
+    expect(ctBytes(longer)).toBe(ctBytes(short));
+    // At each bucket's edge: one byte less than the bucket fits it (sodium_pad adds at least the 0x80 marker).
+    for (const [i, bucket] of CARD_BUCKETS.entries()) {
+      if (i > 0) expect(ctBytes(cardOfSize(CARD_BUCKETS[i - 1]!))).toBe(bucket + 16);
+      const full = cardOfSize(bucket - 1);
+      expect(ctBytes(full)).toBe(bucket + 16);
+      expect(decryptGroupCard(encryptGroupCard(full, secret), secret, GROUP)).toEqual(full);
+    }
+    expect(MAX_GROUP_CARD_PLAINTEXT).toBe(CARD_BUCKETS.at(-1)! - 1);
+    expect(CARD_BUCKETS.at(-1)! + 16).toBe(40_000); // what EncryptedGroupCard's ct allows
+    expectCode(() => encryptGroupCard(cardOfSize(MAX_GROUP_CARD_PLAINTEXT + 1), secret), 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses a card whose plaintext is not padded to a card bucket (MALFORMED)', () => {
+    const secret = createInviteSecret();
+    const key = sodium().crypto_kdf_derive_from_key(32, INVITE_SUBKEY_ID.CARD_KEY, KDF_CONTEXT.CARD_KEY, secret);
+    const ad = labelled(LABEL.GROUP_CARD_AD, { v: 1, groupId: GROUP });
+    const plain = canonicalBytes(signGroupCard(BODY, creator));
+    const sealWith = (plaintext: Uint8Array) => {
+      const nonce = sodium().randombytes_buf(24);
+      const ct = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
+      return { v: 1, nonce: toBase64Url(nonce), ct: toBase64Url(ct) };
+    };
+    expect(decryptGroupCard(sealWith(sodium().pad(plain, CARD_BUCKETS[0]!)), secret, GROUP).body.name).toBe(BODY.name); // the control
+    expectCode(() => decryptGroupCard(sealWith(plain), secret, GROUP), 'MALFORMED'); // an unpadded card (earlier builds)
+    expectCode(() => decryptGroupCard(sealWith(sodium().pad(plain, 2048)), secret, GROUP), 'MALFORMED'); // not a card bucket
+    const zeros = new Uint8Array(CARD_BUCKETS[0]!);
+    zeros.set(plain);
+    expectCode(() => decryptGroupCard(sealWith(zeros), secret, GROUP), 'MALFORMED'); // no 0x80 marker
   });
 
   it('refuses a card too large for the relay (PAYLOAD_TOO_LARGE)', () => {

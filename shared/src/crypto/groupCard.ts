@@ -4,20 +4,21 @@
  * (XChaCha20-Poly1305 under a key derived from an invite secret). Only holders of an invite link can read it;
  * only a facilitator can write it.
  */
-import { KindredError } from '../errors';
+import { KindredError, isKindredError } from '../errors';
 import { fromBase64Url, fromUtf8, toBase64Url } from '../encoding';
 import { EncryptedGroupCard, GroupCardBody, PROTOCOL_VERSION, SignedGroupCard } from '../protocol/objects';
 import { canonicalBytes, labelled } from './canonical';
 import { memberIdOf, requireFingerprint } from './identity';
 import { INVITE_SECRET_BYTES, INVITE_SUBKEY_ID } from './invite';
 import { KDF_CONTEXT, LABEL } from './labels';
+import { CARD_BUCKETS, maxPlaintext, padToBucket, unpadFromBucket } from './padding';
 import { isFacilitator } from './roster';
 import { hashObject, memberKey, signObject, verifyObject } from './signedObject';
 import { expectBytes, randomBytes, sodium, wipe } from './sodium';
 import type { IdentityKeyPair, RosterState } from './types';
 
-/** Largest card plaintext (canonical JSON of the signed card): what EncryptedGroupCard's 40,000-byte ct allows. */
-export const MAX_GROUP_CARD_PLAINTEXT = 40_000 - 16;
+/** Largest card plaintext (canonical JSON of the signed card): the largest card bucket less its padding marker. */
+export const MAX_GROUP_CARD_PLAINTEXT = maxPlaintext(CARD_BUCKETS);
 
 /**
  * Signs a card body with `ik`. The signer field is set from the key (a body naming someone else is MALFORMED);
@@ -76,27 +77,30 @@ function cardAd(groupId: string): Uint8Array {
 /**
  * Encrypts a signed card under an invite secret: key = `crypto_kdf_derive_from_key(32, 1, "KdCardKy", secret)`,
  * XChaCha20-Poly1305 with a random 24-byte nonce (random nonces are safe at 192 bits), plaintext =
- * canonical(signed card). `testNonce` is for vectors only. PAYLOAD_TOO_LARGE if the card exceeds the bound.
+ * pad(canonical(signed card)) to a CARD_BUCKETS size, so the relay that stores it learns the bucket, not the
+ * card's length. `testNonce` is for vectors only. PAYLOAD_TOO_LARGE if the card exceeds the bound.
  */
 export function encryptGroupCard(signed: SignedGroupCard, inviteSecret: Uint8Array, testNonce?: Uint8Array): EncryptedGroupCard {
   const card = SignedGroupCard.safeParse(signed);
   if (!card.success) throw new KindredError('MALFORMED', 'group card', { cause: card.error });
-  const plaintext = canonicalBytes(card.data);
-  if (plaintext.length > MAX_GROUP_CARD_PLAINTEXT) throw new KindredError('PAYLOAD_TOO_LARGE', 'group card');
+  const canonical = canonicalBytes(card.data);
+  if (canonical.length > MAX_GROUP_CARD_PLAINTEXT) throw new KindredError('PAYLOAD_TOO_LARGE', 'group card');
+  const plaintext = padToBucket(canonical, CARD_BUCKETS);
   const nonce = testNonce ? expectBytes(testNonce, 24, 'nonce') : randomBytes(24);
   const key = cardKey(inviteSecret);
   try {
     const ct = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, cardAd(card.data.body.groupId), null, nonce, key);
     return { v: PROTOCOL_VERSION, nonce: toBase64Url(nonce), ct: toBase64Url(ct) };
   } finally {
-    wipe(key);
+    wipe(key, plaintext);
   }
 }
 
 /**
  * Decrypts a stored card for `expectedGroupId` (the group named in the invite link): MALFORMED for a bad
- * envelope, DECRYPT_FAILED when the tag fails (tampering, wrong secret, wrong group), MALFORMED when the
- * plaintext is not a valid signed card of that group. The result still has to pass verifyGroupCard.
+ * envelope, DECRYPT_FAILED when the tag fails (tampering, wrong secret, wrong group), MALFORMED when the padding is
+ * not a card bucket's or the plaintext is not a valid signed card of that group. The result still has to pass
+ * verifyGroupCard.
  */
 export function decryptGroupCard(enc: unknown, inviteSecret: Uint8Array, expectedGroupId: string): SignedGroupCard {
   const parsed = EncryptedGroupCard.safeParse(enc);
@@ -112,9 +116,11 @@ export function decryptGroupCard(enc: unknown, inviteSecret: Uint8Array, expecte
   }
   let json: unknown;
   try {
-    json = JSON.parse(fromUtf8(plaintext));
+    json = JSON.parse(fromUtf8(unpadFromBucket(plaintext, CARD_BUCKETS)));
   } catch (cause) {
-    throw new KindredError('MALFORMED', 'group card plaintext', { cause });
+    throw isKindredError(cause) ? cause : new KindredError('MALFORMED', 'group card plaintext', { cause });
+  } finally {
+    wipe(plaintext);
   }
   const card = SignedGroupCard.safeParse(json);
   if (!card.success) throw new KindredError('MALFORMED', 'group card plaintext', { cause: card.error });

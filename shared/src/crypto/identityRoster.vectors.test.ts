@@ -3,11 +3,11 @@
  * compared exactly. The JSON is the source of truth; a change of format, label or context shows up here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../encoding';
+import { fromBase64Url, fromHex, toHex } from '../encoding';
 import type { GroupCardBody, RosterOp, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
 import { signAcceptance, verifyAcceptance } from './acceptance';
 import { signAuthChallenge, verifyAuthChallenge } from './authChallenge';
-import { labelled } from './canonical';
+import { canonicalBytes, labelled } from './canonical';
 import { decryptGroupCard, encryptGroupCard, rulesDigest, signGroupCard, verifyGroupCard } from './groupCard';
 import { fingerprint, identityFromSeed, memberIdOf } from './identity';
 import { unwrapIdentity, wrapIdentity } from './identityWrap';
@@ -26,7 +26,7 @@ interface Vectors {
   safetyNumber: { a: number; b: number; number: string; qrPayload: string };
   identityWrap: { identity: number; passphrase: string; saltHex: string; nonceHex: string; params: { opslimit: number; memlimit: number }; wrapped: unknown };
   invite: { groupId: string; inviteId: string; secretHex: string; creator: number; cardKeyHex: string; gateToken: string; gateHash: string; fragment: string };
-  groupCard: { signer: number; body: Omit<GroupCardBody, 'signer'>; signed: unknown; rulesDigest: string; nonceHex: string; encrypted: unknown };
+  groupCard: { signer: number; body: Omit<GroupCardBody, 'signer'>; signed: unknown; rulesDigest: string; nonceHex: string; encrypted: { v: number; nonce: string; ct: string } };
   roster: {
     groupId: string; policy: RosterPolicy; ops: { op: RosterOp; signer: number }[]; genesisSignedBytesHex: string;
     entries: SignedRosterEntry[]; hashes: string[]; epochCode: string; finalState: RosterState;
@@ -91,6 +91,20 @@ describe('identity and roster vectors', () => {
     expect(encryptGroupCard(signed, secret, fromHex(c.nonceHex))).toEqual(c.encrypted);
     const back = decryptGroupCard(c.encrypted, secret, c.body.groupId);
     expect(verifyGroupCard(back, { creatorFingerprint: fingerprint(mid(c.signer)) })).toEqual(c.signed);
+    // The format, opened with raw libsodium and the vector's card key: canonical(signed card) || 0x80 || zeros, 1,024
+    // bytes in all (the first card bucket), under AD labelled("kindred/v1/group-card-ad", {v: 1, groupId}).
+    const padded = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      fromBase64Url(c.encrypted.ct),
+      labelled(LABEL.GROUP_CARD_AD, { v: 1, groupId: c.body.groupId }),
+      fromHex(c.nonceHex),
+      fromHex(v.invite.cardKeyHex),
+    );
+    const canonical = canonicalBytes(c.signed);
+    expect(padded.length).toBe(1024);
+    expect(padded.subarray(0, canonical.length)).toEqual(canonical);
+    expect(padded[canonical.length]).toBe(0x80);
+    expect(padded.subarray(canonical.length + 1).every((b) => b === 0)).toBe(true);
   });
 
   it('roster: a 3-entry chain, its hashes, epoch code and final state', () => {

@@ -32,7 +32,7 @@ export { createPairwiseKeys } from './pairwiseBox';
 export type { PairwiseKeys } from './pairwiseBox';
 export { sealSenderKey, openSenderKey } from './keyDistribution';
 export type { SenderKeyRecipient, ReceivedSenderKey } from './keyDistribution';
-export { MESSAGE_BUCKETS, DIRECT_BUCKETS, maxPlaintext, paddedLength, padToBucket, unpadFromBucket } from './padding';
+export { MESSAGE_BUCKETS, DIRECT_BUCKETS, CARD_BUCKETS, maxPlaintext, paddedLength, padToBucket, unpadFromBucket } from './padding';
 export {
   createMemoryReceiveState, installSenderKey, noteRoster, epochAccepted, pruneReceiveState, wipeReceivingChain,
   MAX_FORWARD_JUMP, MAX_SKIPPED, SKIPPED_KEY_LIFETIME_MS, PREVIOUS_EPOCH_GRACE_MS, MAX_USED_COUNTERS, MAX_CHAINS_PER_SENDER,

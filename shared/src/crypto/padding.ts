@@ -16,6 +16,11 @@ import { sodium } from './sodium';
 export const MESSAGE_BUCKETS: readonly number[] = [256, 1024, 4096, 16_384, 65_536];
 /** Buckets of a DirectBox: the same without the largest, since a DirectBox carries at most 20,000 bytes. */
 export const DIRECT_BUCKETS: readonly number[] = [256, 1024, 4096, 16_384];
+/**
+ * Buckets of an encrypted group card (canonical JSON of the signed card, rarely under 1 KiB): powers of four from
+ * 1 KiB, then the most EncryptedGroupCard's 40,000 ciphertext bytes hold (40,000 minus the 16-byte tag).
+ */
+export const CARD_BUCKETS: readonly number[] = [1024, 4096, 16_384, 40_000 - 16];
 
 /** Largest plaintext that fits in `buckets` (one byte goes to the 0x80 marker). */
 export function maxPlaintext(buckets: readonly number[] = MESSAGE_BUCKETS): number {
