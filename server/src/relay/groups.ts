@@ -9,7 +9,7 @@ import { isKindredError } from '@kindred/shared/errors';
 import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
 import { rooms, type Call, type RelayContext } from './context';
 import type { GroupState } from './groupState';
-import { applyRosterEffects, currentGroup } from './rosterEffects';
+import { applyRosterEffects, currentGroup, warnOf } from './rosterEffects';
 import { RosterChain } from './rosterChain';
 import { refuse } from './validation';
 
@@ -122,7 +122,11 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   // ban or lock is then enforced everywhere (outside the group's lock: the others do not need it).
   if (relay.cluster && !relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch);
   const { op } = entry.body;
-  if (op.type === 'role' && op.role === 'facilitator') await showWaitingTo(relay, group, op.member);
+  if (op.type === 'role' && op.role === 'facilitator') {
+    // The entry is stored and applied: failing to show the waiting room (another node too slow to answer) must not
+    // fail the request; the new facilitator still gets every knock that comes next, and all of them on re-entering.
+    await showWaitingTo(relay, group, op.member).catch(warnOf(relay, 'could not show the waiting knocks to a new facilitator'));
+  }
   return result;
 }
 
