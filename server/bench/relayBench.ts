@@ -201,8 +201,7 @@ async function measureScenario(connected: ConnectedRooms[], profile: Profile, lo
       heapPerConn: c.heapPerConn,
       fanout: c.fanout,
       fixed: fixed.get(c.target.name)!,
-      ceiling: ceilings[i]!,
-      ceilingRuns: runs[i]!.map((r) => r.ceilingPerSec),
+      searches: runs[i]!,
       half: half.get(c.target.name)!,
       heapRetainedAfterLoad: retained.get(c.target.name)!,
     });

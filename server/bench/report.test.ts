@@ -19,7 +19,7 @@ const step = (p99Ms: number): StepResult => ({
   pass: true,
 });
 
-const search = (ceilingPerSec: number): TargetFigures['ceiling'] => ({ ceilingPerSec, steps: [], capped: false });
+const search = (ceilingPerSec: number): TargetFigures['searches'][number] => ({ ceilingPerSec, steps: [], capped: false });
 
 const figures = (ceiling: number, p99Ms = 10, runs: number[] = [ceiling]): TargetFigures => ({
   joinsPerSec: 100,
@@ -27,8 +27,7 @@ const figures = (ceiling: number, p99Ms = 10, runs: number[] = [ceiling]): Targe
   heapPerConn: 2048,
   fanout: 10,
   fixed: [step(p99Ms)],
-  ceiling: search(ceiling),
-  ceilingRuns: runs,
+  searches: runs.map(search),
   half: [step(p99Ms)],
   heapRetainedAfterLoad: 0,
 });

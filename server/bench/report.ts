@@ -9,10 +9,11 @@ export interface TargetFigures {
   fanout: number;
   /** Repetitions at the fixed rate (20,000 deliveries/s). */
   fixed: StepResult[];
-  /** The search whose ceiling is the median of `ceilingRuns` (the only one without `--searches`). */
-  ceiling: SearchResult;
-  /** Each ceiling search's result, in order: search i of every target ran in lockstep, under the same background. */
-  ceilingRuns: number[];
+  /**
+   * Every ceiling search, in order (one without `--searches`): search i of every target ran in lockstep, under the
+   * same background. The figure is the median one (`medianCeiling`).
+   */
+  searches: SearchResult[];
   /** Repetitions at half the baseline's ceiling. */
   half: StepResult[];
   /** Server heapUsed after the load steps minus before them, after a full GC: buffers that keep relayed data. */
@@ -79,23 +80,26 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
     return each.some(Boolean) ? each.map((f) => f || '-').join(' / ') : '';
   };
   const stepFlags = (k: 'fixed' | 'half'): string => fl(b[k], r?.[k], ...(n2 ? [n2[k]] : []));
-  const capped = [b.ceiling.capped ? 'b:capped' : '', r?.ceiling.capped ? 'r:capped' : '', n2?.ceiling.capped ? '2n:capped' : ''].filter(Boolean).join(' ');
-  const searches = b.ceilingRuns.length;
+  const capped = [b, r, n2].map((t, i) => (t && medianCeiling(t).capped ? ['b:capped', 'r:capped', '2n:capped'][i] : '')).filter(Boolean).join(' ');
+  const searches = b.searches.length;
   const paired = (x: TargetFigures | undefined, y: TargetFigures | undefined): string => {
     const v = x && y ? ceilingRatio(x, y) : undefined;
     return v === undefined ? (x && y ? 'n/a' : '') : fmtRatio(v);
   };
   const ceilingLabel = `ceiling, deliveries/s at p99 <= 50 ms${searches > 1 ? ` (median of ${searches} searches)` : ''}`;
-  const fmtC = (t: TargetFigures | undefined): string => (t ? fmtInt(t.ceiling.ceilingPerSec) : 'pending');
+  const fmtC = (t: TargetFigures | undefined): string => (t ? fmtInt(medianCeiling(t).ceilingPerSec) : 'pending');
   rows.push(
     n2
       ? [ceilingLabel, fmtC(b), fmtC(r), paired(r, b), fmtC(n2), paired(n2, r), paired(n2, b), '>= 0.90x', capped]
       : [ceilingLabel, fmtC(b), fmtC(r), paired(r, b), '>= 0.90x', capped],
   );
   if (searches > 1) {
-    const each = (t: TargetFigures | undefined): string => (t ? t.ceilingRuns.map(fmtInt).join(' / ') : 'pending');
-    const ratios = (x: TargetFigures | undefined, y: TargetFigures | undefined): string =>
-      x && y ? x.ceilingRuns.map((v, i) => (y.ceilingRuns[i]! > 0 ? (v / y.ceilingRuns[i]!).toFixed(2) : 'n/a')).join(' / ') : '';
+    const each = (t: TargetFigures | undefined): string => (t ? ceilings(t).map(fmtInt).join(' / ') : 'pending');
+    const ratios = (x: TargetFigures | undefined, y: TargetFigures | undefined): string => {
+      if (!x || !y) return '';
+      const den = ceilings(y);
+      return ceilings(x).map((v, i) => (den[i]! > 0 ? (v / den[i]!).toFixed(2) : 'n/a')).join(' / ');
+    };
     const label = 'ceiling of each search (ratio: median of these)';
     rows.push(n2 ? [label, each(b), each(r), ratios(r, b), each(n2), ratios(n2, r), ratios(n2, b), '', ''] : [label, each(b), each(r), ratios(r, b), '', '']);
   }
@@ -120,10 +124,20 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
  * no step give no ratio; undefined when none is left.
  */
 export function ceilingRatio(num: TargetFigures, den: TargetFigures): number | undefined {
+  const [n, d] = [ceilings(num), ceilings(den)];
   const ratios: number[] = [];
-  const n = Math.min(num.ceilingRuns.length, den.ceilingRuns.length);
-  for (let i = 0; i < n; i++) if (den.ceilingRuns[i]! > 0) ratios.push(num.ceilingRuns[i]! / den.ceilingRuns[i]!);
+  for (let i = 0; i < Math.min(n.length, d.length); i++) if (d[i]! > 0) ratios.push(n[i]! / d[i]!);
   return ratios.length > 0 ? median(ratios) : undefined;
+}
+
+/** Each search's ceiling, in order. */
+function ceilings(t: TargetFigures): number[] {
+  return t.searches.map((s) => s.ceilingPerSec);
+}
+
+/** The target's figure: its search with the median ceiling. */
+export function medianCeiling(t: TargetFigures): SearchResult {
+  return medianSearch(t.searches);
 }
 
 /** The search of `runs` whose ceiling is the median (the lower middle one of an even count). */

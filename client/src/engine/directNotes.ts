@@ -66,8 +66,7 @@ export class DirectNotes {
     if (!session) return;
     const changed = capExpiry(session.directs, expirySeconds * 1000);
     if (changed === session.directs) return;
-    ctx.updateSession((s) => ({ ...s, directs: changed }));
     for (const d of changed) this.expiry.schedule(d.expiresAt);
-    ctx.updateSession((s) => expireDirects(s, ctx.clock.now()));
+    ctx.updateSession((s) => expireDirects({ ...s, directs: changed }, ctx.clock.now()));
   }
 }
