@@ -96,10 +96,15 @@ describe('several relay nodes', () => {
     const { inviteId, gateToken } = await group.invite();
     const guest = await on(2);
     await guest.ok('invite.open', { groupId: group.groupId, inviteId, gateToken });
-    expect(await group.enter(guest, { inviteId, gateToken })).toMatchObject({ ok: true, status: 'waiting' });
+    const waiting = (await group.enter(guest, { inviteId, gateToken })) as unknown as Enter;
+    expect(waiting.status).toBe('waiting');
+    // The knocker hears of the facilitator present on node 0 (for its introduction), not of the member on node 1.
+    expect(waiting.present.map((p) => p.member)).toEqual([fac.member]);
     expect(await fac.next<Knock>('session.knock')).toMatchObject({ member: guest.member });
     const latecomerFac = await on(1, fac.ik);
     expect(((await group.enter(latecomerFac)) as unknown as Enter).waiting.map((k) => k.member)).toEqual([guest.member]);
+    // A facilitator arriving on node 1 is told to the waiting room on node 2.
+    expect(await guest.next<{ member: string }>('session.member', (p) => p.member === fac.member)).toMatchObject({ present: true });
     // A member made facilitator on node 1 gets the knock waiting on node 2, after the entry that promotes it.
     expect(a.received('session.knock')).toEqual([]);
     const promote = await group.append({ type: 'role', member: a.member, role: 'facilitator' });
@@ -107,6 +112,8 @@ describe('several relay nodes', () => {
     const promotedAt = a.pushes.findIndex((p) => p.event === 'roster.entry' && JSON.stringify((p.payload as { entry: unknown }).entry) === JSON.stringify(promote));
     expect(promotedAt).toBeGreaterThanOrEqual(0);
     expect(promotedAt).toBeLessThan(a.pushes.findIndex((p) => p.event === 'session.knock'));
+    // And the waiting room on node 2 hears of the new facilitator.
+    expect(await guest.next<{ member: string }>('session.member', (p) => p.member === a.member)).toMatchObject({ present: true });
     await group.append({ type: 'admit', member: guest.member });
     expect(await guest.next<{ member: string }>('session.member', (p) => p.member === fac.member)).toMatchObject({ present: true });
     expect(await guest.ok('message.send', { envelope: group.envelope(guest) })).toMatchObject({ ok: true });

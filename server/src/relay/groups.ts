@@ -131,12 +131,18 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
 }
 
 /**
- * A member made facilitator during a session gets the knocks already waiting, not only those still to come. Sent
- * after every node applied the entry (and pushed it to its sockets): a client takes knocks only once its verified
- * roster says it is a facilitator, and on each socket the entry arrives first.
+ * A member made facilitator during a session gets the knocks already waiting, not only those still to come, and
+ * the waiting room hears of it as of any facilitator's arrival (to introduce themselves to it). Sent after every
+ * node applied the entry (and pushed it to its sockets): a client takes knocks only once its verified roster says it
+ * is a facilitator, and on each socket the entry arrives first.
  */
 async function showWaitingTo(relay: RelayContext, group: GroupState, member: string): Promise<void> {
   const live = group.session;
   if (!live) return;
-  for (const knock of await relay.directory.knocks(live)) relay.io.to(rooms.member(group.groupId, member)).emit('session.knock', knock);
+  const { groupId } = group;
+  for (const knock of await relay.directory.knocks(live)) relay.io.to(rooms.member(groupId, member)).emit('session.knock', knock);
+  const promoted = (await relay.directory.present(live)).find((p) => p.member === member);
+  if (promoted) {
+    relay.io.to(rooms.waiting(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: true, sessionKey: promoted.sessionKey });
+  }
 }

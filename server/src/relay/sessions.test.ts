@@ -64,7 +64,7 @@ describe('session.enter', () => {
     expect(await group.enter(guest)).toMatchObject({ error: { code: 'NOT_MEMBER' } });
     const { inviteId, gateToken } = await group.invite();
     expect(await group.enter(guest, { inviteId, gateToken: b64(32) })).toMatchObject({ error: { code: 'INVITE_INVALID' } });
-    expect(await group.enter(guest, { inviteId, gateToken })).toMatchObject({ ok: true, status: 'waiting', present: [] });
+    expect(await group.enter(guest, { inviteId, gateToken })).toMatchObject({ ok: true, status: 'waiting', present: [{ member: fac.member }] });
     const knock = await fac.next<Knock>('session.knock');
     expect(knock).toMatchObject({ groupId: group.groupId, sessionId: group.sessionId, member: guest.member });
     // a member is not told about knocks; a facilitator entering gets the waiting list
@@ -99,6 +99,30 @@ describe('session.enter', () => {
     expect(order.indexOf('promoted')).toBeGreaterThanOrEqual(0);
     expect(order.indexOf('promoted')).toBeLessThan(order.indexOf('session.knock'));
     expect(m.received('session.knock')).toHaveLength(1);
+  });
+
+  it("tells a knocker the facilitators present, and the waiting room a facilitator's arrival or promotion, never a member's", async () => {
+    const { group, fac, members } = await setup(2);
+    const [m, other] = members as [TestClient, TestClient];
+    await group.enter(other);
+    const guest = await client();
+    const { inviteId, gateToken } = await group.invite();
+    const waiting = (await group.enter(guest, { inviteId, gateToken })) as unknown as { status: string; present: { member: string; sessionKey: { body: { member: string } } }[] };
+    expect(waiting.status).toBe('waiting');
+    // The facilitator present, with its signed session key (for the introduction); not the member present.
+    expect(waiting.present.map((p) => [p.member, p.sessionKey.body.member])).toEqual([[fac.member, fac.member]]);
+
+    await group.enter(m); // a member arriving: not told to the waiting room
+    const facAgain = await clients.signedIn(relay.url, fac.ik);
+    await group.enter(facAgain); // a facilitator arriving (another device): told
+    expect(await guest.next<{ member: string }>('session.member', (p) => p.member === fac.member)).toMatchObject({ present: true, sessionKey: expect.any(Object) });
+    const promote = await group.append({ type: 'role', member: m.member, role: 'facilitator' });
+    expect(await guest.next<{ member: string }>('session.member', (p) => p.member === m.member)).toMatchObject({ present: true, sessionKey: expect.any(Object) });
+    // The promoting entry first: the knocker checks the new facilitator against its roster.
+    const order = guest.pushes.map((p) => (p.event === 'roster.entry' && JSON.stringify((p.payload as { entry: unknown }).entry) === JSON.stringify(promote) ? 'promoted' : p.event === 'session.member' ? (p.payload as { member: string }).member : p.event));
+    expect(order.indexOf('promoted')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('promoted')).toBeLessThan(order.indexOf(m.member));
+    expect(guest.received('session.member').map((p) => (p as { member: string }).member)).toEqual([fac.member, m.member]);
   });
 
   it('refuses new arrivals when the roster is locked, and banned keys', async () => {

@@ -6,7 +6,7 @@
  * (clients and facilitators do).
  */
 import { isFacilitator, rosterMember, verifyAcceptance, verifySessionKey } from '@kindred/shared/crypto';
-import type { ClientRequest, ClientResult, Knock } from '@kindred/shared/protocol';
+import type { ClientRequest, ClientResult, Knock, PresentMember } from '@kindred/shared/protocol';
 import { rooms, type Call, type RelayContext, type RelaySocket } from './context';
 import type { GroupState, LiveSession } from './groupState';
 import { followGroup, requireValidInvite } from './groups';
@@ -43,8 +43,9 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
   if (req.inviteId === undefined || req.gateToken === undefined) refuse('NOT_MEMBER');
   await requireValidInvite(call, group, req.inviteId, req.gateToken);
   if (roster.locked) refuse('SESSION_LOCKED');
-  await knock(call, group, live, req);
-  return { status: 'waiting', present: [], missed: [], sealed: [], waiting: [] };
+  // A knocker hears of the facilitators present (their signed session keys), to introduce itself to them privately.
+  const facilitators = await knock(call, group, live, req);
+  return { status: 'waiting', present: facilitators, missed: [], sealed: [], waiting: [] };
 }
 
 function joinSession(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
@@ -58,7 +59,11 @@ function joinSession(call: Call, group: GroupState, live: LiveSession, req: Clie
   live.present.set(member, { sessionKey: req.sessionKey, sockets });
   background(relay, live.log.arrived(member), 'clearing an away marker failed');
   live.waiting.delete(member);
-  socket.to(rooms.session(group.groupId, live.id)).emit('session.member', {
+  // A facilitator's arrival is also told to the waiting room: those waiting introduce themselves to it.
+  const audience = isFacilitator(group.roster, member)
+    ? socket.to(rooms.session(group.groupId, live.id)).to(rooms.waiting(group.groupId, live.id))
+    : socket.to(rooms.session(group.groupId, live.id));
+  audience.emit('session.member', {
     groupId: group.groupId,
     sessionId: live.id,
     member,
@@ -67,7 +72,8 @@ function joinSession(call: Call, group: GroupState, live: LiveSession, req: Clie
   });
 }
 
-async function knock(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): Promise<void> {
+/** Puts the socket in the waiting room and shows its knock to the facilitators present; returns those facilitators. */
+async function knock(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): Promise<PresentMember[]> {
   const { socket, member, relay } = call;
   const { groupId } = group;
   void socket.join([rooms.waiting(groupId, live.id), rooms.member(groupId, member)]);
@@ -78,9 +84,9 @@ async function knock(call: Call, group: GroupState, live: LiveSession, req: Clie
   sockets.add(socket.id);
   live.waiting.set(member, { knock: knockObject, sockets });
   // Knocks are rare: a push to each present facilitator's own room (on whichever node) is cheap.
-  for (const present of await relay.directory.present(live)) {
-    if (isFacilitator(group.roster, present.member)) relay.io.to(rooms.member(groupId, present.member)).emit('session.knock', knockObject);
-  }
+  const facilitators = (await relay.directory.present(live)).filter((p) => isFacilitator(group.roster, p.member));
+  for (const f of facilitators) relay.io.to(rooms.member(groupId, f.member)).emit('session.knock', knockObject);
+  return facilitators;
 }
 
 export async function sessionLeave(call: Call, req: ClientRequest<'session.leave'>): Promise<ClientResult<'session.leave'>> {

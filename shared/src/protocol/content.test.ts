@@ -54,4 +54,14 @@ describe('message content', () => {
     expect(decodeDirectContent(encodeDirectContent(d))).toEqual(d);
     expectMalformed(() => decodeDirectContent(utf8('{"kind":"gossip","text":"x"}')));
   });
+
+  it('round-trips an introduction and holds it to the pseudonym bounds', () => {
+    const intro = { kind: 'introduction' as const, name: 'Robin' };
+    expect(decodeDirectContent(encodeDirectContent(intro))).toEqual(intro);
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":""}')));
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":"' + 'n'.repeat(65) + '"}')));
+    // An introduction is a name, never a note: the two shapes do not mix.
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","text":"Robin"}')));
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"struggling","name":"Robin"}')));
+  });
 });

@@ -70,10 +70,19 @@ export type SignalContent = z.infer<typeof SignalContent>;
 export type SignalKind = SignalContent['kind'];
 
 // ---------- direct boxes ----------
-export const DirectContent = z.strictObject({
+/** A member's private note to the facilitators present. */
+export const DirectNoteContent = z.strictObject({
   kind: z.enum(['struggling', 'breach-report']),
   text: z.string().max(MAX_DIRECT_TEXT),
 });
+export type DirectNoteContent = z.infer<typeof DirectNoteContent>;
+/**
+ * Someone in the waiting room tells the facilitators present its pseudonym for this session, so that they know whom
+ * they admit. Facilitators take it only from a sender whose knock they verified, and only this kind from a knocker.
+ */
+export const IntroductionContent = z.strictObject({ kind: z.literal('introduction'), name: z.string().min(1).max(MAX_DISPLAY_NAME) });
+export type IntroductionContent = z.infer<typeof IntroductionContent>;
+export const DirectContent = z.union([DirectNoteContent, IntroductionContent]);
 export type DirectContent = z.infer<typeof DirectContent>;
 
 export type ContentFor<T extends MessageType> = T extends 'chat' ? ChatContent : SignalContent;

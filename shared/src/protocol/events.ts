@@ -103,6 +103,7 @@ export const ClientEvents = {
        * it after a drop (session.enter with lastSeq), so nothing relayed while it was away is lost.
        */
       seq: RelaySeq.optional(),
+      /** When joined: everyone present. When waiting: the facilitators present, to whom the knocker introduces itself. */
       present: z.array(PresentMember).max(10_000),
       missed: z.array(RelayedMessage).max(100_000),
       /** Sender keys sealed to this member while it was away, still buffered. */
@@ -128,6 +129,7 @@ export const MAX_SEALED_PER_PUSH = 128;
 /** Relay to client pushes. */
 export const ServerEvents = {
   'roster.entry': z.strictObject({ groupId: OpaqueId, entry: SignedRosterEntry }),
+  /** Someone arrived in or left the session (to the session room; a facilitator's arrival also to the waiting room). */
   'session.member': z.strictObject({
     groupId: OpaqueId,
     sessionId: OpaqueId,
