@@ -126,7 +126,8 @@ async function joinToWaitingRoom(page: Page, invite: string, groupName: string, 
 
 /** Facilitator admits whoever knocks (one at a time here); the member's composer then opens. */
 async function admit(facilitator: Page, member: Page, memberName: string): Promise<void> {
-  await facilitator.getByRole('button', { name: /^Admit / }).click();
+  // The knock shows the pseudonym the member introduced itself with (boxed to the facilitator), and its key's short id.
+  await facilitator.getByRole('button', { name: `Admit ${memberName} (`, exact: false }).click();
   await member.getByRole('heading', { name: 'Conversation' }).waitFor();
   await expect.poll(() => composer(member).isEnabled()).toBe(true);
   // The member's pseudonym reaches the facilitator encrypted; the controls are named with it once it has.

@@ -97,6 +97,8 @@ describe('a whole session over the real relay', () => {
     expect(await alice.enterSession()).toBe('waiting');
     expect((await knock).member).toBe(alice.me);
     expect(fac.getState().session?.knocks.map((k) => k.agreement)).toEqual([true]);
+    // Alice introduced herself to the facilitator, privately (the canary scan below covers it).
+    await until(fac, (s) => s.session?.knocks[0]?.name === CANARY.aliceName, 'the knock shows her pseudonym');
     await fac.admit(alice.me);
     await until(alice, (s) => s.session?.status === 'joined' && s.session.present.includes(fac.me), 'alice joined');
     await until(fac, (s) => s.session?.present.includes(alice.me) ?? false, 'alice present');

@@ -49,6 +49,8 @@ export class DirectNotes {
       const { plaintext } = openDirect(box, pk, secrets.pairwise, { groupId: secrets.groupId, sessionId: secrets.sessionId, me: ctx.me });
       const content = decodeDirectContent(plaintext);
       wipe(plaintext);
+      // Members name themselves with the profile signal; an introduction is for the waiting room (introductions.ts).
+      if (content.kind === 'introduction') return;
       const receivedAt = ctx.clock.now();
       const note: DirectNote = { id: ++this.directSeq, from: box.from, kind: content.kind, text: content.text, receivedAt, expiresAt: receivedAt + roster.policy.expirySeconds * 1000 };
       ctx.updateSession((s) => ({ ...s, directs: [...s.directs, note] }));

@@ -39,6 +39,7 @@ import type { EngineEvents } from './engineEvents';
 import { GroupFlows, type CardFields } from './groupFlows';
 import { KeyDistribution } from './keyDistribution';
 import { Messaging } from './messaging';
+import { Introductions } from './introductions';
 import { Presence } from './presence';
 import { RosterSync } from './rosterSync';
 import { SessionEntry } from './sessionEntry';
@@ -64,6 +65,7 @@ export class KindredClient {
   private readonly sessions: SessionEntry;
   private readonly groups: GroupFlows;
   private readonly directNotes: DirectNotes;
+  private readonly introductions: Introductions;
 
   /** Prefer `KindredClient.create`, which also loads libsodium. */
   constructor(options: KindredClientOptions) {
@@ -82,14 +84,15 @@ export class KindredClient {
     const signals = new Signals(ctx);
     this.keys = new KeyDistribution(ctx, (secrets, envelope) => this.messaging.receiveEnvelope(secrets, envelope));
     this.messaging = new Messaging(ctx, this.keys, signals, () => this.rosterSync.refreshRoster());
-    this.presence = new Presence(ctx, this.keys, this.messaging);
+    this.introductions = new Introductions(ctx, () => this.rosterSync.refreshRoster());
+    this.presence = new Presence(ctx, this.keys, this.messaging, this.introductions);
     this.directNotes = new DirectNotes(ctx);
     const expiryPolicyChanged = (expirySeconds: number): void => {
       this.messaging.applyExpiryPolicy(expirySeconds);
       this.directNotes.applyExpiryPolicy(expirySeconds);
     };
     this.rosterSync = new RosterSync(ctx, this.keys, expiryPolicyChanged, (secrets) => this.sessions.enter(secrets));
-    this.sessions = new SessionEntry(ctx, this.rosterSync, this.keys, this.messaging, this.presence);
+    this.sessions = new SessionEntry(ctx, this.rosterSync, this.keys, this.messaging, this.presence, this.introductions);
     this.groups = new GroupFlows(ctx, this.rosterSync, this.messaging);
 
     this.connection.on('status', (status) => {
@@ -109,7 +112,12 @@ export class KindredClient {
       for (const sealed of p.sealed) this.keys.onSealed(sealed);
     });
     this.connection.onPush('message', (p) => this.messaging.onRelayed(p));
-    this.connection.onPush('direct', (p) => this.directNotes.onDirect(p.box));
+    // A box from a roster member is a private note; from anyone else, at most an introduction from the waiting room.
+    this.connection.onPush('direct', (p) => {
+      const fromMember = ctx.group?.tracker.state?.members.some((m) => m.id === p.box.from) ?? false;
+      if (fromMember) this.directNotes.onDirect(p.box);
+      else this.introductions.onDirect(p.box);
+    });
     this.connection.onPush('session.closed', (p) => this.presence.onSessionClosed(p));
   }
 

@@ -6,6 +6,7 @@ import { isFacilitator, rulesDigest, verifyAcceptance, verifySessionKey } from '
 import { KindredError } from '@kindred/shared/errors';
 import type { Knock, ServerPayload } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
+import type { Introductions } from './introductions';
 import type { KeyDistribution } from './keyDistribution';
 import type { Messaging } from './messaging';
 import type { SessionSecrets } from './sessionSecrets';
@@ -16,6 +17,7 @@ export class Presence {
     private readonly ctx: EngineContext,
     private readonly keys: KeyDistribution,
     private readonly messaging: Messaging,
+    private readonly introductions: Introductions,
   ) {}
 
   /** Takes a peer's session key (a warning and false when it does not verify). */
@@ -39,6 +41,8 @@ export class Presence {
     const secrets = ctx.secrets;
     if (!secrets || secrets.wiped || p.groupId !== secrets.groupId || p.sessionId !== secrets.sessionId || p.member === ctx.me) return;
     const wasPresent = ctx.isPresent(p.member);
+    // Waiting: a facilitator's arrival is told to the waiting room, to be introduced to (checked there).
+    if (p.present && p.sessionKey) this.introductions.onFacilitatorArrived({ member: p.member, sessionKey: p.sessionKey });
     if (p.present) {
       if (!p.sessionKey) return;
       if (!this.addPeer(secrets, p.member, p.sessionKey)) return;
@@ -79,7 +83,7 @@ export class Presence {
       });
       // Checked now so a bad key is flagged at the door; it is taken into the session only when the relay announces
       // the admitted member (session.member), and nothing is sealed to it before the roster admits it.
-      verifySessionKey(k.sessionKey, { groupId: g.groupId, sessionId: secrets.sessionId, member: k.member });
+      const knockKey = verifySessionKey(k.sessionKey, { groupId: g.groupId, sessionId: secrets.sessionId, member: k.member });
       const knocker: Knocker = {
         member: k.member,
         agreement: acceptance.body.agreement,
@@ -87,6 +91,7 @@ export class Presence {
         currentRules: shown === current,
       };
       ctx.updateSession((s) => addKnock(s, knocker));
+      this.introductions.knockVerified(k.member, knockKey);
       ctx.events.emit('knock', knocker);
     } catch (e) {
       ctx.warnFromError(e, 'knock');

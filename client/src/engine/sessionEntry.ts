@@ -7,6 +7,7 @@ import { randomBytes } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import type { EngineContext } from './engineContext';
+import type { Introductions } from './introductions';
 import type { KeyDistribution } from './keyDistribution';
 import type { Messaging } from './messaging';
 import type { Presence } from './presence';
@@ -21,6 +22,7 @@ export class SessionEntry {
     private readonly keys: KeyDistribution,
     private readonly messaging: Messaging,
     private readonly presence: Presence,
+    private readonly introductions: Introductions,
   ) {}
 
   /** Facilitators: opens a new session (a roster entry with a fresh random session id). */
@@ -81,7 +83,11 @@ export class SessionEntry {
       session: s.session?.sessionId === secrets.sessionId ? { ...s.session, status: res.status } : emptySession(g.groupId, secrets.sessionId, res.status),
     }));
     if (prevStatus !== res.status) ctx.events.emit('session.status', { sessionId: secrets.sessionId, status: res.status });
-    if (res.status === 'waiting') return 'waiting';
+    if (res.status === 'waiting') {
+      // The facilitators present learn this device's pseudonym, privately; a failure does not undo the knock.
+      await this.introductions.introduce(secrets, res.present).catch((e) => ctx.warnFromError(e, 'introduction'));
+      return 'waiting';
+    }
 
     for (const p of res.present) this.presence.addPeer(secrets, p.member, p.sessionKey);
     ctx.updateSession((s) => setPresent(s, ctx.me, true));

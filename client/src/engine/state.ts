@@ -37,6 +37,8 @@ export interface Knocker {
   rulesDigest: string;
   /** False when the knocker accepted an earlier revision of the card (an older invite still serves it). */
   currentRules: boolean;
+  /** The pseudonym the knocker introduced itself with (introductions.ts), once its introduction arrived. */
+  name?: string;
 }
 
 export interface Round {
@@ -271,8 +273,22 @@ export function endRound(session: SessionView, roundId: string): SessionView {
   return session.round?.id === roundId ? { ...session, round: null } : session;
 }
 
+/** Adds or replaces `knock.member`'s knock; a knock repeated by the relay keeps the name it was introduced with. */
 export function addKnock(session: SessionView, knock: Knocker): SessionView {
-  return { ...session, knocks: [...session.knocks.filter((k) => k.member !== knock.member), knock] };
+  const name = knock.name ?? session.knocks.find((k) => k.member === knock.member)?.name;
+  const added = name === undefined ? knock : { ...knock, name };
+  return { ...session, knocks: [...session.knocks.filter((k) => k.member !== knock.member), added] };
+}
+
+/** Puts the introduced pseudonym on `member`'s knock, or takes it off (undefined); no change when it does not knock. */
+export function nameKnock(session: SessionView, member: string, name: string | undefined): SessionView {
+  if (!session.knocks.some((k) => k.member === member && k.name !== name)) return session;
+  const named = (k: Knocker): Knocker => {
+    if (name !== undefined) return { ...k, name };
+    const { name: _dropped, ...rest } = k;
+    return rest;
+  };
+  return { ...session, knocks: session.knocks.map((k) => (k.member === member ? named(k) : k)) };
 }
 
 export function removeKnock(session: SessionView, member: string): SessionView {

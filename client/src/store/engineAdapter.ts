@@ -128,7 +128,7 @@ export function toSnapshot(state: EngineState, extras: AdapterExtras): EngineSna
     messages,
     // "you" mid-sentence ("Ana muted you."), "You" when the line starts with it ("You let Bo in.").
     notices: extras.notices.map((n) => ({ id: n.id, at: n.at, kind: n.kind, text: capitalize(n.text((id) => (id === me ? 'you' : names[id] ?? `Member ${id.slice(0, 5)}`))) })),
-    waiting: (session?.knocks ?? []).map((k) => ({ memberId: k.member, displayName: names[k.member] ?? '', signedAgreement: k.agreement })),
+    waiting: (session?.knocks ?? []).map((k) => ({ memberId: k.member, displayName: k.name ?? names[k.member] ?? '', signedAgreement: k.agreement })),
     hands: session?.hands ?? [],
     round: round
       ? {

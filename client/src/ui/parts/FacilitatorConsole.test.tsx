@@ -31,6 +31,21 @@ describe('FacilitatorConsole', () => {
     expect(fake.called('deny')[0]?.args).toEqual(['C'.repeat(43)]);
   });
 
+  it('names each knocker by its introduced pseudonym and its key, or as someone', () => {
+    const fake = installFakeEngine();
+    fake.set({
+      ...inSession('facilitator'),
+      waiting: [
+        { memberId: 'C'.repeat(43), displayName: 'Robin', signedAgreement: true },
+        { memberId: 'D'.repeat(43), displayName: '', signedAgreement: false },
+      ],
+    });
+    render(<FacilitatorConsole />);
+    const room = screen.getByRole('region', { name: /Waiting room/ });
+    expect(within(room).getByRole('button', { name: 'Admit Robin (CCCCC)' })).toBeTruthy();
+    expect(within(room).getByRole('button', { name: 'Admit Someone (DDDDD)' })).toBeTruthy();
+  });
+
   it('shows talk share as percentages of messages and characters', () => {
     facilitating();
     const table = screen.getByRole('table');

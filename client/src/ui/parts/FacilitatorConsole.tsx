@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
 import { talkShareRows } from '../../store/selectors';
 import { EXPIRY_CHOICES, SLOW_MODE_CHOICES, clockTime, formatDuration, percent } from '../format';
-import { nameOf } from '../names';
+import { nameOf, shortId } from '../names';
 import { ErrorNotice } from './ErrorNotice';
 import { InvitePanel } from './InvitePanel';
 
@@ -36,7 +36,8 @@ export function WaitingRoom() {
       {snapshot.waiting.length === 0 ? <p>Nobody is waiting.</p> : null}
       <ul className="plain">
         {snapshot.waiting.map((k) => {
-          const name = k.displayName || `Someone (${k.memberId.slice(0, 5)})`;
+          // The pseudonym is the knocker's own word; the key's short id tells two alike apart.
+          const name = `${k.displayName || 'Someone'} (${shortId(k.memberId)})`;
           return (
             <li key={k.memberId} className="row">
               <span>
