@@ -9,6 +9,21 @@ import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { memoryStats, reportFailed, reportReady, serveChildIpc } from './serverIpc';
 
+/**
+ * `BENCH_BASELINE_BESIDE_APP=1` (diagnostics): the baseline process also builds an idle Kindred app (buildApp, in-memory
+ * SQLite, on a port of its own that the load never touches), so that it carries the relay's loaded code, heap and
+ * timers while serving the bare rooms. It tells apart what the relay pays for being a bigger process from what it
+ * pays per message.
+ */
+async function idleAppBeside(): Promise<{ close(): Promise<void> } | undefined> {
+  if (process.env.BENCH_BASELINE_BESIDE_APP !== '1') return undefined;
+  const { buildApp } = await import('../src/app');
+  const { defaultConfig, IN_MEMORY } = await import('../src/config');
+  const kindred = await buildApp(defaultConfig({ port: 0, host: '127.0.0.1', dataDir: IN_MEMORY, logLevel: 'warn' }));
+  await kindred.app.listen({ port: 0, host: '127.0.0.1' });
+  return kindred;
+}
+
 interface EnterRequest {
   sessionId?: unknown;
 }
@@ -18,6 +33,7 @@ interface SendRequest {
 type AckFn = (result: unknown) => void;
 
 async function main(): Promise<void> {
+  const beside = await idleAppBeside();
   const http = createServer();
   const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
   let seq = 0;
@@ -46,9 +62,10 @@ async function main(): Promise<void> {
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
       });
+      await beside?.close();
     },
   });
-  reportReady(address.port, 'bare socket.io');
+  reportReady(address.port, beside ? 'bare socket.io, beside an idle Kindred app in the same process' : 'bare socket.io');
 }
 
 main().catch((err: unknown) => {
