@@ -1,9 +1,9 @@
 /**
- * Introductions at the waiting room's door, over the real relay with engine clients: a knocker's pseudonym reaches
- * the facilitators present, one who arrives while it waits and one promoted while it waits, and never the relay
- * (canary scan of what it stored, logged, sent and received). Played by a dishonest relay: a member passed off as a
- * facilitator hears nothing, a forged introduction and a knocker's note are refused, an introduction that overtakes
- * its knock waits for it.
+ * Introductions at the waiting room's door, over the real relay with engine clients: a knocker's pseudonym (and a new
+ * one after a rename) reaches the facilitators present, one who arrives while it waits and one promoted while it
+ * waits, and never the relay (canary scan of what it stored, logged, sent and received). Played by a dishonest relay:
+ * a member passed off as a facilitator hears nothing, a forged introduction and a knocker's note are refused, an
+ * introduction that overtakes its knock waits for it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPairwiseKeys, createSessionKey, generateIdentity, sealDirect, type PairwiseKeys } from '@kindred/shared/crypto';
@@ -94,13 +94,18 @@ describe('introductions in the waiting room', () => {
     await until(fac, (st) => st.session?.knocks.length === 0, 'the knock is gone');
   });
 
-  it('a member made co-facilitator while the guest waits learns its pseudonym', async () => {
+  it('a member made co-facilitator while the guest waits learns its pseudonym, and both hear a new one', async () => {
     const { fac, alice, guest, name } = await sessionAndGuest();
     expect(await guest.enterSession()).toBe('waiting');
     await until(fac, () => nameOnKnock(fac, guest.me) === name, 'fac sees the name');
     expect(alice.getState().session?.knocks).toEqual([]);
     await fac.promote(alice.me);
     await until(alice, () => nameOnKnock(alice, guest.me) === name, 'the new co-facilitator sees the name');
+    // A new pseudonym while waiting reaches both.
+    const renamed = pseudonym();
+    guest.setDisplayName(renamed);
+    await until(fac, () => nameOnKnock(fac, guest.me) === renamed, 'fac sees the new name');
+    await until(alice, () => nameOnKnock(alice, guest.me) === renamed, 'alice sees the new name');
   });
 
   it('a member the relay passes off as a facilitator is not introduced to', async () => {
@@ -165,7 +170,7 @@ describe('introductions in the waiting room', () => {
   });
 
   it('canary: no pseudonym a knocker introduced itself with is in what the relay stored, logged, sent or received', () => {
-    expect(Object.keys(canaries)).toHaveLength(5);
+    expect(Object.keys(canaries)).toHaveLength(6);
     expect(canaryHits(relay, canaries)).toEqual([]);
     // The scan can fail: the knockers' ids, which the relay routes, are in what it received.
     expect(relay.tap.received.some((r) => r.includes('"direct.send"'))).toBe(true);

@@ -19,8 +19,8 @@ import { nameKnock } from './state';
 export const MAX_EARLY_INTRODUCTIONS = 64;
 
 export class Introductions {
-  /** Knocker side: the facilitators' session keys this device introduced itself to. */
-  private readonly introducedTo = new Map<string, Uint8Array>();
+  /** Knocker side: each facilitator this device introduced itself to, under which session key and with which name. */
+  private readonly introducedTo = new Map<string, { present: PresentMember; sessionPk: Uint8Array; name: string }>();
   /** Facilitator side: the session key of every knock this device verified, by member. */
   private readonly knockKeys = new Map<string, Uint8Array>();
   /** Facilitator side: introductions from someone whose knock has not arrived yet, by sender. */
@@ -47,6 +47,14 @@ export class Introductions {
     const secrets = this.ctx.secrets;
     if (!secrets || secrets.wiped || this.ctx.state.session?.status !== 'waiting') return;
     this.introduceTo(secrets, p).catch((e) => this.ctx.warnFromError(e, 'introduction'));
+  }
+
+  /** Knocker: the pseudonym changed while this device waits; the facilitators it introduced itself to hear the new one. */
+  renamed(): void {
+    const secrets = this.ctx.secrets;
+    if (!secrets || secrets.wiped || this.ctx.state.session?.status !== 'waiting') return;
+    const facilitators = [...this.introducedTo.values()].map((i) => i.present);
+    this.introduce(secrets, facilitators).catch((e) => this.ctx.warnFromError(e, 'introduction'));
   }
 
   /**
@@ -107,8 +115,8 @@ export class Introductions {
     if (!roster || ctx.secrets !== secrets || secrets.wiped) return;
     const sessionPk = verifySessionKey(p.sessionKey, { groupId: secrets.groupId, sessionId: secrets.sessionId, member: p.member });
     const before = this.introducedTo.get(p.member);
-    if (before && bytesEqual(before, sessionPk)) return;
-    this.introducedTo.set(p.member, sessionPk);
+    if (before && before.name === name && bytesEqual(before.sessionPk, sessionPk)) return;
+    this.introducedTo.set(p.member, { present: p, sessionPk, name });
     const plaintext = encodeDirectContent({ kind: 'introduction', name });
     try {
       const ctxBox = { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me };

@@ -162,6 +162,7 @@ export class KindredClient {
     this.ctx.displayName = name;
     this.secrets?.profileSeenBy.clear();
     void this.messaging.announceProfile().catch((e) => this.ctx.warnFromError(e, 'profile'));
+    this.introductions.renamed();
   }
 
   // ---------------------------------------------------------------- connection
