@@ -108,6 +108,22 @@ describe('introductions in the waiting room', () => {
     await until(alice, () => nameOnKnock(alice, guest.me) === renamed, 'alice sees the new name');
   });
 
+  it('a facilitator gone before its introduction does not keep the others from hearing it', async () => {
+    const { fac, alice, guest, name } = await sessionAndGuest();
+    await fac.promote(alice.me);
+    await until(alice, (st) => st.group?.roster?.members.some((m) => m.id === alice.me && m.role === 'facilitator') ?? false, 'alice promoted');
+    const aliceGone: PresentMember = { member: alice.me, sessionKey: enteredKey(relay, alice.me) };
+    await alice.leaveSession();
+    // The answer lists alice first, as if she had left between the answer and the introduction.
+    relay.tap.tamper((p) => {
+      const pl = p.payload as { status?: string; present?: PresentMember[] };
+      return p.ack && p.member === guest.me && pl.status === 'waiting' ? [{ ...pl, present: [aliceGone, ...(pl.present ?? [])] }] : undefined;
+    });
+    expect(await guest.enterSession()).toBe('waiting');
+    await until(fac, () => nameOnKnock(fac, guest.me) === name, 'fac still hears the name');
+    expect(directRequests(relay).filter((d) => d.from === guest.me).map((d) => d.to)).toEqual([alice.me, fac.me]);
+  });
+
   it('a member the relay passes off as a facilitator is not introduced to', async () => {
     const { fac, alice, guest, name } = await sessionAndGuest();
     const aliceAsFacilitator: PresentMember = { member: alice.me, sessionKey: enteredKey(relay, alice.me) };
@@ -170,7 +186,7 @@ describe('introductions in the waiting room', () => {
   });
 
   it('canary: no pseudonym a knocker introduced itself with is in what the relay stored, logged, sent or received', () => {
-    expect(Object.keys(canaries)).toHaveLength(6);
+    expect(Object.keys(canaries)).toHaveLength(7);
     expect(canaryHits(relay, canaries)).toEqual([]);
     // The scan can fail: the knockers' ids, which the relay routes, are in what it received.
     expect(relay.tap.received.some((r) => r.includes('"direct.send"'))).toBe(true);

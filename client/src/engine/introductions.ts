@@ -37,9 +37,12 @@ export class Introductions {
     });
   }
 
-  /** Knocker: introduces this device to every facilitator among `present` (the relay's list; each is checked). */
+  /**
+   * Knocker: introduces this device to every facilitator among `present` (the relay's list; each is checked). One
+   * that fails (it left meanwhile) does not keep the others from hearing it.
+   */
   async introduce(secrets: SessionSecrets, present: readonly PresentMember[]): Promise<void> {
-    for (const p of present) await this.introduceTo(secrets, p);
+    for (const p of present) await this.introduceTo(secrets, p).catch((e) => this.ctx.warnFromError(e, 'introduction'));
   }
 
   /** Knocker: a facilitator arrived (or was made one) while this device waits. */
@@ -53,8 +56,7 @@ export class Introductions {
   renamed(): void {
     const secrets = this.ctx.secrets;
     if (!secrets || secrets.wiped || this.ctx.state.session?.status !== 'waiting') return;
-    const facilitators = [...this.introducedTo.values()].map((i) => i.present);
-    this.introduce(secrets, facilitators).catch((e) => this.ctx.warnFromError(e, 'introduction'));
+    void this.introduce(secrets, [...this.introducedTo.values()].map((i) => i.present));
   }
 
   /**

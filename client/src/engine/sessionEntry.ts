@@ -85,7 +85,7 @@ export class SessionEntry {
     if (prevStatus !== res.status) ctx.events.emit('session.status', { sessionId: secrets.sessionId, status: res.status });
     if (res.status === 'waiting') {
       // The facilitators present learn this device's pseudonym, privately; a failure does not undo the knock.
-      await this.introductions.introduce(secrets, res.present).catch((e) => ctx.warnFromError(e, 'introduction'));
+      await this.introductions.introduce(secrets, res.present);
       return 'waiting';
     }
 
