@@ -5,79 +5,14 @@
  * from local arrival, whatever the clock says.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KindredClient } from '@kindred/client/engine';
 import { startRelay, type RelayUnderTest } from '../support/relayUnderTest';
 import { closeAll, sendAndSee, sessionWith, texts, until } from '../support/engineClients';
 import { canaryHits } from '../support/canary';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** The relay as its own process (server/src/main.ts through tsx), logs captured from stdout. */
-class RelayProcess {
-  private child: ChildProcess | null = null;
-  readonly logs: string[] = [];
-  constructor(
-    readonly port: number,
-    readonly dataDir: string,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, KINDRED_PORT: String(this.port), KINDRED_HOST: '127.0.0.1', KINDRED_DATA_DIR: this.dataDir, KINDRED_LOG_LEVEL: 'debug', KINDRED_RATE_LIMIT: '1000,10000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        const lines = buf.split('\n');
-        buf = lines.pop() ?? '';
-        for (const l of lines) {
-          this.logs.push(l);
-          if (l.includes('listening on')) resolve();
-        }
-      });
-      child.stderr!.on('data', (d: Buffer) => this.logs.push(d.toString('utf8')));
-      child.once('exit', (code) => reject(new Error(`relay exited (${code}): ${this.logs.slice(-5).join(' | ')}`)));
-    });
-  }
-
-  /** SIGKILL: no shutdown hook runs; SQLite must be consistent on its own. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-
-  diskBytes(): Buffer {
-    return Buffer.concat(readdirSync(this.dataDir).map((f) => readFileSync(join(this.dataDir, f))));
-  }
-}
+import { RelayProcess, freePort } from '../support/relayProcess';
 
 /** Each client in turn sends barriers until every other one shows one: all re-entered after a restart. */
 async function converge(clients: KindredClient[]): Promise<void> {

@@ -2,7 +2,8 @@
  * The load scenario shared by the CI load test and `pnpm soak`: several groups of engine clients on the real relay,
  * each client sending at a fixed rate, one muted member per group whose attempts must reach nobody. Counts every
  * delivery per (receiver, message id) so "exactly once, to every present non-muted member, to nobody else" is
- * checked, and samples the heap after collection to see it level off.
+ * checked, and samples the relay's heap to see it level off (in this process after a collection, or a relay process's
+ * own figure).
  */
 import type { KindredClient } from '@kindred/client/engine';
 import { startRelay, type RelayUnderTest } from '../support/relayUnderTest';
@@ -28,8 +29,22 @@ export interface LoadResult {
   elapsedMs: number;
 }
 
-export async function runLoad(plan: LoadPlan, log: (line: string) => void = () => undefined): Promise<LoadResult> {
+/** The relay the load runs against: its address, how its heap is read, how it is shut down. */
+export interface LoadTarget {
+  url: string;
+  /** The relay's heap in use, in bytes, at a sample point. */
+  heapUsed(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The default target: a relay in this process (its heap is this process's, clients included), measured after GC. */
+async function inProcessRelay(): Promise<LoadTarget> {
   const relay: RelayUnderTest = await startRelay({ storage: 'memory', record: false });
+  return { url: relay.url, heapUsed: async () => (await settledHeap()).heapUsed, close: () => relay.close() };
+}
+
+export async function runLoad(plan: LoadPlan, log: (line: string) => void = () => undefined, target?: LoadTarget): Promise<LoadResult> {
+  const relay = target ?? (await inProcessRelay());
   const sessions: Session[] = [];
   try {
     for (let g = 0; g < plan.groups; g++) // The shortest expiry the policy allows: clients drop plaintext after 10 s, so their heap levels off too and the
@@ -79,8 +94,7 @@ export async function runLoad(plan: LoadPlan, log: (line: string) => void = () =
         ),
       );
       if (round % Math.max(1, Math.round(plan.ratePerClient * 5)) === 0) {
-        const h = await settledHeap();
-        heapMb.push(Math.round((h.heapUsed / 1024 / 1024) * 10) / 10);
+        heapMb.push(megabytes(await relay.heapUsed()));
         log(`t=${Math.round((Date.now() - start) / 1000)}s sent=${sentBy.size} heap=${heapMb[heapMb.length - 1]} MB`);
       }
       const next = start + (round + 1) * periodMs;
@@ -104,13 +118,16 @@ export async function runLoad(plan: LoadPlan, log: (line: string) => void = () =
       }
     }
     const deliveries = [...got.values()].reduce((a, m) => a + [...m.values()].reduce((x, y) => x + y, 0), 0);
-    const h = await settledHeap();
-    heapMb.push(Math.round((h.heapUsed / 1024 / 1024) * 10) / 10);
+    heapMb.push(megabytes(await relay.heapUsed()));
     return { sent: sentBy.size, deliveries, duplicates, missing, leaked, mutedAccepted, heapMb, elapsedMs: Date.now() - start };
   } finally {
     for (const s of sessions) closeAll(s.all);
     await relay.close();
   }
+}
+
+function megabytes(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 10) / 10;
 }
 
 /** A syntactically valid envelope from `c` (the relay must refuse it: `c` is muted). */
