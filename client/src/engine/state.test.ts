@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addKnock,
   addMessage,
   emptySession,
   expireMessages,
   expiryMs,
+  nameKnock,
   passRound,
   setHand,
   setPresent,
   startRound,
   talkShare,
   type ChatMessage,
+  type Knocker,
 } from './state';
 
 const A = 'A'.repeat(43);
@@ -79,5 +82,18 @@ describe('session reducers', () => {
     expect(passRound(s, 'other')).toBe(s);
     s = passRound(passRound(passRound(s, 'r', C), 'r'), 'r');
     expect(s.round?.current).toBeNull();
+  });
+
+  it('names a knock, keeps the name when the relay repeats the knock, and takes it off on request', () => {
+    const knock = (member: string): Knocker => ({ member, agreement: true, rulesDigest: 'd', currentRules: true });
+    let s = addKnock(addKnock(emptySession('g', 's', 'joined'), knock(A)), knock(B));
+    expect(nameKnock(s, C, 'Nobody')).toBe(s); // no knock from C: no change
+    s = nameKnock(s, A, 'Robin');
+    expect(s.knocks.map((k) => k.name)).toEqual(['Robin', undefined]);
+    expect(nameKnock(s, A, 'Robin')).toBe(s);
+    s = addKnock(s, knock(A)); // repeated by the relay (a reconnect, another node)
+    expect(s.knocks.find((k) => k.member === A)?.name).toBe('Robin');
+    s = nameKnock(s, A, undefined);
+    expect(s.knocks.find((k) => k.member === A)).toEqual(knock(A));
   });
 });
