@@ -48,6 +48,9 @@ export interface StepResult {
   sendLagP99Ms: number;
   /** Server CPU over the step, % of one core. */
   serverCpuPct: number;
+  /** Server CPU time over the step (warm-up, window and drain), and the messages sent in it: CPU per message. */
+  serverCpuMicros?: number;
+  sent?: number;
   /** The server's longest event-loop delay during the step (ms): a stall of its own, or not. */
   serverLoopDelayMaxMs?: number;
   /** Share of the step's wall time the server spent in GC pauses (%). */
@@ -166,6 +169,8 @@ export async function runStep(rooms: BenchRoom[], server: StatsSource, opts: Ste
     maxMs: ms(latency.maxValue),
     sendLagP99Ms: ms(sendLag.getValueAtPercentile(99)),
     serverCpuPct: ((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1000 / wallMs) * 100,
+    serverCpuMicros: cpuAfter.cpuMicros - cpuBefore.cpuMicros,
+    sent: total,
     serverLoopDelayMaxMs: cpuAfter.loopDelayMaxMs,
     serverGcPct: (cpuAfter.gcMs / wallMs) * 100,
     pass: p99Ms <= opts.p99LimitMs && lost === 0 && ackErrors === 0,

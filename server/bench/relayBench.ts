@@ -11,9 +11,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EAGER_REKEY_MAX_PRESENT, initCrypto } from '@kindred/shared/crypto';
 import { planRooms, MAX_ROOM_SIZE } from './roomPlan';
-import { medianSearch, scenarioTable, stepLine, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
-import { closeRooms, connectRooms, fixedRate, searchCeilings, sleep, type ConnectedRooms, type SearchOptions, type SearchResult } from './scenarios';
-import type { StepResult } from './loadStep';
+import { cpuMicrosPerMessage, median, medianSearch, scenarioTable, stepLine, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
+import { closeRooms, connectRooms, fixedRate, searchCeilings, settle, sleep, type ConnectedRooms, type SearchOptions, type SearchResult } from './scenarios';
+import { runStep, type StepResult } from './loadStep';
 import { measureRekey, type RekeyResult } from './rekeyScenario';
 import { pinGenerator, unpinned, ServerGroup, ServerProcess } from './serverProcess';
 import { prepareClusterRun, type ClusterRun } from './benchCluster';
@@ -42,6 +42,8 @@ interface Profile {
 
 const P99_LIMIT_MS = 50;
 const FIXED_RATE_PER_SEC = 20_000;
+/** `--cpu N`: per target, with every target loaded at once; well below their ceilings, so that no backlog inflates CPU per message. */
+const CPU_RATE_PER_SEC = 6_000;
 /** A step whose generator sent more than this late (p99) was limited by the generator, not only the server. */
 const GENERATOR_LAG_MS = 10;
 
@@ -115,6 +117,11 @@ interface Args {
   connections: number | undefined;
   /** Ceiling searches per scenario instead of one (a noisy machine: one stall can decide a step). */
   searches: number | undefined;
+  /**
+   * `--cpu N` (A/B work on the per-message cost): only N alternating steps per target at CPU_RATE_PER_SEC, a rate
+   * every target sustains, and the server's CPU time per message (medians and their ratio); no search, no table.
+   */
+  cpuReps: number | undefined;
 }
 
 function positiveInts(flag: string, value: string | undefined): number[] {
@@ -124,7 +131,7 @@ function positiveInts(flag: string, value: string | undefined): number[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false, noPin: false, rooms: undefined, connections: undefined, searches: undefined };
+  const args: Args = { quick: false, only: undefined, json: undefined, nodes: 1, skipLoad: false, noPin: false, rooms: undefined, connections: undefined, searches: undefined, cpuReps: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -141,8 +148,9 @@ function parseArgs(argv: string[]): Args {
       if (n > 9) throw new Error(`--searches takes 1 to 9, not ${n}`);
       args.searches = n;
     }
+    else if (a === '--cpu') args.cpuReps = positiveInts(a, argv[++i])[0];
     else if (a === '--') continue;
-    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--rooms 10,100,1000] [--connections N] [--searches N] [--json FILE] [--nodes 1|2]`);
+    else throw new Error(`unknown argument ${a}; usage: relayBench [--quick] [--only baseline|relay] [--skip-load] [--no-pin] [--rooms 10,100,1000] [--connections N] [--searches N] [--cpu N] [--json FILE] [--nodes 1|2]`);
   }
   return args;
 }
@@ -160,6 +168,29 @@ async function alternating(cs: ConnectedRooms[], perSec: number, profile: Profil
     }
   }
   return out;
+}
+
+/**
+ * `--cpu N`: the servers' CPU time per relayed message, N steps in which every target is loaded **at the same time**
+ * (each at CPU_RATE_PER_SEC, a rate all sustain), so that whatever else the machine does in that moment falls on
+ * all of them alike; the pair ratios are then far steadier than those of steps taken one after the other.
+ */
+async function measureCpu(cs: ConnectedRooms[], reps: number, profile: Profile, log: (s: string) => void): Promise<void> {
+  const perMessage = new Map<string, number[]>(cs.map((c) => [c.target.name, []]));
+  for (let i = 0; i < reps; i++) {
+    for (const c of cs) await settle(c, 20, profile.search.settleMaxMs);
+    const steps = await Promise.all(cs.map((c) => runStep(c.rooms, c.target.server, { ...profile.search.step, deliveriesPerSec: CPU_RATE_PER_SEC, fanout: c.fanout })));
+    steps.forEach((st, k) => {
+      perMessage.get(cs[k]!.target.name)!.push(cpuMicrosPerMessage(st));
+      log(`${stepLine(cs[k]!.target.name, st)} (${cpuMicrosPerMessage(st).toFixed(0)} us/message)`);
+    });
+  }
+  const base = perMessage.get('baseline');
+  for (const [name, us] of perMessage) {
+    const pairs = base && name !== 'baseline' ? us.map((u, i) => u / base[i]!) : undefined;
+    const vs = pairs ? `; relay/baseline median of pairs ${median(pairs).toFixed(2)}x (${pairs.map((p) => p.toFixed(2)).join(' / ')})` : '';
+    log(`  ${name} CPU per message at ${fmt(CPU_RATE_PER_SEC)} deliveries/s, targets loaded together: median ${median(us).toFixed(1)} us (${us.map((u) => u.toFixed(0)).join(' / ')})${vs}`);
+  }
 }
 
 /** Every measurement of one room size on the connected targets. */
@@ -322,6 +353,10 @@ async function main(): Promise<void> {
       const connected: ConnectedRooms[] = [];
       try {
         for (const t of targets) connected.push(await connectRooms(t, plans, profile.joinConcurrency));
+        if (args.cpuReps) {
+          await measureCpu(connected, args.cpuReps, profile, log);
+          continue;
+        }
         const { figures, halfRate } = await measureScenario(connected, profile, log);
         const b = figures.get('baseline');
         if (b) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ceilingRatio, medianSearch, scenarioTable, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
+import { ceilingRatio, cpuMicrosPerMessage, medianSearch, scenarioTable, worstCeilingRatio, type ScenarioFigures, type TargetFigures } from './report';
 import type { StepResult } from './loadStep';
 
 const step = (p99Ms: number): StepResult => ({
@@ -101,5 +101,13 @@ describe('scenarioTable', () => {
     expect(cells.slice(2, 8)).toEqual(['40,000', '20,000', '0.50x', '30,000', '1.50x', '0.75x']);
     const p99 = t.split('\n').find((l) => l.startsWith('| p99 ms @ 20,000/s '))!;
     expect(p99.split('|').map((c) => c.trim()).slice(5, 8)).toEqual(['40.0', '2.00x', '4.00x']);
+  });
+
+  it('gives the CPU time per message from a step\'s CPU share and message rate', () => {
+    // 50 % of a core at 2,000 messages/s: 250 us of CPU per message.
+    expect(cpuMicrosPerMessage(step(10))).toBe(250);
+    expect(cpuMicrosPerMessage({ ...step(10), serverCpuPct: 20, messagesPerSec: 1_000 })).toBe(200);
+    expect(cpuMicrosPerMessage({ ...step(10), serverCpuMicros: 1_500_000, sent: 12_000 })).toBe(125);
+    expect(scenarioTable(scenario(40_000, 30_000, undefined), 10)).toMatch(/server CPU us per message @ 20,000\/s +\| 250 +\| 250 +\| 1\.00x/);
   });
 });

@@ -107,6 +107,8 @@ export function scenarioTable(s: ScenarioFigures, genLagMs: number): string {
   add(`p50 ms ${fixedLabel}`, m(b.fixed, 'p50Ms')!, m(r?.fixed, 'p50Ms'), m(n2?.fixed, 'p50Ms'), fmtMs, '', stepFlags('fixed'));
   add(`p99 ms ${fixedLabel}`, m(b.fixed, 'p99Ms')!, m(r?.fixed, 'p99Ms'), m(n2?.fixed, 'p99Ms'), fmtMs);
   add(`p99.9 ms ${fixedLabel}`, m(b.fixed, 'p999Ms')!, m(r?.fixed, 'p999Ms'), m(n2?.fixed, 'p999Ms'), fmtMs);
+  const cpu = (steps: StepResult[] | undefined): number | undefined => (steps ? median(steps.map(cpuMicrosPerMessage)) : undefined);
+  add(`server CPU us per message ${fixedLabel}`, cpu(b.fixed)!, cpu(r?.fixed), cpu(n2?.fixed), (n) => n.toFixed(0));
   const halfLabel = `@ ${fmtInt(s.halfRatePerSec)}/s (half baseline ceiling)`;
   add(`p99 ms ${halfLabel}`, m(b.half, 'p99Ms')!, m(r?.half, 'p99Ms'), m(n2?.half, 'p99Ms'), fmtMs, '<= 1.25x', stepFlags('half'));
   add('connect+auth+join per second', b.joinsPerSec, r?.joinsPerSec, n2?.joinsPerSec, fmtInt);
@@ -160,6 +162,15 @@ export function worstCeilingRatio(results: ScenarioFigures[], num: (s: ScenarioF
     if (r !== undefined) ratios.push(r);
   }
   return ratios.length > 0 ? Math.min(...ratios) : undefined;
+}
+
+/**
+ * The server's CPU time per message of a step, in microseconds: its CPU time over the messages sent, or (a step
+ * recorded without them) its CPU share over the messages sent per second.
+ */
+export function cpuMicrosPerMessage(st: StepResult): number {
+  if (st.serverCpuMicros !== undefined && st.sent) return st.serverCpuMicros / st.sent;
+  return ((st.serverCpuPct / 100) * 1e6) / st.messagesPerSec;
 }
 
 export function stepLine(target: string, st: StepResult): string {
