@@ -19,7 +19,7 @@ function sealedKey(n: number, boxChars = 650): SealedSenderKey {
   };
 }
 
-/** What the relay measures: the request's JSON in UTF-8 (server/src/relay/jsonSize.ts, exact against JSON.stringify). */
+/** The request's JSON in UTF-8: what the budget counts (the relay measures the packet: this plus ~30 bytes of framing). */
 const relayMeasure = (sealed: SealedSenderKey[]): number => Buffer.byteLength(JSON.stringify({ ...ctx, sealed }), 'utf8');
 
 describe('chunkSealedKeys', () => {

@@ -14,6 +14,7 @@ import { KindredError } from '@kindred/shared/errors';
 import type { Storage } from '../storage/storage';
 import { RosterChain } from './rosterChain';
 import { MemorySessionLogs, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
+import { rooms } from './context';
 
 export type { BufferLimits } from './sessionLog';
 
@@ -36,13 +37,17 @@ export class LiveSession {
   readonly waiting = new Map<string, Waiting>();
   /** When each member last sent a chat message (slow mode; per node). */
   readonly lastChat = new Map<string, number>();
+  /** The session's Socket.IO room (rooms.session), named once: every message is emitted to it. */
+  readonly room: string;
 
   constructor(
     readonly groupId: string,
     readonly id: string,
     /** Seq numbers, reconnect buffers, sealed keys, away markers. */
     readonly log: SessionLog,
-  ) {}
+  ) {
+    this.room = rooms.session(groupId, id);
+  }
 
   /** Forgets a member entirely (removed, banned, left the group). */
   forget(member: string): ReturnType<SessionLog['forget']> {

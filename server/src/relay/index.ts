@@ -129,5 +129,5 @@ function groupIdle(relay: RelayContext, group: GroupState): boolean {
   const live = group.session;
   if (!live) return true;
   if (!live.log.shared) return false;
-  return live.present.size === 0 && live.waiting.size === 0 && !local.has(rooms.session(group.groupId, live.id)) && !local.has(rooms.waiting(group.groupId, live.id));
+  return live.present.size === 0 && live.waiting.size === 0 && !local.has(live.room) && !local.has(rooms.waiting(group.groupId, live.id));
 }

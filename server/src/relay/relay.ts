@@ -4,7 +4,7 @@
  * on opaque ids and the roster: the relay never decrypts and never logs a payload.
  */
 import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/crypto';
-import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
+import type { ClientRequest, ClientResult, RelayedMessage } from '@kindred/shared/protocol';
 import { rooms, type Call } from './context';
 import type { GroupState, LiveSession } from './groupState';
 import { refuse } from './validation';
@@ -24,7 +24,7 @@ function loadedGroup(call: Call, groupId: string): GroupState {
   return group;
 }
 
-export async function messageSend(call: Call, req: ClientRequest<'message.send'>): Promise<ClientResult<'message.send'>> {
+export function messageSend(call: Call, req: ClientRequest<'message.send'>): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
   const { envelope } = req;
   const { header } = envelope;
   if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
@@ -41,10 +41,13 @@ export async function messageSend(call: Call, req: ClientRequest<'message.send'>
     live.lastChat.set(call.member, now);
   }
   const appended = live.log.append(envelope, now);
-  // In memory the seq comes back at once (no microtask on the single-node hot path); Redis answers with a promise.
-  const relayed = appended instanceof Promise ? await appended : appended;
+  // In memory the seq comes back at once and the message goes out in this turn; Redis answers with a promise.
+  return appended instanceof Promise ? appended.then((relayed) => broadcast(call, live, relayed)) : broadcast(call, live, appended);
+}
+
+function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {
   call.relay.outbox.flush(); // the keys this message may be encrypted under go first
-  call.relay.io.to(rooms.session(group.groupId, live.id)).emit('message', relayed);
+  call.relay.io.to(live.room).emit('message', relayed);
   call.relay.deps.metrics.relayed(call.requestBytes);
   return { seq: relayed.seq };
 }

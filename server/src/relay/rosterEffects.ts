@@ -118,10 +118,10 @@ export function evictMember(relay: RelayContext, group: GroupState, member: stri
     forgotten = background(relay, live.forget(member), 'forgetting a member failed');
   }
   const leave = [rooms.group(groupId), memberRoom];
-  if (live) leave.push(rooms.session(groupId, live.id), rooms.waiting(groupId, live.id));
+  if (live) leave.push(live.room, rooms.waiting(groupId, live.id));
   io.local.in(memberRoom).socketsLeave(leave);
   if (live && wasPresent) {
-    io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
+    io.to(live.room).emit('session.member', { groupId, sessionId: live.id, member, present: false });
   }
   return forgotten;
 }
@@ -129,7 +129,7 @@ export function evictMember(relay: RelayContext, group: GroupState, member: stri
 /** The session ended: everyone in it or waiting for it here is told, leaves its rooms, and its log is dropped. */
 function endSession(relay: RelayContext, closed: LiveSession): Promise<void> | undefined {
   const local = relay.io.local;
-  const sessionRoom = rooms.session(closed.groupId, closed.id);
+  const sessionRoom = closed.room;
   const waitingRoom = rooms.waiting(closed.groupId, closed.id);
   local.to([sessionRoom, waitingRoom]).emit('session.closed', { groupId: closed.groupId, sessionId: closed.id, reason: 'ended' });
   local.in([sessionRoom, waitingRoom]).socketsLeave([sessionRoom, waitingRoom]);

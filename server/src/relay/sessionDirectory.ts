@@ -60,7 +60,7 @@ export function clusterDirectory(io: RelayServer, closing: () => boolean): Sessi
   }
 
   async function presentMap(live: LiveSession): Promise<Map<string, { sessionKey: SignedSessionKey }>> {
-    return placesIn(await socketsIn(rooms.session(live.groupId, live.id)), live);
+    return placesIn(await socketsIn(live.room), live);
   }
 
   return {
@@ -72,7 +72,7 @@ export function clusterDirectory(io: RelayServer, closing: () => boolean): Sessi
       return (member) => present.has(member);
     },
     async isPresent(live, member) {
-      const sessionRoom = rooms.session(live.groupId, live.id);
+      const sessionRoom = live.room;
       const sockets = await socketsIn(rooms.member(live.groupId, member));
       return sockets.some((s) => s.rooms.has(sessionRoom));
     },

@@ -51,7 +51,7 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
 function joinSession(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
   const { socket, member, relay } = call;
   followGroup(call, group.groupId);
-  void socket.join(rooms.session(group.groupId, live.id));
+  void socket.join(live.room);
   (socket.data.live ??= {})[group.groupId] = { sessionId: live.id, sessionKey: req.sessionKey };
   const existing = live.present.get(member);
   const sockets = existing?.sockets ?? new Set<string>();
@@ -61,8 +61,8 @@ function joinSession(call: Call, group: GroupState, live: LiveSession, req: Clie
   live.waiting.delete(member);
   // A facilitator's arrival is also told to the waiting room: those waiting introduce themselves to it.
   const audience = isFacilitator(group.roster, member)
-    ? socket.to(rooms.session(group.groupId, live.id)).to(rooms.waiting(group.groupId, live.id))
-    : socket.to(rooms.session(group.groupId, live.id));
+    ? socket.to(live.room).to(rooms.waiting(group.groupId, live.id))
+    : socket.to(live.room);
   audience.emit('session.member', {
     groupId: group.groupId,
     sessionId: live.id,
@@ -105,7 +105,7 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   const member = socket.data.member;
   if (!live || member === undefined) return;
   const { groupId } = group;
-  if (!disconnected) void socket.leave(rooms.session(groupId, live.id));
+  if (!disconnected) void socket.leave(live.room);
   if (!disconnected) void socket.leave(rooms.waiting(groupId, live.id));
   if (socket.data.live?.[groupId]?.sessionId === live.id) delete socket.data.live[groupId];
 
@@ -119,7 +119,7 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   live.present.delete(member);
   if (disconnected) background(relay, live.log.markAway(member, relay.now()), 'marking a member away failed');
   const absent = (): void => {
-    relay.io.to(rooms.session(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: false });
+    relay.io.to(live.room).emit('session.member', { groupId, sessionId: live.id, member, present: false });
   };
   // A node shutting down announces its members gone (each re-enters wherever its client reconnects) without
   // asking the other nodes: its Redis client is closing.

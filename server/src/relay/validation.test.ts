@@ -68,6 +68,31 @@ describe('the dispatcher', () => {
     expect(await c.request('auth.challenge', {})).toMatchObject({ ok: true });
   });
 
+  it('measures each event by the packet that carried it, binary attachments included, and only that event', async () => {
+    relay = await startRelay({ maxPayloadBytes: 16 * 1024 });
+    const c = await client();
+    const group = await TestGroup.create(c);
+    // A small JSON request whose bulk rides in a binary attachment: its packet is over the bound.
+    const attached = { groupId: group.groupId, sinceEpoch: -1, blob: Buffer.alloc(20_000, 1) };
+    expect(await c.request('roster.get', attached)).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+    // The next event is measured alone: nothing of the last one is carried over.
+    expect(await c.request('roster.get', { groupId: group.groupId, sinceEpoch: -1 })).toMatchObject({ ok: true });
+    // Under the bound, an attachment is still no part of any schema.
+    const small = await c.request('roster.get', { groupId: group.groupId, sinceEpoch: -1, blob: Buffer.alloc(10, 1) });
+    expect(small).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(relay.refused).toEqual(['PAYLOAD_TOO_LARGE', 'BAD_REQUEST']);
+  });
+
+  it('says where a message.send request fails its schema, as for every other event', async () => {
+    relay = await startRelay();
+    const c = await client();
+    const bad = await c.request('message.send', { envelope: { header: {}, nonce: b64(24), ct: b64(272), sig: b64(64) } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(bad.ok === false && bad.error.message).toContain('envelope.header.v');
+    const extra = await c.request('message.send', { envelope: { header: {}, nonce: b64(24), ct: b64(272), sig: b64(64), x: 1 } });
+    expect(extra.ok === false && extra.error.message).toContain('envelope');
+  });
+
   it('requires authentication for everything but the auth events', async () => {
     relay = await startRelay();
     const c = await client(false);

@@ -16,7 +16,7 @@ import {
 } from '@kindred/shared/protocol';
 import { ERROR_SENTENCES, KindredError, isKindredError, type ErrorCode } from '@kindred/shared/errors';
 import type { Call, Connection, RelayContext } from './context';
-import { jsonSize } from './jsonSize';
+import { compileCheck, type Check } from './compiledCheck';
 
 export type Handler<E extends ClientEventName> = (
   call: Call,
@@ -45,65 +45,109 @@ function issuePath(error: z.ZodError): string {
   return (path || 'request').slice(0, 200);
 }
 
-/** Routes every event of `conn` through the checks to `handlers`. */
+/**
+ * Events whose request is checked by its schema compiled into a predicate (compiledCheck.ts): the same answer as zod,
+ * without the parsed copy. Only the hot path; zod still checks a request the predicate refuses, to say where it failed.
+ */
+const COMPILED: { readonly [E in ClientEventName]?: Check<ClientRequest<E>> } = {
+  'message.send': compileCheck(ClientEvents['message.send'][0]),
+};
+
+/** The request checked against its schema, or the path where it failed. */
+function checked(event: ClientEventName, request: unknown): { ok: true; data: unknown } | { ok: false; path: string } {
+  if (COMPILED[event]?.(request)) return { ok: true, data: request };
+  const parsed = ClientEvents[event][0].safeParse(request);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, path: issuePath(parsed.error) };
+}
+
+/**
+ * Routes every event of `conn` through the checks to `handlers`. A request's size is the bytes of the Socket.IO packet
+ * that carried it (its text frame plus any binary attachments), counted as the transport hands each packet over,
+ * just before Socket.IO decodes it and calls the listener below in the same turn.
+ */
 export function attachDispatcher(relay: RelayContext, conn: Connection, handlers: HandlerTable, ready: Promise<void>): void {
+  let packetBytes = 0;
+  let isReady = false;
+  void ready.then(() => (isReady = true), () => undefined);
+  conn.socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+    if (packet.type !== 'message') return;
+    const data = packet.data;
+    // A text packet starts a Socket.IO packet; binary ones are the attachments that follow it.
+    if (typeof data === 'string') packetBytes = Buffer.byteLength(data, 'utf8');
+    else if (data instanceof Uint8Array || data instanceof ArrayBuffer) packetBytes += data.byteLength;
+  });
   conn.socket.onAny((event: unknown, ...args: unknown[]) => {
-    void dispatch(relay, conn, handlers, event, args, ready);
+    const bytes = packetBytes;
+    packetBytes = 0;
+    dispatch(relay, conn, handlers, event, args, bytes, isReady ? undefined : ready);
   });
 }
 
-async function dispatch(
+/**
+ * One event: flood control, catalogue, size, schema, authentication, then the handler. Synchronous up to the handler
+ * (which answers at once when it can, as `message.send` does on one node); only a promise is waited for.
+ */
+function dispatch(
   relay: RelayContext,
   conn: Connection,
   handlers: HandlerTable,
   event: unknown,
   args: unknown[],
-  ready: Promise<void>,
-): Promise<void> {
-  const { metrics, log } = relay.deps;
+  requestBytes: number,
+  notReady: Promise<void> | undefined,
+): void {
   const last = args[args.length - 1];
   if (typeof last !== 'function') {
     // Without an acknowledgement there is no one to answer: drop it, but count it.
-    metrics.refused('BAD_REQUEST');
+    relay.deps.metrics.refused('BAD_REQUEST');
     return;
   }
-  let answered = false;
-  const ack = (answer: Ack<object>): void => {
-    if (answered) return;
-    answered = true;
-    try {
-      (last as AckFn)(answer);
-    } catch {
-      // the socket went away: nothing to answer
-    }
-  };
-  const refuse = (code: ErrorCode, detail?: string): void => {
-    metrics.refused(code);
-    ack({ ok: false, error: wireError(code, detail) });
-  };
+  const ack = last as AckFn;
+  if (!conn.bucket.take(relay.now())) return refuseRequest(relay, ack, 'RATE_LIMITED');
+  if (!isClientEventName(event)) return refuseRequest(relay, ack, 'UNKNOWN_EVENT');
+  if (args.length !== 2) return refuseRequest(relay, ack, 'BAD_REQUEST', 'expected one request object and an acknowledgement');
+  if (requestBytes > relay.deps.config.maxPayloadBytes) return refuseRequest(relay, ack, 'PAYLOAD_TOO_LARGE');
+  const request = checked(event, args[0]);
+  if (!request.ok) return refuseRequest(relay, ack, 'BAD_REQUEST', request.path);
+  const member = conn.socket.data.member;
+  if (!OPEN_EVENTS.has(event) && member === undefined) return refuseRequest(relay, ack, 'UNAUTHENTICATED');
+  const call: Call = { relay, conn, socket: conn.socket, member: member ?? '', requestBytes };
+  if (notReady) notReady.then(() => handle(handlers, event, call, request.data, ack), (err: unknown) => failed(call, event, ack, err));
+  else handle(handlers, event, call, request.data, ack);
+}
 
+/** Runs the handler and answers: at once when it returns a result, when its promise settles otherwise. */
+function handle(handlers: HandlerTable, event: ClientEventName, call: Call, request: unknown, ack: AckFn): void {
+  let result: Promise<object> | object;
   try {
-    if (!conn.bucket.take(relay.now())) return refuse('RATE_LIMITED');
-    if (!isClientEventName(event)) return refuse('UNKNOWN_EVENT');
-    if (args.length !== 2) return refuse('BAD_REQUEST', 'expected one request object and an acknowledgement');
-    const request = args[0];
-    const requestBytes = jsonSize(request, relay.deps.config.maxPayloadBytes);
-    if (requestBytes > relay.deps.config.maxPayloadBytes) return refuse('PAYLOAD_TOO_LARGE');
-    const schema = ClientEvents[event][0];
-    const parsed = schema.safeParse(request);
-    if (!parsed.success) return refuse('BAD_REQUEST', issuePath(parsed.error));
-    const member = conn.socket.data.member;
-    if (!OPEN_EVENTS.has(event) && member === undefined) return refuse('UNAUTHENTICATED');
-    await ready;
-    const call: Call = { relay, conn, socket: conn.socket, member: member ?? '', requestBytes };
-    const result = await runHandler(handlers, event, call, parsed.data);
-    ack({ ok: true, ...result });
+    result = runHandler(handlers, event, call, request);
   } catch (err) {
-    if (isKindredError(err)) return refuse(err.code);
-    // Opaque ids only: the event name, the socket id and where it failed, never the request or the error text
-    // (a driver's message could quote a value).
-    log.error({ event: isClientEventName(event) ? event : 'unknown', socket: conn.socket.id, err: errorShape(err) }, 'relay handler failed');
-    refuse('INTERNAL');
+    return failed(call, event, ack, err);
+  }
+  if (result instanceof Promise) result.then((value) => reply(ack, { ok: true, ...value }), (err: unknown) => failed(call, event, ack, err));
+  else reply(ack, { ok: true, ...result });
+}
+
+/** A handler threw: a catalogue code is the answer; anything else is INTERNAL, logged with opaque ids only. */
+function failed(call: Call, event: ClientEventName, ack: AckFn, err: unknown): void {
+  if (isKindredError(err)) return refuseRequest(call.relay, ack, err.code);
+  // Opaque ids only: the event name, the socket id and where it failed, never the request or the error text
+  // (a driver's message could quote a value).
+  call.relay.deps.log.error({ event, socket: call.socket.id, err: errorShape(err) }, 'relay handler failed');
+  refuseRequest(call.relay, ack, 'INTERNAL');
+}
+
+function refuseRequest(relay: RelayContext, ack: AckFn, code: ErrorCode, detail?: string): void {
+  relay.deps.metrics.refused(code);
+  reply(ack, { ok: false, error: wireError(code, detail) });
+}
+
+/** Socket.IO answers an acknowledgement once (later calls do nothing); a socket gone away is no one to answer. */
+function reply(ack: AckFn, answer: Ack<object>): void {
+  try {
+    ack(answer);
+  } catch {
+    // the socket went away: nothing to answer
   }
 }
 
