@@ -44,6 +44,8 @@ const P99_LIMIT_MS = 50;
 const FIXED_RATE_PER_SEC = 20_000;
 /** `--cpu N`: per target, with every target loaded at once; well below their ceilings, so that no backlog inflates CPU per message. */
 const CPU_RATE_PER_SEC = 6_000;
+/** `--cpu N` steps are this many times the profile's measured window: a major GC more or less weighs less on each. */
+const CPU_STEP_LENGTH = 3;
 /** A step whose generator sent more than this late (p99) was limited by the generator, not only the server. */
 const GENERATOR_LAG_MS = 10;
 
@@ -179,7 +181,8 @@ async function measureCpu(cs: ConnectedRooms[], reps: number, profile: Profile, 
   const perMessage = new Map<string, number[]>(cs.map((c) => [c.target.name, []]));
   for (let i = 0; i < reps; i++) {
     for (const c of cs) await settle(c, 20, profile.search.settleMaxMs);
-    const steps = await Promise.all(cs.map((c) => runStep(c.rooms, c.target.server, { ...profile.search.step, deliveriesPerSec: CPU_RATE_PER_SEC, fanout: c.fanout })));
+    const step = { ...profile.search.step, measureMs: profile.search.step.measureMs * CPU_STEP_LENGTH, deliveriesPerSec: CPU_RATE_PER_SEC };
+    const steps = await Promise.all(cs.map((c) => runStep(c.rooms, c.target.server, { ...step, fanout: c.fanout })));
     steps.forEach((st, k) => {
       perMessage.get(cs[k]!.target.name)!.push(cpuMicrosPerMessage(st));
       log(`${stepLine(cs[k]!.target.name, st)} (${cpuMicrosPerMessage(st).toFixed(0)} us/message)`);
