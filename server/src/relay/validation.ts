@@ -1,8 +1,9 @@
 /**
- * The one door every client event goes through: flood control, the catalogue, the size cap, the zod schema,
- * authentication, then the handler; the answer always goes back through the acknowledgement. Nothing a client
- * sends can crash the process: every refusal is a code from the catalogue, counted in metrics.refused(code), and
- * an unexpected failure answers INTERNAL and is logged with opaque ids only (never a payload, never a message text).
+ * The one door every client event goes through: flood control, the catalogue, the size cap, the zod schema (on the
+ * hot path the same schema compiled into a predicate), authentication, then the handler; the answer always goes back
+ * through the acknowledgement. Nothing a client sends can crash the process: every refusal is a code from the
+ * catalogue, counted in metrics.refused(code), and an unexpected failure answers INTERNAL and is logged with opaque
+ * ids only (never a payload, never a message text).
  */
 import type { z } from 'zod';
 import {
