@@ -120,8 +120,8 @@ interface Args {
   /** Ceiling searches per scenario instead of one (a noisy machine: one stall can decide a step). */
   searches: number | undefined;
   /**
-   * `--cpu N` (A/B work on the per-message cost): only N alternating steps per target at CPU_RATE_PER_SEC, a rate
-   * every target sustains, and the server's CPU time per message (medians and their ratio); no search, no table.
+   * `--cpu N` (A/B work on the per-message cost): only N steps with every target loaded at once at CPU_RATE_PER_SEC,
+   * a rate every target sustains, and the servers' CPU time per message (medians and their ratio); no search, no table.
    */
   cpuReps: number | undefined;
 }
@@ -179,13 +179,14 @@ async function alternating(cs: ConnectedRooms[], perSec: number, profile: Profil
  */
 async function measureCpu(cs: ConnectedRooms[], reps: number, profile: Profile, log: (s: string) => void): Promise<void> {
   const perMessage = new Map<string, number[]>(cs.map((c) => [c.target.name, []]));
+  const step = { ...profile.search.step, measureMs: profile.search.step.measureMs * CPU_STEP_LENGTH, deliveriesPerSec: CPU_RATE_PER_SEC };
   for (let i = 0; i < reps; i++) {
     for (const c of cs) await settle(c, 20, profile.search.settleMaxMs);
-    const step = { ...profile.search.step, measureMs: profile.search.step.measureMs * CPU_STEP_LENGTH, deliveriesPerSec: CPU_RATE_PER_SEC };
     const steps = await Promise.all(cs.map((c) => runStep(c.rooms, c.target.server, { ...step, fanout: c.fanout })));
     steps.forEach((st, k) => {
-      perMessage.get(cs[k]!.target.name)!.push(cpuMicrosPerMessage(st));
-      log(`${stepLine(cs[k]!.target.name, st)} (${cpuMicrosPerMessage(st).toFixed(0)} us/message)`);
+      const us = cpuMicrosPerMessage(st);
+      perMessage.get(cs[k]!.target.name)!.push(us);
+      log(`${stepLine(cs[k]!.target.name, st)} (${us.toFixed(0)} us/message)`);
     });
   }
   const base = perMessage.get('baseline');

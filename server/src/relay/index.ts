@@ -16,7 +16,7 @@ import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rost
 import { handleDisconnect, sessionEnter, sessionLeave } from './sessions';
 import { directSend, keysDistribute, messageSend } from './relay';
 import { SealedOutbox } from './sealedOutbox';
-import { attachDispatcher, type HandlerTable } from './validation';
+import { attachDispatcher, readiness, type HandlerTable } from './validation';
 
 export type { RelayDeps, RelayLimits, RelayMetrics, RelayLog } from './deps';
 export type { RelayServer, RelaySocket, RelaySocketData, InterNodeEvents } from './context';
@@ -71,6 +71,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, outbox, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
+  const cryptoReady = readiness(ready);
 
   io.on('connection', (socket: RelaySocket) => {
     const conn: Connection = {
@@ -80,7 +81,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
       openedInvites: new Map(),
       groups: new Set(),
     };
-    attachDispatcher(relay, conn, handlers, ready);
+    attachDispatcher(relay, conn, handlers, cryptoReady);
     socket.on('disconnect', () => handleDisconnect(relay, socket, conn.groups));
   });
   if (cluster) {

@@ -61,15 +61,26 @@ function checked(event: ClientEventName, request: unknown): { ok: true; data: un
   return parsed.success ? { ok: true, data: parsed.data } : { ok: false, path: issuePath(parsed.error) };
 }
 
+/** The protocol core's start-up, and whether it has finished (events before that wait for it). */
+export interface Readiness {
+  readonly promise: Promise<void>;
+  readonly done: boolean;
+}
+
+/** Follows `promise` once for the whole relay, so that no event waits for a promise already settled. */
+export function readiness(promise: Promise<void>): Readiness {
+  const state = { promise, done: false };
+  promise.then(() => (state.done = true), () => undefined);
+  return state;
+}
+
 /**
  * Routes every event of `conn` through the checks to `handlers`. A request's size is the bytes of the Socket.IO packet
  * that carried it (its text frame plus any binary attachments), counted as the transport hands each packet over,
  * just before Socket.IO decodes it and calls the listener below in the same turn.
  */
-export function attachDispatcher(relay: RelayContext, conn: Connection, handlers: HandlerTable, ready: Promise<void>): void {
+export function attachDispatcher(relay: RelayContext, conn: Connection, handlers: HandlerTable, ready: Readiness): void {
   let packetBytes = 0;
-  let isReady = false;
-  void ready.then(() => (isReady = true), () => undefined);
   conn.socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
     if (packet.type !== 'message') return;
     const data = packet.data;
@@ -80,7 +91,7 @@ export function attachDispatcher(relay: RelayContext, conn: Connection, handlers
   conn.socket.onAny((event: unknown, ...args: unknown[]) => {
     const bytes = packetBytes;
     packetBytes = 0;
-    dispatch(relay, conn, handlers, event, args, bytes, isReady ? undefined : ready);
+    dispatch(relay, conn, handlers, event, args, bytes, ready.done ? undefined : ready.promise);
   });
 }
 
