@@ -103,22 +103,34 @@ function logStalls(thresholdMs: number, recentGc: readonly { start: number; ms: 
  * `BENCH_SERVER_ALLOC_PROF=dir` (diagnostics): V8's sampling heap profiler for the child's whole life, counting
  * objects that were collected too (what a garbage-heavy path allocates, not only what stays). Returns the function
  * that writes `dir/alloc-<pid>.heapprofile` (open it in Chrome DevTools, or sum `selfSize` per call frame).
+ * `BENCH_SERVER_ALLOC_PROF_PROMOTED=1` leaves out what the young generation's scavenges collected: what remains is
+ * what was promoted to the old generation (kept, or collected later by a mark-compact), the work of the major GCs.
+ * `BENCH_SERVER_ALLOC_PROF_WINDOW=from-to` samples only from `from` to `to` ms after the child started (e.g.
+ * `25000-60000`: the load steps of `--rooms 10 --cpu 3`, without the joins and the shutdown).
  */
 function sampleAllocations(dir: string): () => Promise<void> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
-  const started = post('HeapProfiler.enable').then(() =>
-    post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
-  );
-  return async () => {
-    await started;
-    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `alloc-${process.pid}.heapprofile`), JSON.stringify(profile));
-    session.disconnect();
-  };
+  const window = /^(\d+)-(\d+)$/.exec(process.env.BENCH_SERVER_ALLOC_PROF_WINDOW ?? '');
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+  const includeObjectsCollectedByMinorGC = process.env.BENCH_SERVER_ALLOC_PROF_PROMOTED !== '1';
+  const started = sleep(window ? Number(window[1]) : 0)
+    .then(() => post('HeapProfiler.enable'))
+    .then(() => post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC }));
+  let written: Promise<void> | undefined;
+  const write = (): Promise<void> =>
+    (written ??= started.then(async () => {
+      // Without a scavenge first, the young generation's not yet collected garbage would count as promoted.
+      if (!includeObjectsCollectedByMinorGC) (globalThis as { gc?: (o: { type: string }) => void }).gc?.({ type: 'minor' });
+      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `alloc-${process.pid}.heapprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }));
+  if (window) void sleep(Number(window[2])).then(write);
+  return write;
 }
 
 export function memoryStats(): Pick<ServerStats, 'rss' | 'heapUsed' | 'heapTotal' | 'external'> {

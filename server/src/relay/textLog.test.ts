@@ -55,6 +55,17 @@ describe('TextLog', () => {
     expect(log.readAfter(0, 0)).toEqual([{ seq: 3, text: 'again' }]);
   });
 
+  it('at its count bound reuses its slots: the arrays are neither regrown nor copied per message', () => {
+    const log = new TextLog({ ttlMs: 1e9, maxItems: 100, maxBytes: 1 << 20 });
+    const arrays = (): unknown[] => Object.values((log as unknown as { entries: object }).entries).filter(ArrayBuffer.isView);
+    for (let i = 1; i <= 100; i++) log.push(i, `m${i}`, i);
+    const atBound = arrays();
+    expect(atBound).toHaveLength(5);
+    for (let i = 101; i <= 1000; i++) log.push(i, `m${i}`, i);
+    arrays().forEach((a, i) => expect(a).toBe(atBound[i]));
+    expect(log.readAfter(0, 1000).map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 901 + i));
+  });
+
   it('with maxItems 0 keeps nothing', () => {
     const log = new TextLog({ ttlMs: 1000, maxItems: 0, maxBytes: 1 << 20 });
     expect(log.push(1, 'a', 0)).toBe(false);

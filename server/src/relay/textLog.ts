@@ -5,8 +5,9 @@
  *
  * Why not objects: 100 busy sessions keep 50,000 envelopes, ~450,000 strings and objects that every major GC must
  * mark and that every message adds to the old generation; on one core that marking competes with the event loop
- * (docs/BENCHMARKS.md, finding 8). Here a buffered message is a few numbers in packed arrays; reading it back
- * (only when a device resumes) parses its bytes again.
+ * (docs/BENCHMARKS.md, finding 8). Here a buffered message is a few numbers in a ring of typed arrays (their memory
+ * is off the V8 heap too, and a session at its bound reuses its slots: no array is regrown or copied per message,
+ * finding 11); reading it back (only when a device resumes) parses its bytes again.
  *
  * Entries never span chunks. A message larger than a chunk gets a chunk of its own. A chunk is let go once no
  * entry is left in it; the last one let go is kept as a spare for the next, so a session at its bound allocates
@@ -15,21 +16,72 @@
 import type { BufferLimits } from './sessionLog';
 
 const CHUNK_BYTES = 64 * 1024;
-const COMPACT_AFTER = 64;
+const FIRST_SLOTS = 16;
 
 export interface LoggedText {
   seq: number;
   text: string;
 }
 
+/** The entries' numbers, one slot per entry, in a ring that grows by doubling up to the count bound (plus one). */
+class EntryRing {
+  seqs = new Float64Array(0);
+  times = new Float64Array(0);
+  chunkOf = new Float64Array(0); // the serial of the chunk the entry is in (serials only grow)
+  offsets = new Uint32Array(0);
+  lengths = new Uint32Array(0);
+  private start = 0;
+  size = 0;
+
+  /** The physical slot of the i-th entry, oldest first. */
+  slot(i: number): number {
+    const at = this.start + i;
+    return at < this.seqs.length ? at : at - this.seqs.length;
+  }
+
+  append(seq: number, time: number, chunk: number, offset: number, length: number, maxSlots: number): void {
+    if (this.size === this.seqs.length) this.grow(Math.min(Math.max(FIRST_SLOTS, this.size * 2), maxSlots));
+    const k = this.slot(this.size);
+    this.seqs[k] = seq;
+    this.times[k] = time;
+    this.chunkOf[k] = chunk;
+    this.offsets[k] = offset;
+    this.lengths[k] = length;
+    this.size++;
+  }
+
+  dropOldest(): void {
+    this.start = this.slot(1);
+    this.size--;
+  }
+
+  clear(): void {
+    this.seqs = new Float64Array(0);
+    this.times = new Float64Array(0);
+    this.chunkOf = new Float64Array(0);
+    this.offsets = new Uint32Array(0);
+    this.lengths = new Uint32Array(0);
+    this.start = 0;
+    this.size = 0;
+  }
+
+  /** Copies the entries, oldest first, into arrays of `slots` (more than `size`). */
+  private grow(slots: number): void {
+    const move = <A extends Float64Array | Uint32Array>(from: A, to: A): A => {
+      for (let i = 0; i < this.size; i++) to[i] = from[this.slot(i)]!;
+      return to;
+    };
+    this.seqs = move(this.seqs, new Float64Array(slots));
+    this.times = move(this.times, new Float64Array(slots));
+    this.chunkOf = move(this.chunkOf, new Float64Array(slots));
+    this.offsets = move(this.offsets, new Uint32Array(slots));
+    this.lengths = move(this.lengths, new Uint32Array(slots));
+    this.start = 0;
+  }
+}
+
 export class TextLog {
-  // Entries, oldest first from `head`: seq, time, the serial of the chunk they are in, offset and length there.
-  private seqs: number[] = [];
-  private times: number[] = [];
-  private chunkOf: number[] = [];
-  private offsets: number[] = [];
-  private lengths: number[] = [];
-  private head = 0;
+  private readonly entries = new EntryRing();
   // Chunks still holding entries, oldest first; chunk serial `firstChunk + i` is chunks[i].
   private chunks: Buffer[] = [];
   private firstChunk = 0;
@@ -55,11 +107,8 @@ export class TextLog {
     if (length > this.limits.maxBytes) return false;
     const chunk = this.room(length);
     chunk.write(text, this.fill, length, 'utf8');
-    this.seqs.push(seq);
-    this.times.push(now);
-    this.chunkOf.push(this.firstChunk + this.chunks.length - 1);
-    this.offsets.push(this.fill);
-    this.lengths.push(length);
+    // One slot more than the bound: the new entry goes in before prune drops the oldest.
+    this.entries.append(seq, now, this.firstChunk + this.chunks.length - 1, this.fill, length, this.limits.maxItems + 1);
     this.fill += length;
     this.prune(now);
     return true;
@@ -68,12 +117,14 @@ export class TextLog {
   /** Entries after `seq` still within the bounds, oldest first. */
   readAfter(seq: number, now: number): LoggedText[] {
     this.prune(now);
+    const e = this.entries;
     const out: LoggedText[] = [];
-    for (let i = this.head; i < this.seqs.length; i++) {
-      if (this.seqs[i]! <= seq) continue;
-      const chunk = this.chunks[this.chunkOf[i]! - this.firstChunk]!;
-      const start = this.offsets[i]!;
-      out.push({ seq: this.seqs[i]!, text: chunk.toString('utf8', start, start + this.lengths[i]!) });
+    for (let i = 0; i < e.size; i++) {
+      const k = e.slot(i);
+      if (e.seqs[k]! <= seq) continue;
+      const chunk = this.chunks[e.chunkOf[k]! - this.firstChunk]!;
+      const start = e.offsets[k]!;
+      out.push({ seq: e.seqs[k]!, text: chunk.toString('utf8', start, start + e.lengths[k]!) });
     }
     return out;
   }
@@ -87,16 +138,11 @@ export class TextLog {
     this.chunks = [];
     this.held = 0;
     this.fill = 0;
-    this.seqs = [];
-    this.times = [];
-    this.chunkOf = [];
-    this.offsets = [];
-    this.lengths = [];
-    this.head = 0;
+    this.entries.clear();
   }
 
   get size(): number {
-    return this.seqs.length - this.head;
+    return this.entries.size;
   }
 
   /** Bytes of native memory held (whole chunks, the spare not counted). */
@@ -110,7 +156,7 @@ export class TextLog {
     if (last && this.fill + length <= last.length) return last;
     const size = Math.max(this.chunkSize, length);
     // Make room under the byte bound by dropping the oldest entries (and with them their chunks).
-    while (this.held + size > this.limits.maxBytes && this.head < this.seqs.length) this.dropOldest();
+    while (this.held + size > this.limits.maxBytes && this.entries.size > 0) this.dropOldest();
     const reuse = this.spare && this.spare.length >= size ? this.spare : null;
     if (reuse) this.spare = null;
     const chunk = reuse ?? Buffer.allocUnsafeSlow(size);
@@ -121,14 +167,15 @@ export class TextLog {
   }
 
   private prune(now: number): void {
-    // Live lengths: dropOldest may compact the arrays.
-    while (this.size > 0 && (this.size > this.limits.maxItems || now - this.times[this.head]! > this.limits.ttlMs)) this.dropOldest();
+    const e = this.entries;
+    while (e.size > 0 && (e.size > this.limits.maxItems || now - e.times[e.slot(0)]! > this.limits.ttlMs)) this.dropOldest();
   }
 
   private dropOldest(): void {
-    this.head++;
+    const e = this.entries;
+    e.dropOldest();
     // Chunks before the one the new oldest entry is in hold nothing any more (all of them once the log is empty).
-    const keepFrom = this.head < this.seqs.length ? this.chunkOf[this.head]! : this.firstChunk + this.chunks.length;
+    const keepFrom = e.size > 0 ? e.chunkOf[e.slot(0)]! : this.firstChunk + this.chunks.length;
     while (this.firstChunk < keepFrom) {
       const freed = this.chunks.shift()!;
       this.firstChunk++;
@@ -136,16 +183,5 @@ export class TextLog {
       if (freed.length === this.chunkSize) this.spare = freed;
     }
     if (this.chunks.length === 0) this.fill = 0;
-    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.seqs.length) this.compact();
-  }
-
-  private compact(): void {
-    const h = this.head;
-    this.seqs = this.seqs.slice(h);
-    this.times = this.times.slice(h);
-    this.chunkOf = this.chunkOf.slice(h);
-    this.offsets = this.offsets.slice(h);
-    this.lengths = this.lengths.slice(h);
-    this.head = 0;
   }
 }
