@@ -113,7 +113,9 @@ function sampleAllocations(dir: string): () => Promise<void> {
   session.connect();
   const post = (method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
-  const window = /^(\d+)-(\d+)$/.exec(process.env.BENCH_SERVER_ALLOC_PROF_WINDOW ?? '');
+  const rawWindow = process.env.BENCH_SERVER_ALLOC_PROF_WINDOW ?? '';
+  const window = /^(\d+)-(\d+)$/.exec(rawWindow);
+  if (rawWindow !== '' && !window) throw new Error(`BENCH_SERVER_ALLOC_PROF_WINDOW must be from-to in ms (e.g. 25000-60000), not ${rawWindow}`);
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
   const includeObjectsCollectedByMinorGC = process.env.BENCH_SERVER_ALLOC_PROF_PROMOTED !== '1';
   const started = sleep(window ? Number(window[1]) : 0)

@@ -66,6 +66,15 @@ describe('TextLog', () => {
     expect(log.readAfter(0, 1000).map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 901 + i));
   });
 
+  it('grows a ring that has wrapped around without mixing up its entries', () => {
+    const log = new TextLog({ ttlMs: 100, maxItems: 1000, maxBytes: 1 << 20 });
+    for (let i = 1; i <= 16; i++) log.push(i, `m${i}`, i); // the first 16 slots, full
+    for (let i = 17; i <= 24; i++) log.push(i, `m${i}`, 88 + i); // at 105-112 the TTL drops 1-11 while these wrap around
+    for (let i = 25; i <= 60; i++) log.push(i, `m${i}`, 112); // full again, from the middle: it grows
+    expect(log.readAfter(0, 112)).toEqual(Array.from({ length: 49 }, (_, i) => ({ seq: 12 + i, text: `m${12 + i}` })));
+    expect(log.readAfter(0, 212).map((e) => e.seq)).toEqual(Array.from({ length: 37 }, (_, i) => 24 + i)); // 12-23 expired, oldest first
+  });
+
   it('with maxItems 0 keeps nothing', () => {
     const log = new TextLog({ ttlMs: 1000, maxItems: 0, maxBytes: 1 << 20 });
     expect(log.push(1, 'a', 0)).toBe(false);

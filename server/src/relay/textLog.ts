@@ -23,7 +23,7 @@ export interface LoggedText {
   text: string;
 }
 
-/** The entries' numbers, one slot per entry, in a ring that grows by doubling up to the count bound (plus one). */
+/** The entries' numbers, one slot per entry, in a ring that grows by doubling up to `maxSlots`. */
 class EntryRing {
   seqs = new Float64Array(0);
   times = new Float64Array(0);
@@ -33,14 +33,16 @@ class EntryRing {
   private start = 0;
   size = 0;
 
+  constructor(private readonly maxSlots: number) {}
+
   /** The physical slot of the i-th entry, oldest first. */
   slot(i: number): number {
     const at = this.start + i;
     return at < this.seqs.length ? at : at - this.seqs.length;
   }
 
-  append(seq: number, time: number, chunk: number, offset: number, length: number, maxSlots: number): void {
-    if (this.size === this.seqs.length) this.grow(Math.min(Math.max(FIRST_SLOTS, this.size * 2), maxSlots));
+  append(seq: number, time: number, chunk: number, offset: number, length: number): void {
+    if (this.size === this.seqs.length) this.grow(Math.min(Math.max(FIRST_SLOTS, this.size * 2), this.maxSlots));
     const k = this.slot(this.size);
     this.seqs[k] = seq;
     this.times[k] = time;
@@ -55,20 +57,12 @@ class EntryRing {
     this.size--;
   }
 
-  clear(): void {
-    this.seqs = new Float64Array(0);
-    this.times = new Float64Array(0);
-    this.chunkOf = new Float64Array(0);
-    this.offsets = new Uint32Array(0);
-    this.lengths = new Uint32Array(0);
-    this.start = 0;
-    this.size = 0;
-  }
-
   /** Copies the entries, oldest first, into arrays of `slots` (more than `size`). */
   private grow(slots: number): void {
-    const move = <A extends Float64Array | Uint32Array>(from: A, to: A): A => {
-      for (let i = 0; i < this.size; i++) to[i] = from[this.slot(i)]!;
+    // Slots in the old arrays, computed before any of them is replaced (slot() reads the current length).
+    const from = Array.from({ length: this.size }, (_, i) => this.slot(i));
+    const move = <A extends Float64Array | Uint32Array>(old: A, to: A): A => {
+      from.forEach((k, i) => (to[i] = old[k]!));
       return to;
     };
     this.seqs = move(this.seqs, new Float64Array(slots));
@@ -81,7 +75,8 @@ class EntryRing {
 }
 
 export class TextLog {
-  private readonly entries = new EntryRing();
+  // One slot more than the count bound: a new entry goes in before prune drops the oldest.
+  private entries: EntryRing;
   // Chunks still holding entries, oldest first; chunk serial `firstChunk + i` is chunks[i].
   private chunks: Buffer[] = [];
   private firstChunk = 0;
@@ -97,6 +92,7 @@ export class TextLog {
   ) {
     // At least eight chunks under the bound, so that letting the oldest go never empties much of the buffer.
     this.chunkSize = Math.min(chunkBytes, Math.max(1024, Math.floor(limits.maxBytes / 8)));
+    this.entries = new EntryRing(limits.maxItems + 1);
   }
 
   /** Buffers `text` under `seq` (seqs must grow). Returns false when it alone is over the byte bound: not kept. */
@@ -107,8 +103,7 @@ export class TextLog {
     if (length > this.limits.maxBytes) return false;
     const chunk = this.room(length);
     chunk.write(text, this.fill, length, 'utf8');
-    // One slot more than the bound: the new entry goes in before prune drops the oldest.
-    this.entries.append(seq, now, this.firstChunk + this.chunks.length - 1, this.fill, length, this.limits.maxItems + 1);
+    this.entries.append(seq, now, this.firstChunk + this.chunks.length - 1, this.fill, length);
     this.fill += length;
     this.prune(now);
     return true;
@@ -138,7 +133,7 @@ export class TextLog {
     this.chunks = [];
     this.held = 0;
     this.fill = 0;
-    this.entries.clear();
+    this.entries = new EntryRing(this.limits.maxItems + 1);
   }
 
   get size(): number {
