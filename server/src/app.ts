@@ -19,7 +19,7 @@ import { openStorage } from './storage/createStorage';
 import type { Storage } from './storage/storage';
 import { registerRelay } from './relay';
 import type { InterNodeEvents, RelayDeps, RelayHandle, RelaySocketData } from './relay';
-import { streamsAdapter } from './relay/cluster';
+import { shardedAdapter } from './relay/cluster';
 import { connectRedis, type RedisClient } from './redisClient';
 
 export type KindredIo = SocketIOServer<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
@@ -96,17 +96,23 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     // every broadcast of every session for its whole window with no count bound (docs/BENCHMARKS.md, finding 1),
     // and replayed packets that the client then got a second time from lastSeq.
   });
-  // Several nodes: fan-out, serverSideEmit and fetchSockets go through Redis streams (the official adapter); a client
-  // that reconnects to another node resumes there from the shared session log.
+  // Several nodes: fan-out, serverSideEmit and fetchSockets go through Redis sharded pub/sub (the official adapter:
+  // a node hears only the rooms it has sockets in); a client that reconnects to another node resumes there from the
+  // shared session log. Two connections: commands and publishing, and the adapter's subscriptions.
   let redis: RedisClient | undefined;
+  let subscriber: RedisClient | undefined;
   if (config.redisUrl !== undefined) {
+    const target = { url: config.redisUrl, cluster: config.redisCluster };
+    const onError = (e: Error): void => log.warn({ err: e.name }, 'redis connection error');
     try {
-      redis = await connectRedis(config.redisUrl, (e) => log.warn({ err: e.name }, 'redis connection error'));
+      redis = await connectRedis(target, onError);
+      subscriber = await connectRedis(target, onError);
     } catch (e) {
+      if (redis?.isOpen) await redis.close();
       if (ownStorage) await rawStorage.close();
       throw e;
     }
-    io.adapter(await streamsAdapter(redis, config.redisKeyPrefix));
+    io.adapter(await shardedAdapter(redis, subscriber, config.redisKeyPrefix));
   }
   io.on('connection', (socket) => {
     metrics.connection(1);
@@ -131,7 +137,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     await io.close();
   });
   app.addHook('onClose', async () => {
-    // After io.close(): the adapter has stopped using the client (its own duplicates close with it).
+    // After io.close(): the adapter has unsubscribed and stopped publishing.
+    if (subscriber?.isOpen) await subscriber.close();
     if (redis?.isOpen) await redis.close();
     if (ownStorage) await rawStorage.close();
   });

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/kindred/.kindred-data',
       databaseUrl: undefined,
       redisUrl: undefined,
+      redisCluster: false,
       redisKeyPrefix: 'kindred:',
       clientDir: DEFAULT_CLIENT_DIR,
       logLevel: 'info',
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
         KINDRED_DATA_DIR: 'data',
         KINDRED_DATABASE_URL: 'postgres://u:p@db:5432/kindred',
         KINDRED_REDIS_URL: 'redis://cache:6379',
+        KINDRED_REDIS_CLUSTER: 'yes',
         KINDRED_REDIS_PREFIX: 'site-a:',
         KINDRED_CLIENT_DIR: '/opt/web',
         KINDRED_LOG_LEVEL: 'warn',
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/kindred/data',
       databaseUrl: 'postgres://u:p@db:5432/kindred',
       redisUrl: 'redis://cache:6379',
+      redisCluster: true,
       redisKeyPrefix: 'site-a:',
       clientDir: '/opt/web',
       logLevel: 'warn',
@@ -110,6 +113,13 @@ describe('loadConfig', () => {
       'KINDRED_BUFFER_MAX_BYTES must be at least KINDRED_MAX_PAYLOAD_BYTES (131072), so that any message fits in the buffer (got 65536)',
     ]);
     expect(loadConfig({ KINDRED_BUFFER_MAX_BYTES: '65536', KINDRED_MAX_PAYLOAD_BYTES: '65536' }).bufferMaxBytes).toBe(65536);
+  });
+
+  it('wants a seed node for a Redis Cluster', () => {
+    expect(issuesOf({ KINDRED_REDIS_CLUSTER: 'true' })).toEqual([
+      'KINDRED_REDIS_CLUSTER needs KINDRED_REDIS_URL (one node of the Redis Cluster, e.g. redis://10.0.0.1:7000)',
+    ]);
+    expect(issuesOf({ KINDRED_REDIS_CLUSTER: 'sometimes' })[0]).toMatch(/^KINDRED_REDIS_CLUSTER must be true or false/);
   });
 
   it('never echoes a database or Redis URL, which may hold a password', () => {

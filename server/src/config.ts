@@ -32,6 +32,11 @@ export interface Config {
   /** redis:// URL: enables the Socket.IO Redis adapter (several relay nodes). Never logged. */
   redisUrl: string | undefined;
   /**
+   * `redisUrl` names one node of a Redis Cluster (any master): the client discovers the others and sends each key
+   * and channel to the shard that owns it. The URL's credentials and TLS apply to every node.
+   */
+  redisCluster: boolean;
+  /**
    * Prefix of every Redis key, stream and channel this relay uses (several deployments or test runs can share one
    * Redis). Nodes of one cluster must use the same prefix.
    */
@@ -124,6 +129,7 @@ const VARIABLES = {
   KINDRED_DATA_DIR: { schema: z.string().trim().min(1, 'must not be empty'), fallback: './.kindred-data' },
   KINDRED_DATABASE_URL: { schema: urlWithScheme(['postgres:', 'postgresql:']).optional(), fallback: undefined },
   KINDRED_REDIS_URL: { schema: urlWithScheme(['redis:', 'rediss:']).optional(), fallback: undefined },
+  KINDRED_REDIS_CLUSTER: { schema: bool, fallback: 'false' },
   KINDRED_REDIS_PREFIX: {
     schema: z.string().trim().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1 to 64 letters, digits or : . _ -'),
     fallback: 'kindred:',
@@ -175,12 +181,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   if (v.KINDRED_BUFFER_MAX_BYTES < v.KINDRED_MAX_PAYLOAD_BYTES) {
     throw new ConfigError([`KINDRED_BUFFER_MAX_BYTES must be at least KINDRED_MAX_PAYLOAD_BYTES (${v.KINDRED_MAX_PAYLOAD_BYTES}), so that any message fits in the buffer (got ${v.KINDRED_BUFFER_MAX_BYTES})`]);
   }
+  if (v.KINDRED_REDIS_CLUSTER && v.KINDRED_REDIS_URL === undefined) {
+    throw new ConfigError(['KINDRED_REDIS_CLUSTER needs KINDRED_REDIS_URL (one node of the Redis Cluster, e.g. redis://10.0.0.1:7000)']);
+  }
   return {
     port: v.KINDRED_PORT,
     host: v.KINDRED_HOST,
     dataDir: v.KINDRED_DATA_DIR === IN_MEMORY ? IN_MEMORY : resolve(cwd, v.KINDRED_DATA_DIR),
     databaseUrl: v.KINDRED_DATABASE_URL,
     redisUrl: v.KINDRED_REDIS_URL,
+    redisCluster: v.KINDRED_REDIS_CLUSTER,
     redisKeyPrefix: v.KINDRED_REDIS_PREFIX,
     clientDir: resolve(cwd, v.KINDRED_CLIENT_DIR),
     logLevel: v.KINDRED_LOG_LEVEL,

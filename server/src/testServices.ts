@@ -3,7 +3,7 @@
  * with one clear sentence when either cannot be reached (never a silent skip: .ci/run starts both).
  */
 import pg from 'pg';
-import { connectRedis, type RedisClient } from './redisClient';
+import { connectRedis, keysMatching, unlinkEach, type RedisClient } from './redisClient';
 
 export const TEST_DATABASE_URL = process.env.KINDRED_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.KINDRED_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,8 +56,6 @@ export async function testRedis(neededBy: string): Promise<RedisClient> {
 
 /** Deletes every key under a test's own `prefix` (at its end) and closes the client. */
 export async function dropKeysAndClose(redis: RedisClient, prefix: string): Promise<void> {
-  const keys: string[] = [];
-  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-  if (keys.length > 0) await redis.unlink(keys);
+  await unlinkEach(redis, await keysMatching(redis, `${prefix}*`));
   await redis.close();
 }

@@ -1,17 +1,22 @@
 /**
  * Several real relay nodes (buildApp) in one process, on port 0, sharing the machine's PostgreSQL (a schema of their
  * own, dropped at the end) and Redis (a key prefix of their own, deleted at the end), so parallel runs never collide.
- * PostgreSQL or Redis being down is a failure with a clear message, never a silent skip: .ci/run starts both.
+ * The Redis is the machine's, or a three-master Redis Cluster the test file starts on loopback ports and stops after
+ * (eachRedis runs a file's tests on both). PostgreSQL or the machine's Redis being down is a failure with a clear
+ * message, never a silent skip: .ci/run starts both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { buildApp, createPostgresStorage, defaultConfig, type KindredApp } from '@kindred/server';
 import type { Storage } from '@kindred/server';
 import { initCrypto } from '@kindred/shared/crypto';
+import { connectRedis, keysMatching, unlinkEach, type RedisClient, type RedisTarget } from '../../server/src/redisClient';
 import { dropSchema, redisUnreachable, requirePostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../server/src/testServices';
+import { startRedisCluster, type LocalRedisCluster } from '../../server/src/testRedisCluster';
 
 export interface RelayNode {
   url: string;
@@ -43,6 +48,8 @@ export interface TestCluster {
   prefix: string;
   /** Every Redis key under this run's prefix. */
   redisKeys(): Promise<string[]>;
+  /** Every Redis key under this run's prefix, with its PTTL (-1: no expiry). */
+  redisTtls(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -61,12 +68,8 @@ export async function requireServices(): Promise<void> {
   }
 }
 
-const testRedisClient = () => createClient({ url: TEST_REDIS_URL });
-
-async function withRedis<T>(run: (redis: ReturnType<typeof testRedisClient>) => Promise<T>): Promise<T> {
-  const redis = testRedisClient();
-  redis.on('error', () => undefined);
-  await redis.connect();
+async function withRedis<T>(target: RedisTarget, run: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = await connectRedis(target, () => undefined);
   try {
     return await run(redis);
   } finally {
@@ -74,11 +77,27 @@ async function withRedis<T>(run: (redis: ReturnType<typeof testRedisClient>) => 
   }
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  return withRedis(async (redis) => {
-    const keys: string[] = [];
-    for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-    return keys;
+const MACHINE_REDIS: RedisTarget = { url: TEST_REDIS_URL, cluster: false };
+
+/**
+ * Declares `body`'s tests twice: on the machine's Redis, and on a three-master Redis Cluster that the describe block
+ * starts before its first test and stops (processes killed, files deleted) after its last. `redis()` is the one to
+ * pass to startCluster.
+ */
+export function eachRedis(body: (redis: () => RedisTarget) => void): void {
+  describe('on one Redis', () => body(() => MACHINE_REDIS));
+  describe('on a three-master Redis Cluster', () => {
+    let local: LocalRedisCluster | undefined;
+    beforeAll(async () => {
+      local = await startRedisCluster();
+    });
+    afterAll(async () => {
+      await local?.stop();
+    });
+    body(() => {
+      if (!local) throw new Error('the Redis Cluster did not start');
+      return { url: local.url, cluster: true };
+    });
   });
 }
 
@@ -88,8 +107,12 @@ const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url));
  * `size` in-process nodes. Their clock is a manual one unless `realClock` (a child process runs on the real clock,
  * and the buffer TTL is measured against the time written by whichever node buffered).
  */
-export async function startCluster(size: number, opts: { bufferTtlSeconds?: number; realClock?: boolean } = {}): Promise<TestCluster> {
+export async function startCluster(
+  size: number,
+  opts: { bufferTtlSeconds?: number; realClock?: boolean; redis?: RedisTarget } = {},
+): Promise<TestCluster> {
   await requireServices();
+  const redis = opts.redis ?? MACHINE_REDIS;
   await initCrypto();
   const run = `${process.pid}_${randomBytes(4).toString('hex')}`;
   const schema = `kindred_multinode_${run}`;
@@ -106,7 +129,8 @@ export async function startCluster(size: number, opts: { bufferTtlSeconds?: numb
       host: '127.0.0.1',
       logLevel: 'info',
       databaseUrl: TEST_DATABASE_URL,
-      redisUrl: TEST_REDIS_URL,
+      redisUrl: redis.url,
+      redisCluster: redis.cluster,
       redisKeyPrefix: prefix,
       rateLimit: { perSecond: 1000, burst: 10_000 },
       ...(opts.bufferTtlSeconds !== undefined ? { bufferTtlSeconds: opts.bufferTtlSeconds } : {}),
@@ -145,7 +169,8 @@ export async function startCluster(size: number, opts: { bufferTtlSeconds?: numb
         KINDRED_PORT: '0',
         KINDRED_HOST: '127.0.0.1',
         KINDRED_DATABASE_URL: databaseUrl,
-        KINDRED_REDIS_URL: TEST_REDIS_URL,
+        KINDRED_REDIS_URL: redis.url,
+        KINDRED_REDIS_CLUSTER: String(redis.cluster),
         KINDRED_REDIS_PREFIX: prefix,
         KINDRED_LOG_LEVEL: 'warn',
         KINDRED_RATE_LIMIT: '1000,10000',
@@ -183,12 +208,12 @@ export async function startCluster(size: number, opts: { bufferTtlSeconds?: numb
     clock,
     schema,
     prefix,
-    redisKeys: () => keysUnder(prefix),
+    redisKeys: () => withRedis(redis, (r) => keysMatching(r, `${prefix}*`)),
+    redisTtls: () => withRedis(redis, async (r) => new Map(await Promise.all((await keysMatching(r, `${prefix}*`)).map(async (k) => [k, await r.pTTL(k)] as const)))),
     async close() {
       await Promise.all([...nodes.map((n) => n.kill()), ...children.map((c) => c.crash())]);
       await dropSchema(schema);
-      const keys = await keysUnder(prefix);
-      if (keys.length > 0) await withRedis((redis) => redis.unlink(keys));
+      await withRedis(redis, async (r) => unlinkEach(r, await keysMatching(r, `${prefix}*`)));
     },
   };
 }

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayedMessage } from '@kindred/shared/protocol';
 import { OpenClients, type TestClient, TestGroup } from '../../server/src/relay/testHarness';
-import { startCluster, type TestCluster } from './cluster';
+import { eachRedis, startCluster, type TestCluster } from './cluster';
 
 let cluster: TestCluster | undefined;
 const clients = new OpenClients();
@@ -19,9 +19,9 @@ afterEach(async () => {
 
 const at = (url: string, ik?: TestClient['ik']): Promise<TestClient> => clients.signedIn(url, ik);
 
-describe('a relay node process that is killed', () => {
+eachRedis((redis) => describe('a relay node process that is killed', () => {
   it('leaves its members to resume on another node with nothing lost that has not expired', async () => {
-    cluster = await startCluster(2, { realClock: true });
+    cluster = await startCluster(2, { realClock: true, redis: redis() });
     const child = await cluster.spawnNode();
     const fac = await at(cluster.nodes[0]!.url);
     const group = await TestGroup.create(fac);
@@ -62,4 +62,4 @@ describe('a relay node process that is killed', () => {
     expect(await back.ok('message.send', { envelope: after })).toMatchObject({ seq: s1 + 4 });
     expect(await fac.next<RelayedMessage>('message', (r) => r.seq === s1 + 4)).toEqual({ seq: s1 + 4, envelope: after });
   });
-});
+}));

@@ -7,7 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Knock, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
 import { OpenClients, type TestClient, TestGroup, b64 } from '../../server/src/relay/testHarness';
-import { startCluster, type TestCluster } from './cluster';
+import type { RedisTarget } from '../../server/src/redisClient';
+import { SEQ_TTL_MS } from '../../server/src/relay/redisSessionLog';
+import { eachRedis, startCluster, type TestCluster } from './cluster';
 
 let cluster: TestCluster | undefined;
 const clients = new OpenClients();
@@ -26,8 +28,8 @@ function sealed(group: TestGroup, from: TestClient, to: TestClient): SealedSende
 type Enter = { ok: true; status: string; present: { member: string }[]; missed: RelayedMessage[]; sealed: SealedSenderKey[]; waiting: Knock[] };
 
 /** A facilitator on node 0, and one admitted member on each of `memberNodes`, all in the open session. */
-async function session(memberNodes: number[]): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
-  cluster = await startCluster(3);
+async function session(redis: RedisTarget, memberNodes: number[]): Promise<{ group: TestGroup; fac: TestClient; members: TestClient[] }> {
+  cluster = await startCluster(3, { redis });
   const fac = await on(0);
   const group = await TestGroup.create(fac);
   const members: TestClient[] = [];
@@ -41,9 +43,9 @@ async function session(memberNodes: number[]): Promise<{ group: TestGroup; fac: 
   return { group, fac, members };
 }
 
-describe('several relay nodes', () => {
+eachRedis((redis) => describe('several relay nodes', () => {
   it('lets members on different nodes chat, with one seq per session and presence across nodes', async () => {
-    const { group, fac, members } = await session([1, 2]);
+    const { group, fac, members } = await session(redis(), [1, 2]);
     const [a, b] = members as [TestClient, TestClient];
     // b entered last, on node 2: it was told about the facilitator (node 0) and a (node 1).
     const late = await on(2, b.ik);
@@ -75,7 +77,7 @@ describe('several relay nodes', () => {
   });
 
   it('enforces a mute, a removal and a lock on every node before the facilitator is answered', async () => {
-    const { group, fac, members } = await session([1, 2]);
+    const { group, fac, members } = await session(redis(), [1, 2]);
     const [a, b] = members as [TestClient, TestClient];
 
     await group.append({ type: 'mute', member: a.member });
@@ -125,7 +127,7 @@ describe('several relay nodes', () => {
   });
 
   it('keeps a session going when a node dies: its members resume on another node with what they missed', async () => {
-    const { group, fac, members } = await session([1]);
+    const { group, fac, members } = await session(redis(), [1]);
     const [m] = members as [TestClient];
     const before = group.envelope(fac, 'chat', 0);
     await fac.ok('message.send', { envelope: before });
@@ -162,18 +164,38 @@ describe('several relay nodes', () => {
   });
 
   it('ends a session everywhere and drops its shared buffers', async () => {
-    const { group, members } = await session([1, 2]);
+    const { group, members } = await session(redis(), [1, 2]);
     const [a, b] = members as [TestClient, TestClient];
     await a.ok('message.send', { envelope: group.envelope(a) });
-    const keysOfSession = async (): Promise<string[]> => (await cluster!.redisKeys()).filter((k) => k.includes(`${group.groupId}:${group.sessionId}`));
+    // Every key of the session carries its group's hash tag (one Redis Cluster slot).
+    const keysOfSession = async (): Promise<string[]> => (await cluster!.redisKeys()).filter((k) => k.includes(`{${group.groupId}}:${group.sessionId}:`));
     expect((await keysOfSession()).length).toBeGreaterThan(0);
     await group.append({ type: 'sessionClose', sessionId: group.sessionId });
     for (const c of [a, b]) expect(await c.next('session.closed')).toMatchObject({ reason: 'ended' });
     expect(await keysOfSession()).toEqual([]);
-    // Housekeeping trims the adapter's stream to the buffer TTL: what was just relayed stays (it is younger).
-    const stream = `${cluster!.prefix}sio`;
-    expect(await cluster!.redisKeys()).toContain(stream);
-    for (const node of cluster!.nodes) await node.app.relay.sweep();
-    expect(await cluster!.redisKeys()).toContain(stream);
   });
-});
+
+  it('leaves nothing in Redis that outlives its TTL once every node has stopped', async () => {
+    const { group, fac, members } = await session(redis(), [1, 2]);
+    const [a, b] = members as [TestClient, TestClient];
+    for (let i = 0; i < 20; i++) await fac.ok('message.send', { envelope: group.envelope(fac, 'chat', i) });
+    await a.ok('message.send', { envelope: group.envelope(a) });
+    // b goes away: it stays a recipient of sender keys for the buffer TTL, which are kept for its return.
+    const base = `${cluster!.prefix}s:{${group.groupId}}:${group.sessionId}:`;
+    b.socket.disconnect();
+    while (!(await cluster!.redisKeys()).includes(`${base}away:${b.member}`)) await new Promise((r) => setTimeout(r, 20));
+    await fac.ok('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, fac, b)] });
+
+    for (const node of cluster!.nodes) await node.kill();
+    const ttls = await cluster!.redisTtls();
+    expect([...ttls.keys()]).toEqual(expect.arrayContaining([`${base}seq`, `${base}buf`, `${base}bytes`, `${base}sealed:${b.member}`, `${base}away:${b.member}`]));
+    // The adapter keeps nothing (sharded pub/sub stores nothing); every key left expires on its own: what holds
+    // ciphertext or presence within the buffer TTL, the bare seq counter within SEQ_TTL_MS.
+    expect([...ttls.keys()].filter((k) => k.startsWith(`${cluster!.prefix}sio`))).toEqual([]);
+    const bufferTtlMs = 120_000; // the default
+    for (const [key, ttl] of ttls) {
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(key === `${base}seq` ? SEQ_TTL_MS : bufferTtlMs);
+    }
+  });
+}));

@@ -1,58 +1,134 @@
 /**
- * The streams adapter as a node configures it (streamsAdapter), against the machine's Redis with a key prefix of
- * its own: a node skips the entries it wrote itself before decoding them, and still decodes and handles every other
- * node's. (Members on different nodes chatting through it: test/multinode.)
+ * The adapter as a node configures it (shardedAdapter: Redis 7 sharded pub/sub, dynamic subscriptions), three
+ * Socket.IO servers over the machine's Redis and over a three-master Redis Cluster of the test's own: a node
+ * subscribes to a room's channel only while it has a socket in the room, so a broadcast reaches only the nodes with
+ * members in it; serverSideEmit and fetchSockets still reach every node; nothing is written to Redis.
+ * (Members on different nodes chatting through it: test/multinode.)
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Server } from 'socket.io';
-import type { RedisClient } from '../redisClient';
-import { dropKeysAndClose, testRedis } from '../testServices';
-import { streamsAdapter } from './cluster';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Server, type Socket } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { connectRedis, isCluster, keysMatching, type RedisClient } from '../redisClient';
+import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
+import { startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
+import { shardedAdapter } from './cluster';
+import { adapterChannelPrefix } from './redisKeys';
 
-const prefix = `kindred-test-adapter-${process.pid}-${randomBytes(4).toString('hex')}:`;
-
-interface AdapterInternals {
-  uid: string;
-  onRawMessage(raw: { uid: string; nsp: string; type: string; data?: string }, offset: string): void;
-  constructor: { decode(raw: unknown): unknown };
+interface Node {
+  io: Server;
+  http: HttpServer;
+  url: string;
+  pub: RedisClient;
+  sub: RedisClient;
 }
 
-let redis: RedisClient | undefined;
-let io: Server | undefined;
+/** Subscribers of a sharded channel, counted on every master of a cluster (only the channel's shard has any). */
+async function shardSubscribers(redis: RedisClient, channel: string): Promise<number> {
+  const nodes = isCluster(redis) ? await Promise.all(redis.masters.map((m) => redis.nodeClient(m))) : [redis];
+  const counts = await Promise.all(nodes.map(async (n) => (await n.pubSubShardNumSub(channel))[channel] ?? 0));
+  return counts.reduce((a, b) => a + b, 0);
+}
 
-beforeAll(async () => {
-  redis = await testRedis('The cluster adapter tests');
-  io = new Server(createServer());
-  io.adapter(await streamsAdapter(redis, prefix));
-  // The adapter subscribes with a client of its own in the background: wait for it, or closing would cut it short.
-  const channel = `${prefix}sio#/#`;
-  for (let i = 0; i < 100 && (await redis.pubSubNumSub(channel))[channel] === 0; i++) await new Promise((r) => setTimeout(r, 50));
-});
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached within 5 s');
+}
 
-afterAll(async () => {
-  await io?.close(); // as app.ts closes a node: Socket.IO first, which closes the adapter and its own Redis clients
-  if (redis) await dropKeysAndClose(redis, prefix);
-});
+function adapterOverRedis(kind: string, target: () => Promise<{ url: string; cluster: boolean; stop?: () => Promise<void> }>): void {
+  describe(`shardedAdapter over ${kind}`, () => {
+    const prefix = `kindred-test-adapter-${process.pid}-${randomBytes(4).toString('hex')}:`;
+    const main = `${adapterChannelPrefix(prefix)}#/#`;
+    const roomChannel = (room: string): string => `${main}${room}#`;
+    const nodes: Node[] = [];
+    const clients: ClientSocket[] = [];
+    let stopRedis: (() => Promise<void>) | undefined;
+    let probe: RedisClient | undefined;
 
-describe('streamsAdapter', () => {
-  it("skips this node's own stream entries without decoding them, and decodes and handles another node's", () => {
-    const adapter = io!.of('/').adapter as unknown as AdapterInternals;
-    const decode = vi.spyOn(adapter.constructor, 'decode');
-    const handled = vi.spyOn(adapter as unknown as { onMessage(m: unknown, o: string): void }, 'onMessage');
-    try {
-      // A broadcast this node wrote (type 3): what every node reads back from the stream, the writer included.
-      adapter.onRawMessage({ uid: adapter.uid, nsp: '/', type: '3', data: '{"packet":{"type":2,"data":["x"]},"opts":{"rooms":[],"except":[]}}' }, '1-0');
-      expect(decode).not.toHaveBeenCalled();
-      expect(handled).not.toHaveBeenCalled();
-      // Another node's heartbeat (type 2): decoded and handled as the adapter always did.
-      adapter.onRawMessage({ uid: 'another-node', nsp: '/', type: '2' }, '2-0');
-      expect(decode).toHaveBeenCalledTimes(1);
-      expect(handled).toHaveBeenCalledWith(expect.objectContaining({ uid: 'another-node', type: 2 }), '2-0');
-    } finally {
-      decode.mockRestore();
-      handled.mockRestore();
-    }
+    beforeAll(async () => {
+      const t = await target();
+      stopRedis = t.stop;
+      const redisTarget = { url: t.url, cluster: t.cluster };
+      try {
+        probe = await connectRedis(redisTarget, () => undefined);
+      } catch (e) {
+        throw redisUnreachable(e, 'The cluster adapter tests');
+      }
+      for (let i = 0; i < 3; i++) {
+        const pub = await connectRedis(redisTarget, () => undefined);
+        const sub = await connectRedis(redisTarget, () => undefined);
+        const http = createServer();
+        const io = new Server(http, { transports: ['websocket'] });
+        io.adapter(await shardedAdapter(pub, sub, prefix));
+        // A client asks to join a room by naming it in its handshake (the relay joins rooms the same way: server side).
+        io.on('connection', (socket: Socket) => void socket.join(String(socket.handshake.auth.room)));
+        await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+        nodes.push({ io, http, pub, sub, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` });
+      }
+      // Every node subscribes to the shared channel in the background: wait for all three.
+      await eventually(async () => (await shardSubscribers(probe!, main)) === 3);
+    });
+
+    afterAll(async () => {
+      for (const c of clients) c.close();
+      for (const n of nodes) {
+        await n.io.close(); // as app.ts closes a node: Socket.IO (and the adapter) first, then its clients
+        await n.sub.close();
+        await n.pub.close();
+      }
+      if (probe) {
+        // Nothing of the adapter's is in Redis: sharded pub/sub stores nothing.
+        expect(await keysMatching(probe, `${prefix}*`)).toEqual([]);
+        await probe.close();
+      }
+      await stopRedis?.();
+    });
+
+    const member = async (node: number, room: string): Promise<ClientSocket> => {
+      const c = connect(nodes[node]!.url, { transports: ['websocket'], auth: { room }, reconnection: false });
+      clients.push(c);
+      await new Promise<void>((resolve, reject) => {
+        c.once('connect', () => resolve());
+        c.once('connect_error', reject);
+      });
+      return c;
+    };
+
+    it("delivers a room's broadcasts only to the nodes with members in it, each subscribed while it has one", async () => {
+      const here = `sess:${randomBytes(8).toString('hex')}`;
+      expect(await shardSubscribers(probe!, roomChannel(here))).toBe(0);
+      const a = await member(0, here);
+      const b = await member(1, here);
+      // Nodes 0 and 1 have a member: they listen to the room's own channel; node 2 has none and does not.
+      await eventually(async () => (await shardSubscribers(probe!, roomChannel(here))) === 2);
+      const heard = (c: ClientSocket): Promise<unknown> => new Promise((resolve) => c.once('note', resolve));
+      const both = [heard(a), heard(b)];
+      nodes[2]!.io.to(here).emit('note', 'from a node without members');
+      expect(await Promise.all(both)).toEqual(['from a node without members', 'from a node without members']);
+      // The last member on node 1 leaves: node 1 lets go of the channel.
+      b.close();
+      await eventually(async () => (await shardSubscribers(probe!, roomChannel(here))) === 1);
+    });
+
+    it('still reaches every node for serverSideEmit (answers counted per node) and fetchSockets', async () => {
+      const room = `grp:${randomBytes(8).toString('hex')}`;
+      await member(1, room);
+      await member(2, room);
+      for (const n of nodes.slice(1)) n.io.on('ping-node', (ack: (v: string) => void) => ack('pong'));
+      expect(await nodes[0]!.io.serverSideEmitWithAck('ping-node')).toEqual(['pong', 'pong']);
+      expect((await nodes[0]!.io.in(room).fetchSockets()).length).toBe(2);
+    });
   });
+}
+
+adapterOverRedis('one Redis', () => Promise.resolve({ url: TEST_REDIS_URL, cluster: false }));
+let redisCluster: LocalRedisCluster | undefined;
+adapterOverRedis('a three-master Redis Cluster', async () => {
+  redisCluster = await startRedisCluster();
+  return { url: redisCluster.url, cluster: true, stop: () => redisCluster!.stop() };
 });

@@ -7,15 +7,13 @@
  *  - Presence and the waiting room: the sockets themselves, through fetchSockets (sessionDirectory.ts).
  * Nothing here runs on a single node: registerRelay builds it only when the app has a Redis client.
  */
-import type { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { RedisClient } from '../redisClient';
 import type { RelayServer } from './context';
 import type { RelayLog } from './deps';
+import { adapterChannelPrefix } from './redisKeys';
 import { RedisSessionLogs } from './redisSessionLog';
 import type { BufferLimits, SessionLogs } from './sessionLog';
-
-/** The adapter's stream is trimmed to this age at least, whatever the buffer TTL (a lagging node must not lose fan-out). */
-const MIN_STREAM_AGE_MS = 60_000;
 
 export interface ClusterDeps {
   redis: RedisClient;
@@ -27,56 +25,24 @@ export interface RelayCluster {
   readonly logs: SessionLogs;
   /** Tells the other nodes that `groupId` has an entry at `epoch`; resolves once they applied it or timed out. */
   rosterAppended(groupId: string, epoch: number): Promise<void>;
-  /** Housekeeping: trims the adapter's stream (it holds relayed ciphertext on its way to the other nodes) to the buffer TTL. */
-  sweep(): Promise<void>;
-}
-
-type AdapterFactory = ReturnType<typeof createAdapter>;
-/** The adapter's entry as read from the stream, before it decodes it (`uid` is the node that wrote it). */
-interface RawEntry {
-  uid?: unknown;
-}
-interface RawEntryHandler {
-  uid: string;
-  onRawMessage(raw: RawEntry, offset: string): void;
 }
 
 /**
- * The official Redis streams adapter (loaded only when a node has Redis), with one change: every node reads every
- * entry of the stream, its own included, and the adapter decodes each one (a JSON.parse of the relayed envelope)
- * before it finds that it wrote it itself and drops it. A node skips its own entries before that decode; what the
- * adapter does with every other entry is unchanged.
+ * The official Redis adapter in its sharded mode (Redis 7 sharded pub/sub, SPUBLISH/SSUBSCRIBE; loaded only when a
+ * node has Redis). "dynamic": a node subscribes to a room's channel when the room gets its first socket on that node
+ * and unsubscribes when it loses its last, so a broadcast to one room reaches only the nodes with members in it.
+ * serverSideEmit, fetchSockets and broadcasts to several rooms use one channel every node subscribes to; a room per
+ * socket id gets no channel of its own (the relay never emits to one). Pub/sub stores nothing in Redis.
+ * `pub` also carries the relay's commands; `sub` is a connection of the adapter's own (a subscribed connection can
+ * send nothing else), closed by the caller after Socket.IO.
  */
-export async function streamsAdapter(redis: RedisClient, keyPrefix: string): Promise<AdapterFactory> {
-  const { createAdapter } = await import('@socket.io/redis-streams-adapter');
-  const factory = createAdapter(redis, {
-    ...adapterNames(keyPrefix),
-    // Relayed payloads are JSON (base64url strings): skip the adapter's binary scan of every message.
-    onlyPlaintext: true,
-    // A shorter blocking read lets a closing node let go of Redis sooner; data still arrives at once.
-    blockTimeInMs: 1000,
-  });
-  // Socket.IO calls the factory with `new`: a function, not an arrow (the object it returns is the adapter).
-  return function ownEntriesSkipped(nsp) {
-    const adapter = factory(nsp);
-    const handler = adapter as unknown as RawEntryHandler; // the instance's own method, patched on this instance only
-    const decodeAndHandle = handler.onRawMessage.bind(adapter);
-    handler.onRawMessage = (raw, offset) => {
-      if (raw.uid === handler.uid) return; // the adapter would decode it, then ignore it as "from self"
-      decodeAndHandle(raw, offset);
-    };
-    return adapter;
-  };
-}
-
-/** Names of the adapter's stream, channels and session keys under the prefix (app.ts configures the adapter). */
-export function adapterNames(keyPrefix: string): { streamName: string; channelPrefix: string; sessionKeyPrefix: string } {
-  return { streamName: `${keyPrefix}sio`, channelPrefix: `${keyPrefix}sio`, sessionKeyPrefix: `${keyPrefix}sio:session:` };
+export async function shardedAdapter(pub: RedisClient, sub: RedisClient, keyPrefix: string): Promise<ReturnType<typeof createShardedAdapter>> {
+  const { createShardedAdapter } = await import('@socket.io/redis-adapter');
+  return createShardedAdapter(pub, sub, { channelPrefix: adapterChannelPrefix(keyPrefix), subscriptionMode: 'dynamic' });
 }
 
 export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: BufferLimits, log: RelayLog): RelayCluster {
   const { redis, keyPrefix } = deps;
-  const { streamName } = adapterNames(keyPrefix);
   return {
     logs: new RedisSessionLogs(redis, keyPrefix, limits),
     async rosterAppended(groupId, epoch) {
@@ -88,12 +54,6 @@ export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: B
         // session.enter, roster.get, invite.open and roster.append reads the entries it lacks first).
         log.warn({ err: e instanceof Error ? e.name : 'unknown', epoch }, 'a relay node did not confirm a roster entry');
       }
-    },
-    async sweep() {
-      const [seconds, micros] = await redis.time().then((t) => t.map(Number) as [number, number]);
-      const redisNow = seconds * 1000 + Math.floor(micros / 1000);
-      const minId = redisNow - Math.max(limits.ttlMs, MIN_STREAM_AGE_MS);
-      await redis.xTrim(streamName, 'MINID', minId, { strategyModifier: '~' });
     },
   };
 }

@@ -40,7 +40,7 @@ const handlers: HandlerTable = {
 
 /** How long a group stays loaded with nothing of it on this node before the idle sweep unloads it. */
 export const IDLE_GROUP_MS = 10 * 60_000;
-/** How often the idle sweep (and, with several nodes, the adapter-stream trim) runs. */
+/** How often the idle sweep runs. */
 export const SWEEP_INTERVAL_MS = 60_000;
 
 export interface RelayHandle {
@@ -49,7 +49,7 @@ export interface RelayHandle {
   readonly groups: GroupRegistry;
   /** Unloads groups idle for the configured time (the timer calls it; tests call it with a moved clock). */
   sweepIdleGroups(): number;
-  /** What the timer runs every SWEEP_INTERVAL_MS: the idle sweep, and with several nodes the adapter-stream trim. */
+  /** What the timer runs every SWEEP_INTERVAL_MS: the idle sweep. */
   sweep(): Promise<void>;
   /** The node is shutting down: stops the timers and questions to other nodes (buildApp calls it before io.close). */
   close(): void;
@@ -98,9 +98,9 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
 
   const idleMs = deps.idleGroupMs ?? IDLE_GROUP_MS;
   const sweepIdleGroups = (): number => groups.sweepIdle(now(), idleMs, (group) => groupIdle(relay, group));
-  const sweep = async (): Promise<void> => {
+  const sweep = (): Promise<void> => {
     sweepIdleGroups();
-    if (cluster && !relay.closing) await cluster.sweep();
+    return Promise.resolve();
   };
   const timer = setInterval(() => {
     sweep().catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'housekeeping failed'));

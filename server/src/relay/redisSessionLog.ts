@@ -1,6 +1,7 @@
 /**
  * The session log in Redis, shared by every relay node (KINDRED_REDIS_URL): a client that reconnects to another
- * node resumes there with lastSeq. Keys, all under `<prefix>s:<groupId>:<sessionId>:` (ids are base64url):
+ * node resumes there with lastSeq. Keys, all under `<prefix>s:{<groupId>}:<sessionId>:` (ids are base64url; the hash
+ * tag puts every key of a group in one Redis Cluster slot, redisKeys.ts):
  *   seq              INCR counter, the session's relay seq (kept while the session is open, at most SEQ_TTL_MS idle);
  *                    created at memorySeqBase(wall clock), so that if Redis ever loses it (a restart without
  *                    persistence) the new numbers stay above every number clients saw before
@@ -18,7 +19,9 @@
  */
 import { KindredError } from '@kindred/shared/errors';
 import type { Envelope, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
-import type { RedisClient } from '../redisClient';
+import { createHash } from 'node:crypto';
+import { isCluster, type RedisClient } from '../redisClient';
+import { sessionKeyBase } from './redisKeys';
 import { memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
 
 /** The seq counter outlives quiet spells (a support group may be silent for a long time) but not forever. */
@@ -54,10 +57,11 @@ if max > 0 then
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
 return seq`;
+/** EVALSHA names the script by this digest; each Redis (each shard of a cluster) learns it on first EVAL. */
+const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
 
 export class RedisSessionLogs implements SessionLogs {
   readonly shared = true;
-  private appendSha: string | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -66,23 +70,24 @@ export class RedisSessionLogs implements SessionLogs {
   ) {}
 
   open(groupId: string, sessionId: string): SessionLog {
-    return new RedisSessionLog(this, `${this.prefix}s:${groupId}:${sessionId}:`, this.limits);
+    return new RedisSessionLog(this, sessionKeyBase(this.prefix, groupId, sessionId), this.limits);
   }
 
   get client(): RedisClient {
     return this.redis;
   }
 
-  /** EVALSHA, loading the script on first use and again after a Redis restart (NOSCRIPT). */
+  /**
+   * EVALSHA, and EVAL where Redis does not know the script yet (first use, a restart, or a shard of a cluster that
+   * never ran it: EVAL goes to the keys' shard and leaves the script cached there).
+   */
   async runAppend(keys: string[], args: string[]): Promise<number> {
     const options = { keys, arguments: args };
-    this.appendSha ??= await this.redis.scriptLoad(APPEND_SCRIPT);
     try {
-      return Number(await this.redis.evalSha(this.appendSha, options));
+      return Number(await this.redis.evalSha(APPEND_SHA, options));
     } catch (e) {
       if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
-      this.appendSha = await this.redis.scriptLoad(APPEND_SCRIPT);
-      return Number(await this.redis.evalSha(this.appendSha, options));
+      return Number(await this.redis.eval(APPEND_SCRIPT, options));
     }
   }
 }
@@ -215,8 +220,10 @@ class RedisSessionLog implements SessionLog {
 
   dispose(): Promise<void> {
     return shared(async () => {
+      // On a cluster, SCAN walks one shard: the one that owns the session's hash tag, and so every key of it.
+      const redis = isCluster(this.redis) ? await this.redis.getNodeClientForKey(`${this.base}seq`) : this.redis;
       const keys: string[] = [];
-      for await (const batch of this.redis.scanIterator({ MATCH: `${this.base}*`, COUNT: 100 })) keys.push(...batch);
+      for await (const batch of redis.scanIterator({ MATCH: `${this.base}*`, COUNT: 100 })) keys.push(...batch);
       if (keys.length > 0) await this.redis.unlink(keys);
     });
   }

@@ -1,14 +1,15 @@
 /**
- * The session log contract, on both implementations: in memory (one node) and in the machine's Redis (several nodes;
- * a key prefix of its own per run, deleted at the end). Redis being down is a failure with a clear message, never a
+ * The session log contract, on both implementations: in memory (one node), in the machine's Redis and in a
+ * three-master Redis Cluster of the test's own (several nodes; a key prefix of its own per run, deleted at the end). Redis being down is a failure with a clear message, never a
  * skip. Times are the relay's clock, passed in: no timers. Seqs are compared relative to a log's first one (where
  * numbering starts is each implementation's business).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
-import type { RedisClient } from '../redisClient';
+import { connectRedis, keysMatching, type RedisClient } from '../redisClient';
 import { dropKeysAndClose, testRedis } from '../testServices';
+import { startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
 import { MemorySessionLogs, memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
@@ -124,30 +125,43 @@ afterAll(async () => {
 });
 contract('Redis', (l) => new RedisSessionLogs(redis!, prefix, l), REORDER_SLACK);
 
-describe('session log: Redis keys', () => {
-  it('numbers a session once across every node, from the clock, and leaves nothing behind a disposed session', async () => {
-    const [g, s] = [b64(16), b64(16)];
-    const nodeA = new RedisSessionLogs(redis!, prefix, limits).open(g, s);
-    const nodeB = new RedisSessionLogs(redis!, prefix, limits).open(g, s);
-    const before = memorySeqBase(Date.now());
-    const first = (await nodeA.append(envelope(0), 1)).seq;
-    expect(first).toBeGreaterThan(before);
-    expect((await nodeB.append(envelope(1), 1)).seq).toBe(first + 1);
-    expect((await nodeA.missedAfter(first + REORDER_SLACK, 1)).map((m) => m.seq)).toEqual([first + 1]);
-    await nodeB.bufferSealed([sealedTo('m')], 1);
-    await nodeA.markAway('m', 1);
-    expect(await nodeB.isAway('m', 1)).toBe(true);
-    const keys = async (): Promise<string[]> => {
-      const out: string[] = [];
-      for await (const batch of redis!.scanIterator({ MATCH: `${prefix}s:${g}:${s}:*`, COUNT: 100 })) out.push(...batch);
-      return out.sort();
-    };
-    const base = `${prefix}s:${g}:${s}:`;
-    expect(await keys()).toEqual([`${base}away:m`, `${base}buf`, `${base}bytes`, `${base}sealed:m`, `${base}seq`]);
-    // Redis lost the counter (a restart without persistence): the numbering goes on above what clients saw.
-    await redis!.unlink(`${base}seq`);
-    expect((await nodeB.append(envelope(2), 1)).seq).toBeGreaterThan(first + 1);
-    await nodeB.dispose();
-    expect(await keys()).toEqual([]);
-  });
+// Every key of a session shares its group's hash tag: the script, the MULTI and the dispose run on one shard.
+let redisCluster: LocalRedisCluster | undefined;
+let clusterClient: RedisClient | undefined;
+beforeAll(async () => {
+  redisCluster = await startRedisCluster();
+  clusterClient = await connectRedis({ url: redisCluster.url, cluster: true }, () => undefined);
 });
+afterAll(async () => {
+  await clusterClient?.close();
+  await redisCluster?.stop();
+});
+contract('Redis Cluster', (l) => new RedisSessionLogs(clusterClient!, prefix, l), REORDER_SLACK);
+
+function keysOf(name: string, client: () => RedisClient): void {
+  describe(`session log: keys in ${name}`, () => {
+    it('numbers a session once across every node, from the clock, and leaves nothing behind a disposed session', async () => {
+      const [g, s] = [b64(16), b64(16)];
+      const nodeA = new RedisSessionLogs(client(), prefix, limits).open(g, s);
+      const nodeB = new RedisSessionLogs(client(), prefix, limits).open(g, s);
+      const before = memorySeqBase(Date.now());
+      const first = (await nodeA.append(envelope(0), 1)).seq;
+      expect(first).toBeGreaterThan(before);
+      expect((await nodeB.append(envelope(1), 1)).seq).toBe(first + 1);
+      expect((await nodeA.missedAfter(first + REORDER_SLACK, 1)).map((m) => m.seq)).toEqual([first + 1]);
+      await nodeB.bufferSealed([sealedTo('m')], 1);
+      await nodeA.markAway('m', 1);
+      expect(await nodeB.isAway('m', 1)).toBe(true);
+      const base = `${prefix}s:{${g}}:${s}:`; // the group's hash tag: one Redis Cluster slot for all of them
+      const keys = async (): Promise<string[]> => (await keysMatching(client(), `${base}*`)).sort();
+      expect(await keys()).toEqual([`${base}away:m`, `${base}buf`, `${base}bytes`, `${base}sealed:m`, `${base}seq`]);
+      // Redis lost the counter (a restart without persistence): the numbering goes on above what clients saw.
+      await client().unlink(`${base}seq`);
+      expect((await nodeB.append(envelope(2), 1)).seq).toBeGreaterThan(first + 1);
+      await nodeB.dispose();
+      expect(await keys()).toEqual([]);
+    });
+  });
+}
+keysOf('Redis', () => redis!);
+keysOf('a Redis Cluster', () => clusterClient!);
