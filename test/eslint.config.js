@@ -69,6 +69,42 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [...crossPackage(['server', 'test']), sodiumOnlyInCrypto] }],
     },
   },
+  // The client's layers, one way: app (the shell) -> ui (components) -> store (zustand over the engine) -> engine.
+  {
+    files: ['client/src/store/**/*.{ts,tsx}'],
+    ignores: ['client/src/store/**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...crossPackage(['server', 'test']),
+          sodiumOnlyInCrypto,
+          { group: ['**/ui/**', '**/app/**', 'react', 'react-dom', 'react/*'], message: 'the store sits under the UI: it must not import ui/, app/ or React components' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['client/src/ui/**/*.{ts,tsx}'],
+    ignores: ['client/src/ui/**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...crossPackage(['server', 'test']),
+          sodiumOnlyInCrypto,
+          { group: ['**/app/**', '**/app'], message: 'ui/ sits under the app shell: move what both need into store/ or ui/' },
+          { group: ['**/engine/*', '!**/engine/index'], message: 'the UI reads the engine through its index (types) and the store, never its modules' },
+          { group: ['**/store/engineHost'], message: 'components never touch the engine instance: dispatch through the session store' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['client/src/**/*.{ts,tsx}'],
+    ignores: ['client/src/testing/**', 'client/src/**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value=/testing\\//]", message: 'test helpers (client/src/testing) are for tests only' }],
+    },
+  },
   {
     files: ['client/src/engine/**/*.ts'],
     rules: {
@@ -77,6 +113,7 @@ export default tseslint.config(
           ...crossPackage(['server', 'test']),
           sodiumOnlyInCrypto,
           { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*'], message: 'the engine is framework-free' },
+          { group: ['**/store/**', '**/ui/**', '**/app/**'], message: 'the engine is the bottom layer: it imports nothing of store/, ui/ or app/' },
         ],
       }],
       'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'indexedDB'],

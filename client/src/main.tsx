@@ -1,9 +1,9 @@
 /** Entry point: installs the real engine and identity crypto, reads the route once, renders. */
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { parseRoute, showRoute } from './app/route';
+import { parseRoute, showRoute } from './store/route';
 import { appStore } from './store/appStore';
-import { installRealEngine } from './store/engineAdapter';
+import { installRealEngine } from './store/installEngine';
 import './styles/app.css';
 
 installRealEngine();

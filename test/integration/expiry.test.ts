@@ -63,7 +63,7 @@ describe('message expiry', () => {
     const logged = nextEvent(alice, 'roster.change', (c) => c.op.type === 'expiry');
     await fac.setExpiry(20);
     expect(await announced).toEqual({ expirySeconds: 20, by: fac.me });
-    expect((await logged).description).toContain('20 seconds');
+    expect((await logged).op).toEqual({ type: 'expiry', expirySeconds: 20 });
     expect(alice.getState().group?.roster?.policy.expirySeconds).toBe(20);
     advance(14_999);
     expect(texts(alice)).toEqual(['shown before the change']);

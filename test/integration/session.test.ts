@@ -129,7 +129,7 @@ describe('a whole session over the real relay', () => {
   it('promotes a co-facilitator; every client shows the change', async () => {
     const seen = nextEvent(alice, 'roster.change', (c) => c.op.type === 'role');
     await fac.promote(bob.me);
-    expect((await seen).description).toContain('facilitator');
+    expect((await seen).op).toEqual({ type: 'role', member: bob.me, role: 'facilitator' });
     await until(bob, (s) => s.group?.roster?.members.find((m) => m.id === bob.me)?.role === 'facilitator', 'bob facilitator');
   });
 

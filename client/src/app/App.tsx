@@ -8,9 +8,9 @@ import { JoinScreen } from '../ui/screens/JoinScreen';
 import { PhaseView } from '../ui/screens/PhaseView';
 import { IdentityGate } from '../ui/parts/IdentityGate';
 import { useIdentity } from '../store/identityStore';
-import { useSession } from '../store/sessionStore';
-import { doubleEscape, quickExit } from './quickExit';
-import { parseRoute, showRoute } from './route';
+import { useEngine } from '../store/sessionStore';
+import { doubleEscape, quickExit } from '../store/quickExit';
+import { parseRoute, showRoute } from '../store/route';
 
 /** The shell: skip link, banner (crisis help, quick exit), the crisis panel, and the screen for the route. */
 export function App() {
@@ -45,7 +45,7 @@ export function App() {
 function Screen() {
   const route = useApp((s) => s.route);
   const identity = useIdentity((s) => s.status);
-  const phase = useSession((s) => s.snapshot.phase);
+  const phase = useEngine((s) => s.phase);
   switch (route.name) {
     case 'home':
       return <HomeScreen />;

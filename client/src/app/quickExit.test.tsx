@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { App } from './App';
-import { NEUTRAL_PAGE, doubleEscape, setLeaveForTests } from './quickExit';
+import { NEUTRAL_PAGE, doubleEscape, setLeaveForTests } from '../store/quickExit';
 import { appStore } from '../store/appStore';
 import { currentEngine } from '../store/engineHost';
 import { identityStore } from '../store/identityStore';
 import { sessionStore } from '../store/sessionStore';
-import { installFakeEngine, inSession } from '../testing/fakeEngine';
+import { ALICE, inSession } from '../testing/engineFixtures';
+import { installRecordingClient } from '../testing/recordingClient';
 
 let left: string[] = [];
 beforeEach(() => {
@@ -18,11 +19,9 @@ beforeEach(() => {
 afterEach(cleanup);
 
 function inALiveSession() {
-  const fake = installFakeEngine();
-  fake.set({
-    ...inSession(),
-    messages: [{ id: 'm1', sender: 'A'.repeat(43), text: 'something private', receivedAt: 1, expiresAt: Date.now() + 60_000 }],
-  });
+  const fake = installRecordingClient(
+    inSession('member', { session: { messages: [{ id: 'm1', sender: ALICE, text: 'something private', receivedAt: 1, expiresAt: Date.now() + 60_000, own: false }] } }),
+  );
   render(<App />);
   expect(screen.getByText('something private')).toBeTruthy();
   return fake;
@@ -32,10 +31,10 @@ describe('quick exit', () => {
   it('the button wipes the engine and every store, blanks the page and leaves for the neutral page', () => {
     const fake = inALiveSession();
     fireEvent.click(screen.getByRole('button', { name: /Quick exit/ }));
-    expect(fake.wiped).toBe(true);
+    expect(fake.closed()).toBe(true);
     expect(currentEngine()).toBeNull();
-    expect(sessionStore.getState().snapshot.messages).toEqual([]);
-    expect(sessionStore.getState().snapshot.card).toBeNull();
+    expect(sessionStore.getState().engine.session).toBeNull();
+    expect(sessionStore.getState().engine.group).toBeNull();
     expect(identityStore.getState().status).toBe('unknown');
     expect(appStore.getState().route).toEqual({ name: 'home' });
     expect(screen.queryByText('something private')).toBeNull();
@@ -46,9 +45,9 @@ describe('quick exit', () => {
   it('Escape pressed twice does the same', () => {
     const fake = inALiveSession();
     fireEvent.keyDown(window, { key: 'Escape' });
-    expect(fake.wiped).toBe(false);
+    expect(fake.closed()).toBe(false);
     fireEvent.keyDown(window, { key: 'Escape' });
-    expect(fake.wiped).toBe(true);
+    expect(fake.closed()).toBe(true);
     expect(left).toEqual([NEUTRAL_PAGE]);
   });
 

@@ -13,7 +13,7 @@ import { Emitter } from './emitter';
 import type { EngineEvents } from './engineEvents';
 import type { Clock } from './expiry';
 import type { SessionSecrets } from './sessionSecrets';
-import { initialState, type EngineState, type GroupView, type SecurityWarning, type SessionView } from './state';
+import { addEvent, initialState, phaseOf, type EngineState, type GroupView, type SecurityWarning, type SessionEvent, type SessionView } from './state';
 
 /** What the engine keeps for the group beyond the snapshot: the tracker, the signed card, the invite. */
 export interface GroupContext {
@@ -94,6 +94,7 @@ export class EngineContext {
   entered = false;
   readonly enteredWaiters: (() => void)[] = [];
   private warningSeq = 0;
+  private eventSeq = 0;
   /** What each module clears when the session is wiped (its timers), in registration order. */
   private readonly wipeHooks: (() => void)[] = [];
 
@@ -134,8 +135,10 @@ export class EngineContext {
 
   update(f: (s: EngineState) => EngineState): void {
     const prev = this.state;
-    const next = f(prev);
+    let next = f(prev);
     if (next === prev) return;
+    const phase = phaseOf(next);
+    if (phase !== next.phase) next = { ...next, phase };
     this.state = next;
     for (const l of [...this.listeners]) {
       try {
@@ -152,6 +155,12 @@ export class EngineContext {
       const next = f(s.session);
       return next === s.session ? s : { ...s, session: next };
     });
+  }
+
+  /** Adds a line to the session's change log (nothing outside a session). */
+  logEvent(event: SessionEvent extends infer E ? (E extends unknown ? Omit<E, 'id' | 'at'> : never) : never): void {
+    const line = { ...event, id: ++this.eventSeq, at: this.clock.now() } as SessionEvent;
+    this.updateSession((s) => addEvent(s, line));
   }
 
   publishGroup(): void {
@@ -175,6 +184,7 @@ export class EngineContext {
   warn(code: ErrorCode, context: string): void {
     const warning: SecurityWarning = { id: ++this.warningSeq, code, message: `${errorSentence(code)} (${context})`, at: this.clock.now() };
     this.update((s) => ({ ...s, warnings: [...s.warnings, warning].slice(-100) }));
+    this.logEvent({ kind: 'warning', code, message: warning.message });
     this.events.emit('security.warning', warning);
   }
 
@@ -218,7 +228,7 @@ export class EngineContext {
     for (const hook of this.wipeHooks) hook();
     if (this.group) this.group.acceptance = null;
     this.publishGroup();
-    this.update((s) => (s.session ? { ...s, session: null } : s));
+    this.update((s) => (s.session || (announce && sessionId) ? { ...s, session: null, ...(announce && sessionId ? { closedReason: reason } : {}) } : s));
     if (announce && sessionId) this.events.emit('session.closed', { sessionId, reason });
   }
 }

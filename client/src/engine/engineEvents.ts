@@ -10,7 +10,7 @@ export interface EngineEvents {
   'message.expired': { ids: string[] };
   signal: { from: string; content: SignalContent };
   /** A verified roster entry was applied; every change is announced, nothing changes silently. */
-  'roster.change': { epoch: number; signer: string; op: RosterOp; description: string };
+  'roster.change': { epoch: number; signer: string; op: RosterOp };
   /** The group's expiry policy changed (also a 'roster.change'). */
   'expiry.changed': { expirySeconds: number; by: string };
   'card.updated': { card: GroupCardBody };

@@ -11,15 +11,19 @@ export { Connection } from './connection';
 export type { ChallengeProver, ConnectionOptions, ConnectionStatus } from './connection';
 export { ExpiryScheduler, systemClock } from './expiry';
 export type { Clock } from './expiry';
-export { describeRosterOp, expiryMs, isFacilitator, messageId, roleOf, talkShare } from './state';
+export { emptySession, expiryMs, initialState, isFacilitator, messageId, phaseOf, roleOf, talkShare } from './state';
 export type {
   ChatMessage,
   DirectNote,
   EngineState,
   GroupView,
+  InviteLink,
+  CloseReason,
   Knocker,
+  Phase,
   Round,
   SecurityWarning,
+  SessionEvent,
   SessionView,
   TalkCount,
   TalkShare,

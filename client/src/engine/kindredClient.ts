@@ -45,7 +45,7 @@ import { RosterSync } from './rosterSync';
 import { SessionEntry } from './sessionEntry';
 import type { SessionSecrets } from './sessionSecrets';
 import { Signals } from './signals';
-import { removeKnock, talkShare, type ChatMessage, type EngineState, type TalkShare } from './state';
+import { removeKnock, talkShare, type ChatMessage, type EngineState, type InviteLink, type TalkShare } from './state';
 
 export type { CardFields } from './groupFlows';
 export type { EngineEvents } from './engineEvents';
@@ -180,7 +180,7 @@ export class KindredClient {
     ctx.group = null;
     ctx.closed = true;
     this.connection.close();
-    ctx.update((s) => ({ ...s, group: null, session: null }));
+    ctx.update((s) => ({ ...s, group: null, session: null, invites: [], verified: [], closedReason: null, entering: false }));
     ctx.events.clear();
     ctx.listeners.clear();
   }
@@ -191,17 +191,33 @@ export class KindredClient {
    * Creates a group: a random 16-byte group id, the genesis roster entry with `policy`, the signed card, and a first
    * invite. Returns the group id and the invite link fragment (put it after '#': it never reaches a server).
    */
-  createGroup(fields: CardFields, policy: RosterPolicy): Promise<{ groupId: string; inviteId: string; fragment: string }> {
-    return this.groups.createGroup(fields, policy);
+  async createGroup(fields: CardFields, policy: RosterPolicy): Promise<{ groupId: string; inviteId: string; fragment: string }> {
+    const made = await this.groups.createGroup(fields, policy);
+    this.ctx.update((s) => ({ ...s, closedReason: null, invites: [...s.invites, { inviteId: made.inviteId, fragment: made.fragment, revoked: false }] }));
+    return made;
   }
 
-  /** A new invite (facilitators): a fresh secret, its gate hash and the card encrypted under it. */
-  createInvite(): Promise<{ inviteId: string; fragment: string }> {
-    return this.groups.createInvite();
+  /** A new invite (facilitators): a fresh secret, its gate hash and the card encrypted under it. Kept in `state.invites`. */
+  async createInvite(): Promise<InviteLink> {
+    const { inviteId, fragment } = await this.groups.createInvite();
+    const invite: InviteLink = { inviteId, fragment, revoked: false };
+    this.ctx.update((s) => ({ ...s, invites: [...s.invites, invite] }));
+    return invite;
   }
 
-  revokeInvite(inviteId: string): Promise<void> {
-    return this.groups.revokeInvite(inviteId);
+  async revokeInvite(inviteId: string): Promise<void> {
+    await this.groups.revokeInvite(inviteId);
+    this.ctx.update((s) => ({ ...s, invites: s.invites.map((i) => (i.inviteId === inviteId ? { ...i, revoked: true } : i)) }));
+  }
+
+  /** Marks `member`'s safety number as compared and matching on this device (`state.verified`). */
+  markVerified(member: string): void {
+    this.ctx.update((s) => (s.verified.includes(member) ? s : { ...s, verified: [...s.verified, member] }));
+  }
+
+  /** Leaves the "session closed" phase (a facilitator going back to the group to open another session). */
+  acknowledgeClosed(): void {
+    this.ctx.update((s) => (s.closedReason === null ? s : { ...s, closedReason: null }));
   }
 
   /**
@@ -210,8 +226,10 @@ export class KindredClient {
    * signed by a facilitator of that roster. Returns the card for the rules screen. Members open it again before
    * each session (the card may have changed; the gate token lets a non-member knock).
    */
-  openInvite(fragment: string): Promise<GroupCardBody> {
-    return this.groups.openInvite(fragment);
+  async openInvite(fragment: string): Promise<GroupCardBody> {
+    const card = await this.groups.openInvite(fragment);
+    this.acknowledgeClosed();
+    return card;
   }
 
   /** Loads the roster of a group this device is a member of (after a restart of the app), without an invite. */
@@ -231,8 +249,10 @@ export class KindredClient {
   // ---------------------------------------------------------------- sessions
 
   /** Facilitators: opens a new session (a roster entry with a fresh random session id). */
-  openSession(): Promise<string> {
-    return this.sessions.openSession();
+  async openSession(): Promise<string> {
+    const sessionId = await this.sessions.openSession();
+    this.acknowledgeClosed();
+    return sessionId;
   }
 
   /** Facilitators: closes the open session; every device wipes it. */
@@ -244,8 +264,13 @@ export class KindredClient {
    * Enters the open session with a fresh session key and this session's acceptance. Roster members join at once;
    * others wait in the waiting room (status 'waiting') until a facilitator admits them.
    */
-  enterSession(): Promise<'joined' | 'waiting'> {
-    return this.sessions.enterSession();
+  async enterSession(): Promise<'joined' | 'waiting'> {
+    this.ctx.update((s) => ({ ...s, entering: true, closedReason: null }));
+    try {
+      return await this.sessions.enterSession();
+    } finally {
+      this.ctx.update((s) => (s.entering ? { ...s, entering: false } : s));
+    }
   }
 
   /** Leaves the session (this device only); everything of the session is wiped here. */

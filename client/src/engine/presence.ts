@@ -59,7 +59,10 @@ export class Presence {
     // Announce a change of the verified present list only: the relay may repeat a push (admission, re-entry, another
     // node), and a key outside the roster is never shown, not even as a notice.
     const isPresent = ctx.isPresent(p.member);
-    if (isPresent !== wasPresent) ctx.events.emit('presence', { member: p.member, present: isPresent });
+    if (isPresent !== wasPresent) {
+      ctx.logEvent({ kind: 'presence', member: p.member, present: isPresent });
+      ctx.events.emit('presence', { member: p.member, present: isPresent });
+    }
   }
 
   onKnock(k: Knock): void {

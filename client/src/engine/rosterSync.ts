@@ -9,7 +9,7 @@ import type { RosterOp, ServerPayload, SignedRosterEntry } from '@kindred/shared
 import type { EngineContext } from './engineContext';
 import type { KeyDistribution } from './keyDistribution';
 import type { SessionSecrets } from './sessionSecrets';
-import { describeRosterOp, removeKnock, setPresent } from './state';
+import { removeKnock, setPresent } from './state';
 
 export class RosterSync {
   /** `enter` re-enters the session once a waiting device is admitted (sessionEntry). */
@@ -84,7 +84,8 @@ export class RosterSync {
     ctx.publishGroup();
     for (const entry of fresh) {
       const { op, epoch, signer } = entry.body;
-      ctx.events.emit('roster.change', { epoch, signer, op, description: describeRosterOp(op) });
+      if (op.type !== 'genesis') ctx.logEvent({ kind: 'roster', op, signer });
+      ctx.events.emit('roster.change', { epoch, signer, op });
       if (op.type === 'expiry') {
         ctx.events.emit('expiry.changed', { expirySeconds: op.expirySeconds, by: signer });
         this.expiryPolicyChanged(op.expirySeconds);

@@ -82,7 +82,10 @@ export class SessionEntry {
       ...s,
       session: s.session?.sessionId === secrets.sessionId ? { ...s.session, status: res.status } : emptySession(g.groupId, secrets.sessionId, res.status),
     }));
-    if (prevStatus !== res.status) ctx.events.emit('session.status', { sessionId: secrets.sessionId, status: res.status });
+    if (prevStatus !== res.status) {
+      if (res.status === 'joined') ctx.logEvent({ kind: 'joined' });
+      ctx.events.emit('session.status', { sessionId: secrets.sessionId, status: res.status });
+    }
     if (res.status === 'waiting') {
       // The facilitators present learn this device's pseudonym, privately; a failure does not undo the knock.
       await this.introductions.introduce(secrets, res.present);

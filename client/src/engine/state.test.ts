@@ -5,13 +5,16 @@ import {
   emptySession,
   expireMessages,
   expiryMs,
+  initialState,
   nameKnock,
+  phaseOf,
   passRound,
   setHand,
   setPresent,
   startRound,
   talkShare,
   type ChatMessage,
+  type EngineState,
   type Knocker,
 } from './state';
 
@@ -95,5 +98,45 @@ describe('session reducers', () => {
     expect(s.knocks.find((k) => k.member === A)?.name).toBe('Robin');
     s = nameKnock(s, A, undefined);
     expect(s.knocks.find((k) => k.member === A)).toEqual(knock(A));
+  });
+});
+
+describe('phaseOf', () => {
+  const ME = 'M'.repeat(43);
+  const sessionId = 'S'.repeat(22);
+  const card = {
+    v: 1 as const, groupId: 'G'.repeat(22), name: 'Circle', groundRules: 'r', codeOfConduct: 'c', confidentialityLimits: 'l',
+    crisisResources: 'x', expirySeconds: 3600, requireSignedAgreement: true, revision: 1, signer: A,
+  };
+  function at(opts: { open?: boolean; accepted?: boolean; status?: 'waiting' | 'joined'; entering?: boolean; closed?: 'removed' } = {}): EngineState {
+    return {
+      ...initialState(ME),
+      entering: opts.entering ?? false,
+      closedReason: opts.closed ?? null,
+      group: {
+        groupId: card.groupId,
+        card,
+        epochCode: 'ABCD',
+        acceptedSession: opts.accepted ? sessionId : null,
+        roster: {
+          groupId: card.groupId, epoch: 3, head: 'h', creator: A, banned: [], locked: false, rekeyEpoch: 0,
+          policy: { expirySeconds: 600, slowModeSeconds: 0, muteAllButFacilitators: false },
+          members: [{ id: A, role: 'facilitator', muted: false }],
+          session: opts.open ? { id: sessionId, open: true } : null,
+        },
+      },
+      session: opts.status ? emptySession(card.groupId, sessionId, opts.status) : null,
+    };
+  }
+
+  it('follows an invite through the rules, the waiting room and the session to its end', () => {
+    expect(phaseOf(at())).toBe('no-session');
+    expect(phaseOf(at({ open: true }))).toBe('card');
+    expect(phaseOf(at({ open: true, accepted: true }))).toBe('accepted');
+    expect(phaseOf(at({ open: true, accepted: true, entering: true }))).toBe('entering');
+    expect(phaseOf(at({ open: true, accepted: true, status: 'waiting' }))).toBe('waiting');
+    expect(phaseOf(at({ open: true, accepted: true, status: 'joined' }))).toBe('in-session');
+    expect(phaseOf(at({ open: true, closed: 'removed' }))).toBe('closed');
+    expect(phaseOf({ ...at(), group: null })).toBe('idle');
   });
 });

@@ -73,6 +73,17 @@ export interface Expiring {
   expiresAt: number;
 }
 
+/**
+ * A line of the session's change log, kept as data: the UI words it (with the names known when it is shown), so
+ * the wording of a change lives in one place.
+ */
+export type SessionEvent = { id: number; at: number } & (
+  | { kind: 'roster'; op: RosterOp; signer: string }
+  | { kind: 'presence'; member: string; present: boolean }
+  | { kind: 'warning'; code: ErrorCode; message: string }
+  | { kind: 'joined' }
+);
+
 export interface SessionView {
   groupId: string;
   sessionId: string;
@@ -90,6 +101,8 @@ export interface SessionView {
   talk: Record<string, TalkCount>;
   /** Facilitators only: private notes received in this session. */
   directs: DirectNote[];
+  /** The change log of this session (roster changes, arrivals and departures, security warnings); the last 200. */
+  log: SessionEvent[];
 }
 
 export interface GroupView {
@@ -112,6 +125,23 @@ export interface SecurityWarning {
   at: number;
 }
 
+/** An invite link made on this device (facilitators), to show and share again; dropped with the client. */
+export interface InviteLink {
+  inviteId: string;
+  /** The URL fragment (after `#/join/`): it holds the invite secret and is never sent to any server. */
+  fragment: string;
+  revoked: boolean;
+}
+
+export type CloseReason = 'ended' | 'removed' | 'banned' | 'left';
+
+/**
+ * Where this device stands, for the screen to show (derived from the rest of the state by `phaseOf`):
+ * idle (nothing open) · card (invite opened, rules of the open session not yet accepted) · accepted · no-session ·
+ * entering · waiting (in the waiting room) · in-session · closed (the session ended for me, everything of it wiped).
+ */
+export type Phase = 'idle' | 'card' | 'accepted' | 'no-session' | 'entering' | 'waiting' | 'in-session' | 'closed';
+
 export interface EngineState {
   me: string;
   connection: ConnectionStatus;
@@ -120,10 +150,50 @@ export interface EngineState {
   warnings: SecurityWarning[];
   /** Inbound pushes dropped because they failed validation. */
   invalidPushes: number;
+  /** Derived: kept equal to `phaseOf(state)` on every change (engineContext.update). */
+  phase: Phase;
+  /** True while `enterSession` is in flight. */
+  entering: boolean;
+  /** Why the last session ended for this device, until another is entered or `acknowledgeClosed()`. */
+  closedReason: CloseReason | null;
+  /** Invite links made on this device. */
+  invites: InviteLink[];
+  /** Members whose safety number this device compared and marked as matching. */
+  verified: string[];
 }
 
 export function initialState(me: string): EngineState {
-  return { me, connection: 'idle', group: null, session: null, warnings: [], invalidPushes: 0 };
+  return {
+    me,
+    connection: 'idle',
+    group: null,
+    session: null,
+    warnings: [],
+    invalidPushes: 0,
+    phase: 'idle',
+    entering: false,
+    closedReason: null,
+    invites: [],
+    verified: [],
+  };
+}
+
+/** The phase the state is in. Until the open session's rules are accepted, nothing of the session is reachable. */
+export function phaseOf(s: EngineState): Phase {
+  const group = s.group;
+  const roster = group?.roster ?? null;
+  if (s.closedReason && !s.session) return 'closed';
+  if (!group) return 'idle';
+  if (s.session?.status === 'joined') return 'in-session';
+  if (s.session?.status === 'waiting') return 'waiting';
+  if (s.entering) return 'entering';
+  if (roster?.session?.open) return group.acceptedSession === roster.session.id ? 'accepted' : 'card';
+  return group.card ? 'no-session' : 'idle';
+}
+
+/** Appends a change-log line (bounded: a session keeps its last 200). */
+export function addEvent(session: SessionView, event: SessionEvent): SessionView {
+  return { ...session, log: [...session.log, event].slice(-200) };
 }
 
 export function emptySession(groupId: string, sessionId: string, status: SessionView['status']): SessionView {
@@ -140,6 +210,7 @@ export function emptySession(groupId: string, sessionId: string, status: Session
     knocks: [],
     talk: {},
     directs: [],
+    log: [],
   };
 }
 
@@ -293,40 +364,4 @@ export function nameKnock(session: SessionView, member: string, name: string | u
 
 export function removeKnock(session: SessionView, member: string): SessionView {
   return session.knocks.some((k) => k.member === member) ? { ...session, knocks: session.knocks.filter((k) => k.member !== member) } : session;
-}
-
-/** Plain-language description of a roster change, for the change log every member sees. Names are member ids. */
-export function describeRosterOp(op: RosterOp): string {
-  switch (op.type) {
-    case 'genesis':
-      return 'created the group';
-    case 'admit':
-      return `admitted ${op.member}`;
-    case 'remove':
-      return `removed ${op.member}`;
-    case 'leave':
-      return `${op.member} left the group`;
-    case 'ban':
-      return `banned ${op.member}`;
-    case 'unban':
-      return `lifted the ban on ${op.member}`;
-    case 'role':
-      return op.role === 'facilitator' ? `made ${op.member} a facilitator` : `made ${op.member} a member`;
-    case 'mute':
-      return `muted ${op.member}`;
-    case 'unmute':
-      return `unmuted ${op.member}`;
-    case 'muteAll':
-      return op.on ? 'muted everyone but the facilitators' : 'lifted the mute on everyone';
-    case 'lock':
-      return op.on ? 'locked the session to new arrivals' : 'unlocked the session';
-    case 'expiry':
-      return `set messages to disappear after ${op.expirySeconds} seconds`;
-    case 'slowMode':
-      return op.seconds === 0 ? 'turned slow mode off' : `turned slow mode on (${op.seconds} seconds)`;
-    case 'sessionOpen':
-      return 'opened a session';
-    case 'sessionClose':
-      return 'closed the session';
-  }
 }

@@ -1,7 +1,7 @@
 /** UI state that is not the engine's: the route, which panel is open, and whether the tab has been left. */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { showRoute, type Route } from '../app/route';
+import { showRoute, type Route } from './route';
 
 export type Panel = 'crisis' | 'support' | 'safety' | 'invite' | null;
 

@@ -1,43 +1,59 @@
 /**
- * The one module that owns the engine instance. Stores reach the engine only through `currentEngine()`; React
- * components never touch it. The factory is swappable so that component tests run against a scripted engine.
+ * The one module that owns the engine instance (a KindredClient) of this tab. The session store mirrors its state;
+ * actions reach it through `sessionStore.run`. Components never touch it.
  */
 import type { IdentityKeyPair } from '@kindred/shared/crypto';
 import { KindredError } from '@kindred/shared/errors';
-import type { EngineLike } from './engineLike';
+import type { KindredClient } from '../engine';
 
-export type EngineFactory = (identity: IdentityKeyPair) => EngineLike;
+export type EngineFactory = (identity: IdentityKeyPair) => KindredClient;
 
 let factory: EngineFactory = () => {
   throw new KindredError('INTERNAL', 'no engine factory installed');
 };
-let engine: EngineLike | null = null;
-const listeners = new Set<(engine: EngineLike | null) => void>();
+let engine: KindredClient | null = null;
+let connecting: Promise<void> | null = null;
+const listeners = new Set<(engine: KindredClient | null) => void>();
 
-/** Installed once at start-up (main.tsx) with the real engine, or by a test with a scripted one. */
+/** Installed once at start-up (main.tsx) with the real engine; tests install a recording client instead. */
 export function setEngineFactory(next: EngineFactory): void {
   factory = next;
 }
 
 /** Starts the engine for this identity, replacing (and wiping) any previous one. */
-export function startEngine(identity: IdentityKeyPair): EngineLike {
+export function startEngine(identity: IdentityKeyPair): KindredClient {
   wipeEngine();
   engine = factory(identity);
   for (const listener of listeners) listener(engine);
   return engine;
 }
 
-export function currentEngine(): EngineLike | null {
+export function currentEngine(): KindredClient | null {
   return engine;
+}
+
+/** The current engine once it is connected and authenticated (connects on first use; retried after a failure). */
+export async function connectedEngine(): Promise<KindredClient> {
+  const client = engine;
+  if (!client) throw new KindredError('INTERNAL', 'no engine');
+  if (!connecting) {
+    connecting = client.connect().catch((e: unknown) => {
+      if (engine === client) connecting = null;
+      throw e;
+    });
+  }
+  await connecting;
+  return client;
 }
 
 /** Wipes every key and plaintext the engine holds and forgets it. Safe to call when there is none. */
 export function wipeEngine(): void {
   const old = engine;
   engine = null;
+  connecting = null;
   if (old) {
     try {
-      old.wipe();
+      old.close();
     } catch (e) {
       // Wiping must never stop a quick exit; the page is being replaced anyway.
       console.error('engine wipe failed', e instanceof KindredError ? e.code : 'unknown');
@@ -47,7 +63,7 @@ export function wipeEngine(): void {
 }
 
 /** Called when an engine starts or is wiped (the session store follows it). */
-export function onEngineChange(listener: (engine: EngineLike | null) => void): () => void {
+export function onEngineChange(listener: (engine: KindredClient | null) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }

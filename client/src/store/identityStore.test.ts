@@ -4,7 +4,7 @@ import type { WrappedIdentity } from '@kindred/shared/protocol';
 import { configureIdentity, identityStore } from './identityStore';
 import { memoryKeyStore } from '../identity/keyStore';
 import { setEngineFactory, currentEngine } from './engineHost';
-import { FakeEngine } from '../testing/fakeEngine';
+import { recordingClient } from '../testing/recordingClient';
 
 const b64 = (n: number) => 'A'.repeat(Math.ceil((n * 4) / 3));
 const wrapped = (pass: string): WrappedIdentity => ({
@@ -27,7 +27,7 @@ beforeEach(() => {
       wipe: (ik) => ik.secretKey.fill(0),
     },
   });
-  setEngineFactory(() => new FakeEngine());
+  setEngineFactory(() => recordingClient().client);
   identityStore.getState().reset();
 });
 

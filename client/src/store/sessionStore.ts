@@ -1,30 +1,34 @@
 /**
- * The session store: adapts the engine for React. It mirrors the engine's snapshot and dispatches actions to it;
- * every failure becomes a plain-language `UserError`. It holds plaintext in memory only and never persists.
+ * The session store: one zustand store that mirrors the engine's state (`client.getState()`, replaced on every
+ * change) and runs actions on the engine, turning every failure into a plain-language `UserError`. The engine is
+ * the vanilla store; this is the thin adapter React reads through (as zustand's react.ts over vanilla.ts).
+ * It holds plaintext in memory only and never persists.
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { currentEngine, onEngineChange } from './engineHost';
-import { EMPTY_SNAPSHOT, type EngineLike, type EngineSnapshot, type SafetyNumberView } from './engineLike';
-import { toUserError, type UserError } from './userError';
 import { KindredError } from '@kindred/shared/errors';
+import { initialState, type EngineState, type KindredClient } from '../engine';
+import { connectedEngine, currentEngine, onEngineChange } from './engineHost';
+import { toUserError, type UserError } from './userError';
+
+export const NO_ENGINE: EngineState = Object.freeze(initialState(''));
 
 export interface SessionStoreState {
-  snapshot: EngineSnapshot;
+  engine: EngineState;
   /** Name of the action in flight, for disabling its button and announcing progress. */
   busy: string | null;
   error: UserError | null;
   /** Label of the action that failed, so the error shows next to the control that caused it. */
   errorFrom: string | null;
-  /** Runs an engine action; resolves to false (and sets `error`) when it failed. */
-  run(label: string, action: (engine: EngineLike) => Promise<unknown> | unknown): Promise<boolean>;
+  /** Runs an engine action once connected; resolves to false (and sets `error`) when it failed. */
+  run(label: string, action: (engine: KindredClient) => Promise<unknown> | unknown): Promise<boolean>;
   clearError(): void;
-  /** Back to nothing: used by quick exit and at the end of a session. */
+  /** Back to nothing: used by quick exit and when the engine is wiped. */
   reset(): void;
 }
 
 export const sessionStore = createStore<SessionStoreState>()((set) => ({
-  snapshot: EMPTY_SNAPSHOT,
+  engine: NO_ENGINE,
   busy: null,
   error: null,
   errorFrom: null,
@@ -36,7 +40,7 @@ export const sessionStore = createStore<SessionStoreState>()((set) => ({
     }
     set({ busy: label, error: null, errorFrom: null });
     try {
-      await action(engine);
+      await action(await connectedEngine());
       if (currentEngine() === engine) set({ busy: null });
       return true;
     } catch (e) {
@@ -48,11 +52,11 @@ export const sessionStore = createStore<SessionStoreState>()((set) => ({
     set({ error: null, errorFrom: null });
   },
   reset() {
-    set({ snapshot: EMPTY_SNAPSHOT, busy: null, error: null, errorFrom: null });
+    set({ engine: NO_ENGINE, busy: null, error: null, errorFrom: null });
   },
 }));
 
-// Follow whichever engine is current: mirror its snapshot, and drop everything when it is wiped.
+// Follow whichever engine is current: mirror its state, and drop everything when it is wiped.
 let unsubscribeEngine: (() => void) | null = null;
 onEngineChange((engine) => {
   unsubscribeEngine?.();
@@ -61,36 +65,35 @@ onEngineChange((engine) => {
     sessionStore.getState().reset();
     return;
   }
-  sessionStore.setState({ snapshot: engine.getState(), busy: null, error: null, errorFrom: null });
-  unsubscribeEngine = engine.subscribe(() => {
-    if (currentEngine() === engine) sessionStore.setState({ snapshot: engine.getState() });
+  sessionStore.setState({ engine: engine.getState(), busy: null, error: null, errorFrom: null });
+  unsubscribeEngine = engine.subscribe((state) => {
+    if (currentEngine() === engine) sessionStore.setState({ engine: state });
   });
 });
 
-/** The current error if it came from one of `labels` (or from any action when none are given). */
-export function useErrorFrom(...labels: string[]): UserError | null {
-  return useStore(sessionStore, (s) => (s.error && (labels.length === 0 || (s.errorFrom !== null && labels.includes(s.errorFrom))) ? s.error : null));
+/** A slice of the engine's state. Select what the component shows: it re-renders only when that slice changes. */
+export function useEngine<T>(selector: (state: EngineState) => T): T {
+  return useStore(sessionStore, (s) => selector(s.engine));
 }
 
 export function useSession<T>(selector: (state: SessionStoreState) => T): T {
   return useStore(sessionStore, selector);
 }
 
+/** The current error if it came from one of `labels` (or from any action when none are given). */
+export function useErrorFrom(...labels: string[]): UserError | null {
+  return useStore(sessionStore, (s) => (s.error && (labels.length === 0 || (s.errorFrom !== null && labels.includes(s.errorFrom))) ? s.error : null));
+}
+
 /** Dispatches an engine action from a component (no return value to await in render code). */
-export function dispatch(label: string, action: (engine: EngineLike) => Promise<unknown> | unknown): Promise<boolean> {
+export function dispatch(label: string, action: (engine: KindredClient) => Promise<unknown> | unknown): Promise<boolean> {
   return sessionStore.getState().run(label, action);
 }
 
 /** Best-effort engine calls (typing hints): no busy state, no error on screen. */
-export function fireAndForget(action: (engine: EngineLike) => Promise<unknown>): void {
-  const engine = currentEngine();
-  if (!engine) return;
-  action(engine).catch(() => undefined);
-}
-
-/** Safety number with a member (derived from public keys by the engine; not kept in state). Throws a KindredError. */
-export function querySafetyNumber(memberId: string): SafetyNumberView {
-  const engine = currentEngine();
-  if (!engine) throw new KindredError('INTERNAL', 'no engine');
-  return engine.safetyNumber(memberId);
+export function fireAndForget(action: (engine: KindredClient) => Promise<unknown>): void {
+  if (!currentEngine()) return;
+  connectedEngine()
+    .then(action)
+    .catch(() => undefined);
 }

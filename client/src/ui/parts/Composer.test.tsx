@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Composer } from './Composer';
-import { ALICE, installFakeEngine, inSession, ME } from '../../testing/fakeEngine';
+import { ALICE, inSession, ME } from '../../testing/engineFixtures';
+import { installRecordingClient } from '../../testing/recordingClient';
 
 afterEach(cleanup);
 
 describe('Composer', () => {
   it('sends with Enter and clears the box', async () => {
-    const fake = installFakeEngine();
-    fake.set(inSession());
+    const fake = installRecordingClient(inSession());
     render(<Composer />);
     const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: 'hello all' } });
@@ -18,8 +18,7 @@ describe('Composer', () => {
   });
 
   it('when muted: says so, and cannot send', () => {
-    const fake = installFakeEngine();
-    fake.set(inSession('member', { muted: true }));
+    const fake = installRecordingClient(inSession('member', { me: { muted: true } }));
     render(<Composer />);
     expect(screen.getByText(/A facilitator has muted you/)).toBeTruthy();
     const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
@@ -32,18 +31,17 @@ describe('Composer', () => {
   });
 
   it('during a round, only the holder of the talking stick can write', () => {
-    const fake = installFakeEngine();
-    fake.set({ ...inSession(), round: { kind: 'check-in', holder: ALICE, queue: [ALICE, ME] } });
+    const round = { id: 'r', kind: 'check-in' as const, order: [ALICE, ME], current: 0, startedBy: ALICE };
+    const fake = installRecordingClient(inSession('member', { session: { round } }));
     render(<Composer />);
     expect(screen.getByText(/only the person holding the talking stick/)).toBeTruthy();
-    act(() => fake.set({ round: { kind: 'check-in', holder: ME, queue: [ME] } }));
+    act(() => fake.set(inSession('member', { session: { round: { ...round, current: 1 } } })));
     expect(screen.queryByText(/only the person holding the talking stick/)).toBeNull();
   });
 
   it('shows what to do when the relay refuses a message', async () => {
-    const fake = installFakeEngine();
-    fake.set(inSession());
-    fake.failNext = { method: 'send', code: 'SLOW_MODE' };
+    const fake = installRecordingClient(inSession());
+    fake.failNext('send', 'SLOW_MODE');
     render(<Composer />);
     const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: 'again' } });

@@ -1,28 +1,35 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MAX_TEXT_LENGTH } from '@kindred/shared/protocol';
-import { dispatch, fireAndForget, useErrorFrom, useSession } from '../../store/sessionStore';
-import { composerBlock } from '../../store/selectors';
+import { dispatch, fireAndForget, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
+import { composerBlock, type ComposerBlock } from '../../store/selectors';
 import { formatDuration } from '../format';
 import { ErrorNotice } from './ErrorNotice';
 
 const TYPING_IDLE_MS = 3000;
 
+const BLOCKED: Record<NonNullable<ComposerBlock>, string> = {
+  'not-in-session': 'You are not in the session.',
+  muted: 'A facilitator has muted you, so you cannot send messages. You can still read, raise your hand and write to the facilitators privately.',
+  'mute-all': 'Only the facilitators can write right now. You can still raise your hand.',
+  'not-your-turn': 'A round is running: only the person holding the talking stick can write. Wait for your turn.',
+};
+
 /** Writing a message. When the member may not send (muted, not their turn), it says why and cannot send. */
 export function Composer() {
-  const snapshot = useSession((s) => s.snapshot);
   const busy = useSession((s) => s.busy === 'send');
   const error = useErrorFrom('send');
   const clearError = useSession((s) => s.clearError);
   const [text, setText] = useState('');
   const typing = useRef(false);
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const block = composerBlock(snapshot);
-  const slow = snapshot.session?.slowModeSeconds ?? 0;
+  const blockedBy = useEngine(composerBlock);
+  const block = blockedBy ? BLOCKED[blockedBy] : null;
+  const slow = useEngine((s) => s.group?.roster?.policy.slowModeSeconds ?? 0);
 
   const setTyping = (on: boolean) => {
     if (typing.current === on) return;
     typing.current = on;
-    fireAndForget((engine) => engine.sendSignal({ type: 'typing', on }));
+    fireAndForget((engine) => engine.setTyping(on));
   };
 
   useEffect(

@@ -1,13 +1,13 @@
 import { useEffect, useRef } from 'react';
 import { useApp } from '../../store/appStore';
-import { useSession } from '../../store/sessionStore';
+import { useEngine } from '../../store/sessionStore';
 import { GENERAL_CRISIS_TEXT } from '../rulesTemplate';
 
 /** One click away on every screen: the group's crisis resources (from its signed card), or general ones. */
 export function CrisisPanel() {
   const open = useApp((s) => s.panel === 'crisis');
   const close = useApp((s) => s.closePanel);
-  const resources = useSession((s) => s.snapshot.card?.crisisResources ?? null);
+  const resources = useEngine((s) => s.group?.card?.crisisResources ?? null);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (open) heading.current?.focus();

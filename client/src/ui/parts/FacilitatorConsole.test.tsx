@@ -1,45 +1,43 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import type { Knocker } from '../../engine';
 import { FacilitatorConsole } from './FacilitatorConsole';
-import { ALICE, BOB, installFakeEngine, inSession } from '../../testing/fakeEngine';
+import { ALICE, BOB, inSession } from '../../testing/engineFixtures';
+import { installRecordingClient } from '../../testing/recordingClient';
 
 afterEach(cleanup);
 
+function knock(letter: string, agreement: boolean, name?: string): Knocker {
+  return { member: letter.repeat(43), agreement, rulesDigest: 'd'.repeat(43), currentRules: true, ...(name ? { name } : {}) };
+}
+
 function facilitating() {
-  const fake = installFakeEngine();
-  fake.set({
-    ...inSession('facilitator'),
-    waiting: [{ memberId: 'C'.repeat(43), displayName: '', signedAgreement: true }],
-    talkShare: [
-      { memberId: ALICE, messages: 3, chars: 300 },
-      { memberId: BOB, messages: 1, chars: 100 },
-    ],
-    directs: [{ id: '1', from: BOB, kind: 'struggling', text: 'rough day', at: 0 }],
-  });
+  const fake = installRecordingClient(
+    inSession('facilitator', {
+      session: {
+        knocks: [knock('C', true)],
+        talk: { [ALICE]: { messages: 3, characters: 300 }, [BOB]: { messages: 1, characters: 100 } },
+        directs: [{ id: 1, from: BOB, kind: 'struggling', text: 'rough day', receivedAt: 0, expiresAt: 60_000 }],
+      },
+    }),
+  );
   render(<FacilitatorConsole />);
   return fake;
 }
 
 describe('FacilitatorConsole', () => {
-  it('admits and denies from the waiting room, showing the signed agreement', () => {
+  it('admits and denies from the waiting room, showing the signed agreement', async () => {
     const fake = facilitating();
     const room = screen.getByRole('region', { name: /Waiting room/ });
     expect(within(room).getByText('signed the agreement')).toBeTruthy();
     fireEvent.click(within(room).getByRole('button', { name: /Admit/ }));
     fireEvent.click(within(room).getByRole('button', { name: /Deny/ }));
-    expect(fake.called('admit')[0]?.args).toEqual(['C'.repeat(43)]);
-    expect(fake.called('deny')[0]?.args).toEqual(['C'.repeat(43)]);
+    await waitFor(() => expect(fake.called('admit')[0]?.args).toEqual(['C'.repeat(43)]));
+    await waitFor(() => expect(fake.called('deny')[0]?.args).toEqual(['C'.repeat(43)]));
   });
 
   it('names each knocker by its introduced pseudonym and its key, or as someone', () => {
-    const fake = installFakeEngine();
-    fake.set({
-      ...inSession('facilitator'),
-      waiting: [
-        { memberId: 'C'.repeat(43), displayName: 'Robin', signedAgreement: true },
-        { memberId: 'D'.repeat(43), displayName: '', signedAgreement: false },
-      ],
-    });
+    installRecordingClient(inSession('facilitator', { session: { knocks: [knock('C', true, 'Robin'), knock('D', false)] } }));
     render(<FacilitatorConsole />);
     const room = screen.getByRole('region', { name: /Waiting room/ });
     expect(within(room).getByRole('button', { name: 'Admit Robin (CCCCC)' })).toBeTruthy();
@@ -58,17 +56,17 @@ describe('FacilitatorConsole', () => {
     expect(me.textContent).toContain('silent so far');
   });
 
-  it('mutes at once, but asks before removing', () => {
+  it('mutes at once, but asks before removing', async () => {
     const fake = facilitating();
     fireEvent.click(screen.getByRole('button', { name: 'Mute Bob' }));
-    expect(fake.called('mute')[0]?.args).toEqual([BOB]);
+    await waitFor(() => expect(fake.called('mute')[0]?.args).toEqual([BOB]));
     fireEvent.click(screen.getByRole('button', { name: 'Remove Bob' }));
     expect(fake.called('remove')).toHaveLength(0);
     fireEvent.click(screen.getByRole('button', { name: 'Yes, remove Bob' }));
-    expect(fake.called('remove')[0]?.args).toEqual([BOB]);
+    await waitFor(() => expect(fake.called('remove')[0]?.args).toEqual([BOB]));
   });
 
-  it('locks, mutes all, sets slow mode and expiry, and closes the circle after a confirmation', () => {
+  it('locks, mutes all, sets slow mode and expiry, and closes the circle after a confirmation', async () => {
     const fake = facilitating();
     fireEvent.click(screen.getByRole('button', { name: /Lock the session/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Mute all but facilitators' }));
@@ -77,10 +75,11 @@ describe('FacilitatorConsole', () => {
     fireEvent.click(screen.getByRole('button', { name: /Close the circle/ }));
     expect(fake.called('closeSession')).toHaveLength(0);
     fireEvent.click(screen.getByRole('button', { name: 'Yes, close the circle' }));
+    await waitFor(() => expect(fake.called('closeSession')).toHaveLength(1));
     expect(fake.called('lock')[0]?.args).toEqual([true]);
     expect(fake.called('muteAll')[0]?.args).toEqual([true]);
     expect(fake.called('slowMode')[0]?.args).toEqual([30]);
-    expect(fake.called('expiry')[0]?.args).toEqual([600]);
+    expect(fake.called('setExpiry')[0]?.args).toEqual([600]);
     expect(fake.called('closeSession')).toHaveLength(1);
   });
 

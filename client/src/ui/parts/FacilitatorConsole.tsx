@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
-import { talkShareRows } from '../../store/selectors';
+import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
+import { EMPTY, selectMembers, selectRules, talkShareRows } from '../../store/selectors';
 import { EXPIRY_CHOICES, SLOW_MODE_CHOICES, clockTime, formatDuration, percent } from '../format';
-import { nameOf, shortId } from '../names';
+import { shortId, useNames } from '../names';
 import { ErrorNotice } from './ErrorNotice';
 import { InvitePanel } from './InvitePanel';
 
@@ -25,28 +25,28 @@ export function FacilitatorConsole() {
 }
 
 export function WaitingRoom() {
-  const snapshot = useSession((s) => s.snapshot);
+  const knocks = useEngine((s) => s.session?.knocks ?? EMPTY);
+  const locked = useEngine((s) => s.group?.roster?.locked ?? false);
   const busy = useSession((s) => s.busy);
   const error = useErrorFrom('admit', 'deny');
-  const locked = snapshot.session?.locked ?? false;
   return (
     <section className="panel" aria-labelledby="waiting-h">
-      <h3 id="waiting-h">Waiting room ({snapshot.waiting.length})</h3>
+      <h3 id="waiting-h">Waiting room ({knocks.length})</h3>
       {locked ? <p className="hint">The session is locked: new people cannot knock.</p> : null}
-      {snapshot.waiting.length === 0 ? <p>Nobody is waiting.</p> : null}
+      {knocks.length === 0 ? <p>Nobody is waiting.</p> : null}
       <ul className="plain">
-        {snapshot.waiting.map((k) => {
+        {knocks.map((k) => {
           // The pseudonym is the knocker's own word; the key's short id tells two alike apart.
-          const name = `${k.displayName || 'Someone'} (${shortId(k.memberId)})`;
+          const name = `${k.name || 'Someone'} (${shortId(k.member)})`;
           return (
-            <li key={k.memberId} className="row">
+            <li key={k.member} className="row">
               <span>
-                {name} <span className="tag">{k.signedAgreement ? 'signed the agreement' : 'accepted the rules'}</span>
+                {name} <span className="tag">{k.agreement ? 'signed the agreement' : 'accepted the rules'}</span>
               </span>
-              <button type="button" className="primary" disabled={busy === 'admit'} aria-label={`Admit ${name}`} onClick={() => void dispatch('admit', (e) => e.admit(k.memberId))}>
+              <button type="button" className="primary" disabled={busy === 'admit'} aria-label={`Admit ${name}`} onClick={() => void dispatch('admit', (e) => e.admit(k.member))}>
                 Admit
               </button>
-              <button type="button" disabled={busy === 'deny'} aria-label={`Deny ${name}`} onClick={() => void dispatch('deny', (e) => e.deny(k.memberId))}>
+              <button type="button" disabled={busy === 'deny'} aria-label={`Deny ${name}`} onClick={() => void dispatch('deny', (e) => e.deny(k.member))}>
                 Deny
               </button>
             </li>
@@ -59,8 +59,8 @@ export function WaitingRoom() {
 }
 
 export function TalkShare() {
-  const snapshot = useSession((s) => s.snapshot);
-  const rows = talkShareRows(snapshot);
+  const rows = useEngine(talkShareRows);
+  const nameOf = useNames();
   return (
     <section className="panel" aria-labelledby="talk-h">
       <h3 id="talk-h">Talk share</h3>
@@ -77,17 +77,16 @@ export function TalkShare() {
           {rows.map((r) => (
             <tr key={r.memberId}>
               <th scope="row">
-                {nameOf(snapshot, r.memberId)}
+                {nameOf(r.memberId)}
                 {r.flag === 'silent' ? <span className="tag">silent so far</span> : null}
                 {r.flag === 'dominant' ? <span className="tag tag-dominant">speaking a lot</span> : null}
               </th>
               <td>
-                <meter min={0} max={1} value={r.messageShare} aria-label={`${nameOf(snapshot, r.memberId)}: share of messages`} />{' '}
-                {percent(r.messageShare)} ({r.messages})
+                <meter min={0} max={1} value={r.messageShare} aria-label={`${nameOf(r.memberId)}: share of messages`} /> {percent(r.messageShare)} ({r.messages})
               </td>
               <td>
-                <meter min={0} max={1} value={r.charShare} aria-label={`${nameOf(snapshot, r.memberId)}: share of characters`} />{' '}
-                {percent(r.charShare)} ({r.chars})
+                <meter min={0} max={1} value={r.characterShare} aria-label={`${nameOf(r.memberId)}: share of characters`} /> {percent(r.characterShare)} (
+                {r.characters})
               </td>
             </tr>
           ))}
@@ -98,40 +97,42 @@ export function TalkShare() {
 }
 
 export function MemberControls() {
-  const snapshot = useSession((s) => s.snapshot);
+  const me = useEngine((s) => s.me);
+  const members = useEngine(selectMembers);
   const busy = useSession((s) => s.busy);
   const error = useErrorFrom('mute', 'unmute', 'remove', 'ban', 'promote');
+  const nameOf = useNames();
   const [confirm, setConfirm] = useState<{ op: 'remove' | 'ban'; memberId: string } | null>(null);
-  const others = snapshot.roster.filter((m) => m.memberId !== snapshot.me);
+  const others = members.filter((m) => m.id !== me);
   return (
     <section className="panel" aria-labelledby="members-h">
       <h3 id="members-h">Members</h3>
       {others.length === 0 ? <p>Nobody else is in the group yet.</p> : null}
       <ul className="plain member-controls">
         {others.map((m) => {
-          const name = nameOf(snapshot, m.memberId);
+          const name = nameOf(m.id);
           return (
-            <li key={m.memberId}>
+            <li key={m.id}>
               <p>
                 <strong>{name}</strong> {m.role === 'facilitator' ? <span className="tag">facilitator</span> : null}
                 {m.muted ? <span className="tag tag-muted">muted</span> : null}
               </p>
               <div className="row">
                 {m.muted ? (
-                  <button type="button" disabled={busy === 'unmute'} aria-label={`Unmute ${name}`} onClick={() => void dispatch('unmute', (e) => e.unmute(m.memberId))}>
+                  <button type="button" disabled={busy === 'unmute'} aria-label={`Unmute ${name}`} onClick={() => void dispatch('unmute', (e) => e.unmute(m.id))}>
                     Unmute
                   </button>
                 ) : (
-                  <button type="button" disabled={busy === 'mute'} aria-label={`Mute ${name}`} onClick={() => void dispatch('mute', (e) => e.mute(m.memberId))}>
+                  <button type="button" disabled={busy === 'mute'} aria-label={`Mute ${name}`} onClick={() => void dispatch('mute', (e) => e.mute(m.id))}>
                     Mute
                   </button>
                 )}
                 {m.role === 'member' ? (
-                  <button type="button" disabled={busy === 'promote'} aria-label={`Make co-facilitator: ${name}`} onClick={() => void dispatch('promote', (e) => e.promote(m.memberId))}>
+                  <button type="button" disabled={busy === 'promote'} aria-label={`Make co-facilitator: ${name}`} onClick={() => void dispatch('promote', (e) => e.promote(m.id))}>
                     Make co-facilitator
                   </button>
                 ) : null}
-                {confirm?.memberId === m.memberId ? (
+                {confirm?.memberId === m.id ? (
                   <>
                     <button
                       type="button"
@@ -140,7 +141,7 @@ export function MemberControls() {
                       onClick={() => {
                         const op = confirm.op;
                         setConfirm(null);
-                        void dispatch(op, (e) => (op === 'ban' ? e.ban(m.memberId) : e.remove(m.memberId)));
+                        void dispatch(op, (e) => (op === 'ban' ? e.ban(m.id) : e.remove(m.id)));
                       }}
                     >
                       Yes, {confirm.op === 'ban' ? 'ban' : 'remove'}
@@ -151,10 +152,10 @@ export function MemberControls() {
                   </>
                 ) : (
                   <>
-                    <button type="button" className="danger" aria-label={`Remove ${name}`} onClick={() => setConfirm({ op: 'remove', memberId: m.memberId })}>
+                    <button type="button" className="danger" aria-label={`Remove ${name}`} onClick={() => setConfirm({ op: 'remove', memberId: m.id })}>
                       Remove
                     </button>
-                    <button type="button" className="danger" aria-label={`Ban ${name}`} onClick={() => setConfirm({ op: 'ban', memberId: m.memberId })}>
+                    <button type="button" className="danger" aria-label={`Ban ${name}`} onClick={() => setConfirm({ op: 'ban', memberId: m.id })}>
                       Ban
                     </button>
                   </>
@@ -170,29 +171,32 @@ export function MemberControls() {
 }
 
 export function SessionControls() {
-  const session = useSession((s) => s.snapshot.session);
+  const rules = useEngine(selectRules);
   const busy = useSession((s) => s.busy);
   const error = useErrorFrom('lock', 'mute-all', 'slow', 'expiry', 'close');
   const [confirmClose, setConfirmClose] = useState(false);
-  if (!session) return null;
+  if (!rules) return null;
   return (
     <section className="panel" aria-labelledby="controls-h">
       <h3 id="controls-h">This session</h3>
       <div className="row">
-        <button type="button" aria-pressed={session.locked} disabled={busy === 'lock'} onClick={() => void dispatch('lock', (e) => e.lock(!session.locked))}>
-          {session.locked ? 'Unlock the session' : 'Lock the session to new arrivals'}
+        <button type="button" aria-pressed={rules.locked} disabled={busy === 'lock'} onClick={() => void dispatch('lock', (e) => e.lock(!rules.locked))}>
+          {rules.locked ? 'Unlock the session' : 'Lock the session to new arrivals'}
         </button>
         <button
           type="button"
-          aria-pressed={session.muteAllButFacilitators}
+          aria-pressed={rules.muteAllButFacilitators}
           disabled={busy === 'mute-all'}
-          onClick={() => void dispatch('mute-all', (e) => e.muteAll(!session.muteAllButFacilitators))}
+          onClick={() => void dispatch('mute-all', (e) => e.muteAll(!rules.muteAllButFacilitators))}
         >
-          {session.muteAllButFacilitators ? 'Let everyone write again' : 'Mute all but facilitators'}
+          {rules.muteAllButFacilitators ? 'Let everyone write again' : 'Mute all but facilitators'}
         </button>
       </div>
       <label htmlFor="slow-mode">Slow mode</label>
-      <select id="slow-mode" value={session.slowModeSeconds} disabled={busy === 'slow'} onChange={(e) => void dispatch('slow', (en) => en.slowMode(Number(e.target.value)))}>
+      <select id="slow-mode" value={rules.slowModeSeconds} disabled={busy === 'slow'} onChange={(e) => {
+          const seconds = Number(e.target.value); // read now: the controlled select shows the old value again until the roster changes
+          void dispatch('slow', (en) => en.slowMode(seconds));
+        }}>
         {SLOW_MODE_CHOICES.map((s) => (
           <option key={s} value={s}>
             {s === 0 ? 'Off' : `One message every ${formatDuration(s)}`}
@@ -200,12 +204,17 @@ export function SessionControls() {
         ))}
       </select>
       <label htmlFor="expiry">Messages disappear after (everyone is told of a change)</label>
-      <select id="expiry" value={session.expirySeconds} disabled={busy === 'expiry'} onChange={(e) => void dispatch('expiry', (en) => en.expiry(Number(e.target.value)))}>
-        {[...new Set([...EXPIRY_CHOICES, session.expirySeconds])].sort((a, b) => a - b).map((s) => (
-          <option key={s} value={s}>
-            {formatDuration(s)}
-          </option>
-        ))}
+      <select id="expiry" value={rules.expirySeconds} disabled={busy === 'expiry'} onChange={(e) => {
+          const seconds = Number(e.target.value);
+          void dispatch('expiry', (en) => en.setExpiry(seconds));
+        }}>
+        {[...new Set([...EXPIRY_CHOICES, rules.expirySeconds])]
+          .sort((a, b) => a - b)
+          .map((s) => (
+            <option key={s} value={s}>
+              {formatDuration(s)}
+            </option>
+          ))}
       </select>
       <div className="row close-row">
         {confirmClose ? (
@@ -230,16 +239,17 @@ export function SessionControls() {
 }
 
 export function DirectInbox() {
-  const snapshot = useSession((s) => s.snapshot);
-  if (snapshot.directs.length === 0) return null;
+  const directs = useEngine((s) => s.session?.directs ?? EMPTY);
+  const nameOf = useNames();
+  if (directs.length === 0) return null;
   return (
     <section className="panel inbox" aria-labelledby="inbox-h">
-      <h3 id="inbox-h">Private notes to you ({snapshot.directs.length})</h3>
+      <h3 id="inbox-h">Private notes to you ({directs.length})</h3>
       <ul className="plain" aria-live="polite">
-        {snapshot.directs.map((d) => (
+        {directs.map((d) => (
           <li key={d.id} className={d.kind === 'struggling' ? 'direct struggling' : 'direct breach'}>
             <p>
-              <strong>{nameOf(snapshot, d.from)}</strong> <time dateTime={new Date(d.at).toISOString()}>{clockTime(d.at)}</time>:{' '}
+              <strong>{nameOf(d.from)}</strong> <time dateTime={new Date(d.receivedAt).toISOString()}>{clockTime(d.receivedAt)}</time>:{' '}
               {d.kind === 'struggling' ? 'is struggling' : 'reports a breach of confidentiality'}
             </p>
             {d.text ? <p className="pre-line">{d.text}</p> : null}

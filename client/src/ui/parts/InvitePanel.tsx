@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
 import { ErrorNotice } from './ErrorNotice';
 import { QrImage } from './QrImage';
 
@@ -9,7 +9,7 @@ export function inviteUrl(fragment: string, origin: string = window.location.ori
 
 /** Facilitators: make, share (link and QR) and revoke invite links. */
 export function InvitePanel() {
-  const invites = useSession((s) => s.snapshot.invites);
+  const invites = useEngine((s) => s.invites);
   const busy = useSession((s) => s.busy);
   const error = useErrorFrom('invite', 'revoke');
   const [copied, setCopied] = useState<string | null>(null);

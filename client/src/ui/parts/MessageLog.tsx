@@ -1,7 +1,9 @@
-import { useEffect, useRef } from 'react';
-import { useSession } from '../../store/sessionStore';
+import { useEffect, useMemo, useRef } from 'react';
+import { useEngine } from '../../store/sessionStore';
+import { EMPTY } from '../../store/selectors';
+import { describeEvent, lineKind } from '../changeLog';
 import { clockTime, disappearsIn } from '../format';
-import { nameOf } from '../names';
+import { useNames } from '../names';
 import { useNow } from '../useNow';
 
 type Line =
@@ -13,13 +15,20 @@ type Line =
  * screen readers announce new lines politely.
  */
 export function MessageLog() {
-  const snapshot = useSession((s) => s.snapshot);
+  const messages = useEngine((s) => s.session?.messages ?? EMPTY);
+  const events = useEngine((s) => s.session?.log ?? EMPTY);
+  const me = useEngine((s) => s.me);
+  const nameOf = useNames();
   const now = useNow();
   const end = useRef<HTMLLIElement>(null);
-  const lines: Line[] = [
-    ...snapshot.messages.map((m) => ({ kind: 'message' as const, id: m.id, at: m.receivedAt, sender: m.sender, text: m.text, expiresAt: m.expiresAt })),
-    ...snapshot.notices.map((n) => ({ kind: 'notice' as const, id: `n-${n.id}`, at: n.at, text: n.text, noticeKind: n.kind })),
-  ].sort((a, b) => a.at - b.at);
+  const lines: Line[] = useMemo(
+    () =>
+      [
+        ...messages.map((m) => ({ kind: 'message' as const, id: m.id, at: m.receivedAt, sender: m.sender, text: m.text, expiresAt: m.expiresAt })),
+        ...events.map((e) => ({ kind: 'notice' as const, id: `n-${e.id}`, at: e.at, text: describeEvent(e, me, nameOf), noticeKind: lineKind(e) })),
+      ].sort((a, b) => a.at - b.at),
+    [messages, events, me, nameOf],
+  );
   const count = lines.length;
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: 'nearest' });
@@ -32,9 +41,9 @@ export function MessageLog() {
         {lines.length === 0 ? <li className="empty">No messages yet.</li> : null}
         {lines.map((line) =>
           line.kind === 'message' ? (
-            <li key={line.id} className={line.sender === snapshot.me ? 'msg own' : 'msg'}>
+            <li key={line.id} className={line.sender === me ? 'msg own' : 'msg'}>
               <p className="msg-meta">
-                <span className="msg-sender">{nameOf(snapshot, line.sender)}</span>{' '}
+                <span className="msg-sender">{nameOf(line.sender)}</span>{' '}
                 <time dateTime={new Date(line.at).toISOString()}>{clockTime(line.at)}</time>
                 <span className="msg-expiry"> · {disappearsIn(line.expiresAt, now)}</span>
               </p>

@@ -1,4 +1,4 @@
-import { quickExit } from '../../app/quickExit';
+import { quickExit } from '../../store/quickExit';
 
 /** Always visible. Esc pressed twice does the same (installed once in App). */
 export function QuickExitButton() {

@@ -1,12 +1,16 @@
-import { useSession } from '../../store/sessionStore';
 import { useApp } from '../../store/appStore';
-import { nameOf } from '../names';
+import { useEngine } from '../../store/sessionStore';
+import { selectMembers } from '../../store/selectors';
+import { useNames } from '../names';
 
-/** Who is in the group, with roles and mutes: always on screen during a session. */
+/** Who is in the group, with roles, mutes and who is away: always a tap away during a session. */
 export function Roster() {
-  const snapshot = useSession((s) => s.snapshot);
+  const all = useEngine(selectMembers);
+  const me = useEngine((s) => s.me);
+  const epochCode = useEngine((s) => s.group?.epochCode ?? null);
+  const nameOf = useNames();
   const openPanel = useApp((s) => s.openPanel);
-  const members = [...snapshot.roster].sort((a, b) => Number(b.present) - Number(a.present) || (a.role === b.role ? 0 : a.role === 'facilitator' ? -1 : 1));
+  const members = [...all].sort((a, b) => Number(b.present) - Number(a.present) || (a.role === b.role ? 0 : a.role === 'facilitator' ? -1 : 1));
   const here = members.filter((m) => m.present).length;
   return (
     <section className="roster" aria-labelledby="roster-h">
@@ -24,15 +28,15 @@ export function Roster() {
             m.verified ? 'verified' : null,
           ].filter((x): x is string => x !== null);
           return (
-            <li key={m.memberId} className={m.present ? 'member' : 'member away'}>
-              <span className="member-name">{nameOf(snapshot, m.memberId)}</span>
+            <li key={m.id} className={m.present ? 'member' : 'member away'}>
+              <span className="member-name">{nameOf(m.id)}</span>
               {states.map((st) => (
                 <span key={st} className={`tag tag-${st.replace(/[^a-z]/g, '')}`}>
                   {st}
                 </span>
               ))}
-              {m.memberId !== snapshot.me ? (
-                <button type="button" className="link-button" aria-label={`Safety number with ${nameOf(snapshot, m.memberId)}`} onClick={() => openPanel('safety', m.memberId)}>
+              {m.id !== me ? (
+                <button type="button" className="link-button" aria-label={`Safety number with ${nameOf(m.id)}`} onClick={() => openPanel('safety', m.id)}>
                   Safety number
                 </button>
               ) : null}
@@ -40,9 +44,9 @@ export function Roster() {
           );
         })}
       </ul>
-      {snapshot.epochCode ? (
+      {epochCode ? (
         <p className="hint">
-          Group code <strong className="mono">{snapshot.epochCode}</strong>: everyone in the group should see the same code.
+          Group code <strong className="mono">{epochCode}</strong>: everyone in the group should see the same code.
         </p>
       ) : null}
     </section>

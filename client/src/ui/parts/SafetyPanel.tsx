@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
 import { useApp } from '../../store/appStore';
-import { dispatch, querySafetyNumber, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine } from '../../store/sessionStore';
+import { safetyNumberWith, type SafetyNumber } from '../../store/safetyNumbers';
 import { toUserError } from '../../store/userError';
-import type { SafetyNumberView } from '../../store/engineLike';
-import { nameOf } from '../names';
+import { useNames } from '../names';
 import { ErrorNotice } from './ErrorNotice';
 import { QrImage } from './QrImage';
 
@@ -11,23 +11,24 @@ import { QrImage } from './QrImage';
 export function SafetyPanel() {
   const memberId = useApp((s) => (s.panel === 'safety' ? s.safetyWith : null));
   const close = useApp((s) => s.closePanel);
-  const snapshot = useSession((s) => s.snapshot);
+  const verified = useEngine((s) => (memberId ? s.verified.includes(memberId) : false));
+  const inRoster = useEngine((s) => (memberId ? (s.group?.roster?.members.some((m) => m.id === memberId) ?? false) : false));
+  const nameOf = useNames();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (memberId) heading.current?.focus();
   }, [memberId]);
   if (!memberId) return null;
 
-  const member = snapshot.roster.find((m) => m.memberId === memberId);
-  let view: SafetyNumberView | null = null;
+  let view: SafetyNumber | null = null;
   let problem = null;
   try {
     // Derived (not stored) from the two public identity keys; computed by the engine with shared/src/crypto.
-    view = querySafetyNumber(memberId);
+    view = safetyNumberWith(memberId);
   } catch (e) {
     problem = toUserError(e);
   }
-  const name = nameOf(snapshot, memberId);
+  const name = nameOf(memberId);
 
   return (
     <section className="panel safety" aria-labelledby="safety-h">
@@ -48,12 +49,12 @@ export function SafetyPanel() {
       ) : null}
       <ErrorNotice error={problem} />
       <div className="row">
-        {member && !member.verified && view ? (
+        {inRoster && !verified && view ? (
           <button type="button" onClick={() => void dispatch('verify', (e) => e.markVerified(memberId))}>
             The numbers match
           </button>
         ) : null}
-        {member?.verified ? <p role="status">Verified on this device.</p> : null}
+        {verified ? <p role="status">Verified on this device.</p> : null}
         <button type="button" onClick={close}>
           Close
         </button>

@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_DIRECT_TEXT } from '@kindred/shared/protocol';
 import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
-import type { DirectKind } from '../../store/engineLike';
+import type { DirectNote } from '../../engine';
+
+type DirectKind = DirectNote['kind'];
 import { ErrorNotice } from './ErrorNotice';
 
 /** A private word to the facilitators only (end-to-end encrypted to each facilitator). */

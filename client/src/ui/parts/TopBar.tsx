@@ -1,10 +1,10 @@
 import { useApp } from '../../store/appStore';
-import { useSession } from '../../store/sessionStore';
+import { useEngine } from '../../store/sessionStore';
 import { QuickExitButton } from './QuickExitButton';
 
 /** The banner on every screen: where you are, crisis resources and quick exit. */
 export function TopBar() {
-  const groupName = useSession((s) => s.snapshot.card?.name ?? null);
+  const groupName = useEngine((s) => s.group?.card?.name ?? null);
   const panel = useApp((s) => s.panel);
   const openPanel = useApp((s) => s.openPanel);
   const closePanel = useApp((s) => s.closePanel);

@@ -1,5 +1,5 @@
-import { quickExit } from '../../app/quickExit';
-import { dispatch, useSession } from '../../store/sessionStore';
+import { quickExit } from '../../store/quickExit';
+import { dispatch, useEngine } from '../../store/sessionStore';
 import { isFacilitator } from '../../store/selectors';
 
 const TEXT: Record<string, string> = {
@@ -11,8 +11,8 @@ const TEXT: Record<string, string> = {
 
 /** After the session: everything of it has already been wiped by the engine. */
 export function ClosedScreen() {
-  const reason = useSession((s) => s.snapshot.closedReason ?? 'ended');
-  const facilitator = useSession((s) => isFacilitator(s.snapshot));
+  const reason = useEngine((s) => s.closedReason ?? 'ended');
+  const facilitator = useEngine(isFacilitator);
   return (
     <main id="main" className="screen narrow">
       <h1>Session closed</h1>

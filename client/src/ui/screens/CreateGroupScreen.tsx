@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_DISPLAY_NAME } from '@kindred/shared/protocol';
 import { dispatch, useSession } from '../../store/sessionStore';
+import { createGroup } from '../../store/flows';
 import { useApp } from '../../store/appStore';
 import { EXPIRY_CHOICES, formatDuration } from '../format';
 import { RULES_TEMPLATE } from '../rulesTemplate';
@@ -26,7 +27,7 @@ export function CreateGroupScreen() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void dispatch('create', (engine) => engine.createGroup({ ...form, name: form.name.trim(), displayName: form.displayName.trim() })).then(
+    void dispatch('create', (engine) => createGroup(engine, { ...form, name: form.name.trim(), displayName: form.displayName.trim() })).then(
       (ok) => ok && navigate({ name: 'group' }),
     );
   };

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_DISPLAY_NAME } from '@kindred/shared/protocol';
 import { dispatch, useSession } from '../../store/sessionStore';
+import { enterAs } from '../../store/flows';
 import { useIdentity } from '../../store/identityStore';
 import { ErrorNotice } from '../parts/ErrorNotice';
 import { KeepKeyForm } from '../parts/KeepKeyForm';
@@ -18,7 +19,7 @@ export function EnterScreen() {
     e.preventDefault();
     const trimmed = name.trim();
     if (!trimmed) return;
-    void dispatch('enter', (engine) => engine.enter(trimmed));
+    void dispatch('enter', (engine) => enterAs(engine, trimmed));
   };
 
   return (

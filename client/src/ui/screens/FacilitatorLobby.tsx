@@ -1,4 +1,6 @@
-import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
+import { openAndEnter } from '../../store/flows';
+import { expirySeconds } from '../../store/selectors';
 import { formatDuration } from '../format';
 import { ErrorNotice } from '../parts/ErrorNotice';
 import { InvitePanel } from '../parts/InvitePanel';
@@ -6,7 +8,8 @@ import { KeepKeyForm } from '../parts/KeepKeyForm';
 
 /** Facilitators between sessions: invite links, the key, and "open a session". */
 export function FacilitatorLobby() {
-  const card = useSession((s) => s.snapshot.card);
+  const card = useEngine((s) => s.group?.card ?? null);
+  const expiry = useEngine(expirySeconds);
   const busy = useSession((s) => s.busy === 'open-session');
   const error = useErrorFrom('open-session', 'back');
   const clearError = useSession((s) => s.clearError);
@@ -14,10 +17,10 @@ export function FacilitatorLobby() {
     <main id="main" className="screen">
       <h1>{card?.name ?? 'Your group'}</h1>
       <p>
-        No session is open. Messages will disappear after {formatDuration(card?.expirySeconds ?? 3600)}.
+        No session is open. Messages will disappear after {formatDuration(expiry)}.
         {card?.requireSignedAgreement ? ' Members sign the confidentiality agreement before each session.' : ''}
       </p>
-      <button type="button" className="primary" disabled={busy} onClick={() => void dispatch('open-session', (e) => e.openSession())}>
+      <button type="button" className="primary" disabled={busy} onClick={() => void dispatch('open-session', openAndEnter)}>
         {busy ? 'Opening…' : 'Open a session'}
       </button>
       <ErrorNotice error={error} onDismiss={clearError} />

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useApp } from '../../store/appStore';
-import { parseRoute } from '../../app/route';
+import { parseRoute } from '../../store/route';
 
 /** The landing page: join with a link, or start a group. */
 export function HomeScreen() {

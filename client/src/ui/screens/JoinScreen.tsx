@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine, useErrorFrom } from '../../store/sessionStore';
 import { useApp } from '../../store/appStore';
 import { useIdentity } from '../../store/identityStore';
 import { ErrorNotice } from '../parts/ErrorNotice';
@@ -10,7 +10,7 @@ import { PhaseView } from './PhaseView';
 export function JoinScreen() {
   const identity = useIdentity((s) => s.status);
   const fragment = useApp((s) => (s.route.name === 'join' ? s.route.fragment : null));
-  const phase = useSession((s) => s.snapshot.phase);
+  const phase = useEngine((s) => s.phase);
   const error = useErrorFrom('open-invite');
   const opened = useRef<string | null>(null);
 

@@ -1,10 +1,10 @@
-import { dispatch, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine, useSession } from '../../store/sessionStore';
 import { useApp } from '../../store/appStore';
 import { ErrorNotice } from '../parts/ErrorNotice';
 
 /** A member opened a valid invite but no session is open yet. */
 export function NoSessionScreen() {
-  const name = useSession((s) => s.snapshot.card?.name ?? 'The group');
+  const name = useEngine((s) => s.group?.card?.name ?? 'The group');
   const busy = useSession((s) => s.busy === 'open-invite');
   const error = useSession((s) => s.error);
   const fragment = useApp((s) => (s.route.name === 'join' ? s.route.fragment : null));

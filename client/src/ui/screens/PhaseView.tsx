@@ -1,4 +1,4 @@
-import { useSession } from '../../store/sessionStore';
+import { useEngine } from '../../store/sessionStore';
 import { isFacilitator } from '../../store/selectors';
 import { ClosedScreen } from './ClosedScreen';
 import { EnterScreen } from './EnterScreen';
@@ -13,9 +13,9 @@ import { WaitingScreen } from './WaitingScreen';
  * rules screen can render: no roster, waiting room or chat is reachable.
  */
 export function PhaseView() {
-  const snapshot = useSession((s) => s.snapshot);
-  const facilitator = isFacilitator(snapshot);
-  switch (snapshot.phase) {
+  const phase = useEngine((s) => s.phase);
+  const facilitator = useEngine(isFacilitator);
+  switch (phase) {
     case 'idle':
       return null;
     case 'card':

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../../app/App';
 import { appStore } from '../../store/appStore';
 import { identityStore } from '../../store/identityStore';
-import { CARD, installFakeEngine, inSession } from '../../testing/fakeEngine';
+import { CARD, cardOpen, inSession, withPhase } from '../../testing/engineFixtures';
+import { installRecordingClient } from '../../testing/recordingClient';
 
 function joinWithCardOpen() {
-  const fake = installFakeEngine();
+  const fake = installRecordingClient(cardOpen());
   identityStore.setState({ status: 'ready', kind: 'one-off' });
   appStore.setState({ route: { name: 'join', fragment: 'the-fragment' }, exited: false });
-  fake.set({ phase: 'card', card: CARD, myRole: null });
   return fake;
 }
 
@@ -31,7 +31,7 @@ describe('the rules gate', () => {
     expect(screen.queryByRole('textbox', { name: 'Message' })).toBeNull();
     expect(screen.queryByRole('heading', { name: /People/ })).toBeNull();
     // The engine was asked to open the invite with the fragment from the link.
-    expect(fake.called('openInvite')[0]?.args).toEqual(['the-fragment']);
+    await waitFor(() => expect(fake.called('openInvite')[0]?.args).toEqual(['the-fragment']));
 
     const button = screen.getByRole('button', { name: 'Sign and continue' }) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
@@ -41,14 +41,15 @@ describe('the rules gate', () => {
     fireEvent.click(screen.getByRole('checkbox'));
     expect(button.disabled).toBe(false);
     fireEvent.click(button);
-    await screen.findByRole('button', { name: 'Sign and continue' });
     // The group asks for the signed agreement, so acceptance signs it.
-    expect(fake.called('acceptRules')[0]?.args).toEqual([true]);
+    await waitFor(() => expect(fake.called('acceptRules')[0]?.args).toEqual([true]));
   });
 
   it('stays on the rules even when the engine already has a session to show', () => {
     const fake = joinWithCardOpen();
-    fake.set({ ...inSession(), phase: 'card' });
+    const live = inSession();
+    // A session the engine already holds, while the open session's rules are not accepted on this device.
+    fake.set(withPhase({ ...live, session: null, group: { ...live.group!, acceptedSession: null } }));
     render(<App />);
     expect(screen.queryByRole('log')).toBeNull();
     expect(screen.getByRole('checkbox')).toBeTruthy();

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { dispatch, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine, useSession } from '../../store/sessionStore';
+import { expirySeconds } from '../../store/selectors';
 import { formatDuration } from '../format';
 import { ErrorNotice } from '../parts/ErrorNotice';
 
@@ -8,7 +9,8 @@ import { ErrorNotice } from '../parts/ErrorNotice';
  * explicitly. Nothing of the group (waiting room, chat, roster) is reachable from here until they are.
  */
 export function RulesScreen() {
-  const card = useSession((s) => s.snapshot.card);
+  const card = useEngine((s) => s.group?.card ?? null);
+  const expiry = useEngine(expirySeconds);
   const busy = useSession((s) => s.busy === 'accept');
   const error = useSession((s) => s.error);
   const clearError = useSession((s) => s.clearError);
@@ -44,7 +46,7 @@ export function RulesScreen() {
       <section aria-labelledby="expiry-h">
         <h2 id="expiry-h">Messages disappear</h2>
         <p>
-          Messages disappear from every device {formatDuration(card.expirySeconds)} after they arrive, and everything is
+          Messages disappear from every device {formatDuration(expiry)} after they arrive, and everything is
           wiped when the session ends. The facilitator may change this; any change is announced to everyone.
         </p>
       </section>

@@ -1,6 +1,6 @@
 import { useApp } from '../../store/appStore';
-import { useErrorFrom, useSession } from '../../store/sessionStore';
-import { isFacilitator } from '../../store/selectors';
+import { useEngine, useErrorFrom } from '../../store/sessionStore';
+import { expirySeconds, isFacilitator, selectRules } from '../../store/selectors';
 import { formatDuration } from '../format';
 import { Composer } from '../parts/Composer';
 import { ErrorNotice } from '../parts/ErrorNotice';
@@ -13,27 +13,29 @@ import { SupportPanel } from '../parts/SupportPanel';
 
 /** The live session, for members and facilitators. */
 export function SessionScreen() {
-  const snapshot = useSession((s) => s.snapshot);
+  const groupName = useEngine((s) => s.group?.card?.name ?? 'your group');
+  const reconnecting = useEngine((s) => s.connection !== 'ready');
+  const rules = useEngine(selectRules);
+  const expiry = useEngine(expirySeconds);
   const otherError = useErrorFrom('verify', 'typing');
   const panel = useApp((s) => s.panel);
   const openPanel = useApp((s) => s.openPanel);
   const closePanel = useApp((s) => s.closePanel);
-  const session = snapshot.session;
-  const facilitator = isFacilitator(snapshot);
+  const facilitator = useEngine(isFacilitator);
 
   return (
     <main id="main" className="session">
-      <h1 className="visually-hidden">Session: {snapshot.card?.name ?? 'your group'}</h1>
-      {snapshot.connection === 'reconnecting' ? (
+      <h1 className="visually-hidden">Session: {groupName}</h1>
+      {reconnecting ? (
         <p className="notice" role="status">
           The connection dropped. Reconnecting by itself; messages that have not expired will come back.
         </p>
       ) : null}
       <p className="session-status" role="status">
-        Messages disappear after {formatDuration(session?.expirySeconds ?? snapshot.card?.expirySeconds ?? 3600)}.
-        {session?.locked ? ' Locked to new arrivals.' : ''}
-        {session?.slowModeSeconds ? ` Slow mode: one message every ${formatDuration(session.slowModeSeconds)}.` : ''}
-        {session?.muteAllButFacilitators ? ' Only facilitators can write.' : ''}
+        Messages disappear after {formatDuration(expiry)}.
+        {rules?.locked ? ' Locked to new arrivals.' : ''}
+        {rules?.slowModeSeconds ? ` Slow mode: one message every ${formatDuration(rules.slowModeSeconds)}.` : ''}
+        {rules?.muteAllButFacilitators ? ' Only facilitators can write.' : ''}
       </p>
       <ErrorNotice error={otherError} />
       <div className="session-grid">

@@ -1,7 +1,7 @@
-import { useSession } from '../../store/sessionStore';
+import { useEngine } from '../../store/sessionStore';
 
 export function WaitingScreen() {
-  const name = useSession((s) => s.snapshot.card?.name ?? 'the group');
+  const name = useEngine((s) => s.group?.card?.name ?? 'the group');
   return (
     <main id="main" className="screen narrow">
       <h1>Waiting room</h1>

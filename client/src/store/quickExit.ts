@@ -8,13 +8,13 @@
  *
  * Order: first stop rendering (nothing sensitive stays on screen), then wipe the engine (keys, plaintext, socket)
  * and every store, then `location.replace`, which swaps the current history entry so Back does not return here.
- * In-app navigation never pushes history entries (app/route.ts), so this one entry is the whole trail in the tab.
+ * In-app navigation never pushes history entries (store/route.ts), so this one entry is the whole trail in the tab.
  * What it cannot remove: the browser's own global history list (the person can clear it; the help text says so).
  */
-import { appStore } from '../store/appStore';
-import { identityStore } from '../store/identityStore';
-import { sessionStore } from '../store/sessionStore';
-import { wipeEngine } from '../store/engineHost';
+import { appStore } from './appStore';
+import { identityStore } from './identityStore';
+import { sessionStore } from './sessionStore';
+import { wipeEngine } from './engineHost';
 
 export const NEUTRAL_PAGE = '/recipes.html';
 

@@ -1,0 +1,27 @@
+/** The few UI steps that are more than one engine call. */
+import type { CardFields, KindredClient } from '../engine';
+
+export interface CreateGroupInput extends CardFields {
+  expirySeconds: number;
+  /** The facilitator's own pseudonym. */
+  displayName: string;
+}
+
+export async function createGroup(client: KindredClient, input: CreateGroupInput): Promise<void> {
+  const { displayName, expirySeconds, ...card } = input;
+  client.setDisplayName(displayName);
+  await client.createGroup(card, { expirySeconds, slowModeSeconds: 0, muteAllButFacilitators: false });
+}
+
+/** Enters the open session under `displayName` (members then wait until admitted). */
+export async function enterAs(client: KindredClient, displayName: string): Promise<void> {
+  client.setDisplayName(displayName);
+  await client.enterSession();
+}
+
+/** Facilitators: open a session, accept their own rules for it, and enter it. */
+export async function openAndEnter(client: KindredClient): Promise<void> {
+  await client.openSession();
+  client.acceptRules(true);
+  await client.enterSession();
+}

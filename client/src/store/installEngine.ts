@@ -1,0 +1,21 @@
+/** Installs the real engine and the identity crypto (called once by main.tsx). */
+import { generateIdentity, initCrypto, unwrapIdentity, wipe as wipeBytes, wrapIdentity, type IdentityKeyPair } from '@kindred/shared/crypto';
+import { KindredClient } from '../engine';
+import { indexedDbKeyStore } from '../identity/keyStore';
+import { setEngineFactory } from './engineHost';
+import { configureIdentity } from './identityStore';
+
+export function installRealEngine(): void {
+  configureIdentity({
+    crypto: {
+      ready: initCrypto,
+      generate: generateIdentity,
+      wrap: (ik, passphrase) => wrapIdentity(ik, passphrase),
+      unwrap: (wrapped, passphrase) => unwrapIdentity(wrapped, passphrase),
+      wipe: (ik: IdentityKeyPair) => wipeBytes(ik.secretKey),
+    },
+    keyStore: indexedDbKeyStore,
+  });
+  // The relay serves this page, so its origin is the relay's (the CSP allows connect-src 'self' only).
+  setEngineFactory((identity) => new KindredClient({ url: window.location.origin, identity }));
+}
