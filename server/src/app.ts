@@ -126,7 +126,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     log: log.child({ module: 'relay' }),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.deferSealedFlush ? { deferSealedFlush: opts.deferSealedFlush } : {}),
-    ...(redis ? { cluster: { redis, keyPrefix: config.redisKeyPrefix } } : {}),
+    ...(redis && subscriber ? { cluster: { redis, subscriber, keyPrefix: config.redisKeyPrefix } } : {}),
   };
   const relay = registerRelay(io as unknown as SocketIOServer, deps); // registerRelay types the server itself
   await relay.ready;

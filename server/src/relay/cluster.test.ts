@@ -2,19 +2,21 @@
  * The adapter as a node configures it (shardedAdapter: Redis 7 sharded pub/sub, dynamic subscriptions), three
  * Socket.IO servers over the machine's Redis and over a three-master Redis Cluster of the test's own: a node
  * subscribes to a room's channel only while it has a socket in the room, so a broadcast reaches only the nodes with
- * members in it; serverSideEmit and fetchSockets still reach every node; nothing is written to Redis.
+ * members in it; serverSideEmit and fetchSockets still reach every node; nothing is written to Redis; a node knows
+ * when its subscription to a room it just joined is in effect (RelayCluster.subscribed).
  * (Members on different nodes chatting through it: test/multinode.)
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createConnection, createServer as createTcpServer, type AddressInfo, type Socket as TcpSocket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { connectRedis, isCluster, keysMatching, type RedisClient } from '../redisClient';
 import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
 import { startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
-import { shardedAdapter } from './cluster';
+import { createRedisCluster, roomChannel, shardedAdapter } from './cluster';
+import type { RelayServer } from './context';
 import { adapterChannelPrefix } from './redisKeys';
 
 interface Node {
@@ -131,4 +133,71 @@ let redisCluster: LocalRedisCluster | undefined;
 adapterOverRedis('a three-master Redis Cluster', async () => {
   redisCluster = await startRedisCluster();
   return { url: redisCluster.url, cluster: true, stop: () => redisCluster!.stop() };
+});
+
+/** A TCP proxy to the machine's Redis whose client-to-Redis traffic can be held back, then let through in order. */
+async function holdingProxy(): Promise<{ url: string; hold(): void; release(): void; close(): Promise<void> }> {
+  const redis = new URL(TEST_REDIS_URL);
+  let held: (() => void)[] | undefined;
+  const sockets = new Set<TcpSocket>();
+  const server = createTcpServer((client) => {
+    const upstream = createConnection({ host: redis.hostname, port: Number(redis.port || 6379) });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    }
+    client.on('data', (chunk: Buffer) => (held ? held.push(() => upstream.write(chunk)) : upstream.write(chunk)));
+    upstream.pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold: () => void (held ??= []),
+    release() {
+      const queued = held ?? [];
+      held = undefined;
+      for (const write of queued) write();
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('RelayCluster.subscribed', () => {
+  it("resolves only once this node's subscription to a room it just joined is in effect in Redis", async () => {
+    const prefix = `kindred-test-subscribed-${process.pid}-${randomBytes(4).toString('hex')}:`;
+    const proxy = await holdingProxy();
+    const probe = await connectRedis(TEST_REDIS_URL, () => undefined);
+    const pub = await connectRedis(TEST_REDIS_URL, () => undefined);
+    const sub = await connectRedis(proxy.url, () => undefined); // the adapter's subscriptions go through the proxy
+    const io = new Server(createServer());
+    try {
+      io.adapter(await shardedAdapter(pub, sub, prefix));
+      const main = `${adapterChannelPrefix(prefix)}#/#`;
+      await eventually(async () => (await shardSubscribers(probe, main)) === 1);
+      const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+      const cluster = createRedisCluster(io as unknown as RelayServer, { redis: pub, subscriber: sub, keyPrefix: prefix }, { ttlMs: 1000, maxItems: 1, maxBytes: 1 << 20 }, log);
+      const room = `sess:${randomBytes(8).toString('hex')}`;
+
+      proxy.hold(); // the node's subscriber connection is slow: nothing it sends reaches Redis for now
+      void io.of('/').adapter.addAll('a-socket-of-this-node', new Set([room]));
+      let done = false;
+      const ready = cluster.subscribed([room]).then(() => (done = true));
+      expect(await shardSubscribers(probe, roomChannel(prefix, room))).toBe(0);
+      expect(done).toBe(false);
+      proxy.release();
+      await ready;
+      // At once, no waiting: the subscription is in effect.
+      expect(await shardSubscribers(probe, roomChannel(prefix, room))).toBe(1);
+    } finally {
+      proxy.release();
+      await io.close();
+      await sub.close();
+      await pub.close();
+      await probe.close();
+      await proxy.close();
+    }
+  });
 });

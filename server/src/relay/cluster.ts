@@ -17,6 +17,8 @@ import type { BufferLimits, SessionLogs } from './sessionLog';
 
 export interface ClusterDeps {
   redis: RedisClient;
+  /** The adapter's subscriber connection (shardedAdapter's `sub`). */
+  subscriber: RedisClient;
   /** Prefix of every key (config.redisKeyPrefix). */
   keyPrefix: string;
 }
@@ -25,6 +27,11 @@ export interface RelayCluster {
   readonly logs: SessionLogs;
   /** Tells the other nodes that `groupId` has an entry at `epoch`; resolves once they applied it or timed out. */
   rosterAppended(groupId: string, epoch: number): Promise<void>;
+  /**
+   * Resolves once this node's subscriptions to the channels of `rooms` (joined just before) are in effect in Redis,
+   * so that whatever is published on those rooms from then on reaches this node.
+   */
+  subscribed(rooms: readonly string[]): Promise<void>;
 }
 
 /**
@@ -38,11 +45,19 @@ export interface RelayCluster {
  */
 export async function shardedAdapter(pub: RedisClient, sub: RedisClient, keyPrefix: string): Promise<ReturnType<typeof createShardedAdapter>> {
   const { createShardedAdapter } = await import('@socket.io/redis-adapter');
+  // roomChannel below follows the adapter's naming of these channels.
   return createShardedAdapter(pub, sub, { channelPrefix: adapterChannelPrefix(keyPrefix), subscriptionMode: 'dynamic' });
 }
 
+/** The adapter's channel for `room` (the sharded adapter's naming: `<channelPrefix>#<namespace>#<room>#`). */
+export function roomChannel(keyPrefix: string, room: string): string {
+  return `${adapterChannelPrefix(keyPrefix)}#/#${room}#`;
+}
+
 export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: BufferLimits, log: RelayLog): RelayCluster {
-  const { redis, keyPrefix } = deps;
+  const { redis, subscriber, keyPrefix } = deps;
+  let barriers = 0;
+  const noListener = (): void => undefined;
   return {
     logs: new RedisSessionLogs(redis, keyPrefix, limits),
     async rosterAppended(groupId, epoch) {
@@ -54,6 +69,19 @@ export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: B
         // session.enter, roster.get, invite.open and roster.append reads the entries it lacks first).
         log.warn({ err: e instanceof Error ? e.name : 'unknown', epoch }, 'a relay node did not confirm a roster entry');
       }
+    },
+    async subscribed(rooms) {
+      // The adapter subscribes when a room is created on this node and does not wait for Redis. A subscription of
+      // our own on a throw-away channel of the same slot (its hash tag is the room channel's whole name, which has
+      // no braces) goes over the same connection after it, and Redis answers a connection in order: when ours is
+      // confirmed, the room's is in effect.
+      await Promise.all(
+        rooms.map(async (room) => {
+          const barrier = `{${roomChannel(keyPrefix, room)}}:subscribed:${++barriers}`;
+          await subscriber.sSubscribe(barrier, noListener);
+          await subscriber.sUnsubscribe(barrier, noListener);
+        }),
+      );
     },
   };
 }

@@ -28,6 +28,9 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
 
   if (rosterMember(roster, member)) {
     joinSession(call, group, live, req);
+    // With several nodes: this node hears the session's rooms before the seq below is read, so every message
+    // numbered after it reaches this socket.
+    await relay.cluster?.subscribed([live.room, rooms.group(group.groupId), rooms.member(group.groupId, member)]);
     const now = relay.now();
     const { directory } = relay;
     const [present, waiting, missed, sealed, seq] = await Promise.all([
