@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const address = kindred.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // Several nodes (KINDRED_REDIS_URL) fan out through Redis; the URL itself is never printed (it may hold a password).
-  const fanOut = config.redisUrl === undefined ? '' : ', fan-out: redis';
+  const fanOut = config.redisUrl === undefined ? '' : `, fan-out: redis${config.redisCluster ? ' cluster' : ''}`;
   process.stdout.write(`Kindred relay listening on ${displayUrl(config.host, port)} (storage: ${kindred.storage.dialect}${fanOut})\n`);
 
   let stopping = false;
