@@ -56,6 +56,8 @@ export const ERROR_SENTENCES = {
   STALE_EPOCH: 'The message uses a sender key from an epoch that has ended.',
   WRONG_SESSION: 'The message belongs to another group or session.',
   EXPIRED: 'The message has already expired.',
+  KEY_REPLAY: 'A sender key or session key older than one already received was offered again (replay).',
+  KEY_LIMIT: 'A member sent more sender keys in this session than a device keeps track of; further keys from it are refused.',
   EPOCH_AHEAD: 'The message uses a roster epoch this device has not verified yet; it is kept until the roster catches up.',
   // Rules acceptance
   RULES_NOT_ACCEPTED: 'The current ground rules were not accepted for this session.',

@@ -26,7 +26,7 @@ let relay: RelayWithClient | null = null;
 let browser: Browser | null = null;
 const watches: { name: string; watch: TabWatch }[] = [];
 const a11yProblems: string[] = [];
-/** The secret of every invite link made (k1.<group>.<invite>.<SECRET>.<fingerprint>): it must never reach the relay. */
+/** The secret of every invite link made (k2.<group>.<invite>.<SECRET>.<fingerprint>.<epoch>.<head>): it must never reach the relay. */
 const inviteSecrets: string[] = [];
 
 beforeAll(async () => {

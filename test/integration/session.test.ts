@@ -78,7 +78,7 @@ describe('a whole session over the real relay', () => {
   it('creates a group, opens a session and joins it as facilitator', async () => {
     const created = await fac.createGroup(baseCard({ name: CANARY.groupName, groundRules: CANARY.rules }), policy());
     fragment = created.fragment;
-    expect(fragment.startsWith('k1.')).toBe(true);
+    expect(fragment.startsWith('k2.')).toBe(true);
     await expect(fac.enterSession()).rejects.toSatisfy((e) => isKindredError(e, 'SESSION_NOT_OPEN'));
     await fac.openSession();
     await expect(fac.enterSession()).rejects.toSatisfy((e) => isKindredError(e, 'RULES_NOT_ACCEPTED'));

@@ -5,7 +5,7 @@
  * rosterSync, sessionEntry, keyDistribution, messaging, signals, presence, directNotes) hold this context and
  * nothing of one another beyond the narrow collaborators they are given.
  */
-import { epochCode, type IdentityKeyPair, type RosterState, type RosterStorage, type RosterTracker, type signAcceptance } from '@kindred/shared/crypto';
+import { epochCode, InstallRecord, type IdentityKeyPair, type RosterState, type RosterStorage, type RosterTracker, type signAcceptance } from '@kindred/shared/crypto';
 import { KindredError, errorSentence, isKindredError, type ErrorCode } from '@kindred/shared/errors';
 import type { SignedGroupCard } from '@kindred/shared/protocol';
 import type { Connection } from './connection';
@@ -63,6 +63,8 @@ const SECURITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ROSTER_BAD_OP',
   'ROSTER_WRONG_GROUP',
   'SENDER_NOT_IN_ROSTER',
+  'KEY_REPLAY',
+  'KEY_LIMIT',
   'COUNTER_TOO_FAR',
   'COUNTER_TOO_OLD',
   'STALE_EPOCH',
@@ -89,6 +91,14 @@ export class EngineContext {
   secrets: SessionSecrets | null = null;
   /** The highest roster epoch handed to rosterStorage (each epoch is saved once). */
   savedEpoch = -1;
+  /**
+   * What this device installed in the current session (installRecord.ts). It survives wipes of the session's secrets
+   * (a relay's session.closed, a re-entry) and is dropped only when the verified roster no longer has that session
+   * open, so a relay cannot reset it by forcing re-entries.
+   */
+  installRecord: InstallRecord | null = null;
+  /** The generation of the last session key this device made (each new one is higher, see nextGeneration). */
+  private lastGeneration = 0;
   closed = false;
   /** True once session.enter succeeded on the current socket (false again after any drop until resume re-enters). */
   entered = false;
@@ -214,6 +224,24 @@ export class EngineContext {
     });
   }
 
+  /** The install record of `sessionId`, made when this device first enters it. */
+  recordFor(groupId: string, sessionId: string): InstallRecord {
+    const r = this.installRecord;
+    if (r && r.groupId === groupId && r.sessionId === sessionId) return r;
+    this.installRecord = new InstallRecord(groupId, sessionId);
+    return this.installRecord;
+  }
+
+  /**
+   * The generation of a new session key: above the last one this engine made, and at least the wall clock in ms, so
+   * that an app restarted with the same identity (a kept key, a reloaded tab) still makes a higher one without
+   * storing anything.
+   */
+  nextGeneration(): number {
+    this.lastGeneration = Math.max(this.lastGeneration + 1, Date.now());
+    return this.lastGeneration;
+  }
+
   /** Registers what a module clears when the session is wiped (its timers and schedules). */
   onWipe(hook: () => void): void {
     this.wipeHooks.push(hook);
@@ -225,6 +253,9 @@ export class EngineContext {
     const sessionId = secrets?.sessionId ?? this.state.session?.sessionId;
     secrets?.wipe();
     this.secrets = null;
+    const open = this.group?.tracker.state?.session;
+    const record = this.installRecord;
+    if (record && !(open?.open && open.id === record.sessionId && this.group?.groupId === record.groupId)) this.installRecord = null;
     for (const hook of this.wipeHooks) hook();
     if (this.group) this.group.acceptance = null;
     this.publishGroup();

@@ -71,7 +71,9 @@ export class GroupFlows {
       const gateHash = inviteGateHash(inviteGateToken(secret));
       const card = encryptGroupCard(g.card, secret);
       await ctx.connection.request('invite.create', { groupId: g.groupId, inviteId, gateHash, card });
-      const fragment = formatInviteFragment({ groupId: g.groupId, inviteId, secret, creatorFingerprint: fingerprint(roster.creator) });
+      // The link carries the roster head as it is now: whoever opens it refuses any older roster the relay serves.
+      const head = { epoch: roster.epoch, hash: roster.head };
+      const fragment = formatInviteFragment({ groupId: g.groupId, inviteId, secret, creatorFingerprint: fingerprint(roster.creator), head });
       return { inviteId, fragment };
     } finally {
       wipe(secret);
@@ -101,7 +103,7 @@ export class GroupFlows {
       const before = tracker.epoch;
       let fresh: SignedRosterEntry[];
       try {
-        fresh = tracker.acceptHead(res.roster);
+        fresh = tracker.acceptHead(res.roster, link.head);
       } catch (e) {
         ctx.warnFromError(e, 'invite roster');
         throw e;

@@ -178,6 +178,7 @@ export class KindredClient {
     if (ctx.closed) return;
     ctx.wipeSession('left', false);
     ctx.group = null;
+    ctx.installRecord = null;
     ctx.closed = true;
     this.connection.close();
     ctx.update((s) => ({ ...s, group: null, session: null, invites: [], verified: [], closedReason: null, entering: false }));

@@ -48,7 +48,10 @@ export class SessionEntry {
     if (!session?.open) throw new KindredError('SESSION_NOT_OPEN');
     if (!g.acceptance || g.acceptance.body.sessionId !== session.id) throw new KindredError('RULES_NOT_ACCEPTED');
     if (ctx.secrets && (ctx.secrets.sessionId !== session.id || ctx.secrets.wiped)) ctx.wipeSession('ended', false);
-    if (!ctx.secrets) ctx.secrets = new SessionSecrets(g.groupId, session.id, ctx.me, g.acceptance, ctx.identity);
+    if (!ctx.secrets) {
+      const record = ctx.recordFor(g.groupId, session.id);
+      ctx.secrets = new SessionSecrets(g.groupId, session.id, ctx.me, g.acceptance, ctx.identity, record, ctx.nextGeneration());
+    }
     return this.enter(ctx.secrets);
   }
 

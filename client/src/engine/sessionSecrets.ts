@@ -7,6 +7,7 @@
 import {
   createMemoryReceiveState,
   createPairwiseKeys,
+  type InstallRecord,
   createSessionKey,
   installSenderKey,
   openSenderKey,
@@ -14,6 +15,7 @@ import {
   sealToMembers,
   verifySessionKey,
   wipeChain,
+  wipeReceiveState,
   wipeSessionKey,
   type IdentityKeyPair,
   type OwnSenderChain,
@@ -55,18 +57,29 @@ export class SessionSecrets {
     readonly me: string,
     readonly acceptance: SignedAcceptance,
     ik: IdentityKeyPair,
+    /**
+     * The session's install record, which outlives these secrets (engineContext.ts keeps it while the verified roster
+     * has the session open): what was installed before a wipe or an eviction cannot be installed again.
+     */
+    readonly record: InstallRecord | undefined = undefined,
+    /** This device's session-key generation (higher than any key it made before for this session). */
+    generation = 0,
   ) {
-    const created = createSessionKey(ik, groupId, sessionId);
+    const created = createSessionKey(ik, groupId, sessionId, { generation });
     this.keyPair = created.keyPair;
     this.signedKey = created.signed;
     this.pairwise = createPairwiseKeys(created.keyPair);
-    this.receive = createMemoryReceiveState(groupId, sessionId);
+    this.receive = createMemoryReceiveState(groupId, sessionId, record);
   }
 
-  /** Verifies a peer's signed session key (signature by its identity key, this group and session) and keeps it. */
+  /**
+   * Verifies a peer's signed session key (signature by its identity key, this group and session; a generation not
+   * older than one seen before in this session, KEY_REPLAY otherwise) and keeps it.
+   */
   addPeer(member: string, signed: SignedSessionKey): void {
     if (member === this.me) return;
     const pk = verifySessionKey(signed, { groupId: this.groupId, sessionId: this.sessionId, member });
+    this.record?.noteSessionKey(member, signed.body.gen, signed.body.sessionPk);
     const old = this.peers.get(member);
     if (old && !sameBytes(old, pk)) this.sealedTo.delete(member); // a new key: it needs our chain again
     this.peers.set(member, pk);
@@ -136,7 +149,7 @@ export class SessionSecrets {
     this.wiped = true;
     if (this.chain && !this.chain.wiped) wipeChain(this.chain);
     this.chain = null;
-    this.receive.wipe();
+    wipeReceiveState(this.receive);
     this.pairwise.wipe();
     wipeSessionKey(this.keyPair);
     this.peers.clear();

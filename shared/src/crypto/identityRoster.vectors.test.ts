@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, fromHex, toHex } from '../encoding';
 import type { GroupCardBody, RosterOp, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
+import type { VaultContent } from '../protocol/vault';
 import { signAcceptance, verifyAcceptance } from './acceptance';
 import { signAuthChallenge, verifyAuthChallenge } from './authChallenge';
 import { canonicalBytes, labelled } from './canonical';
@@ -17,6 +18,7 @@ import { applyRosterEntry, createGenesis, rosterEntryHash, signRosterEntry, veri
 import { RosterTracker } from './rosterTracker';
 import { epochCode, safetyNumber, safetyNumberQrPayload } from './safetyNumber';
 import { initCrypto, sodium } from './sodium';
+import { openVault, sealVault, vaultKey } from './vault';
 import type { IdentityKeyPair, RosterState } from './types';
 import raw from './vectors/identityRoster.vectors.json';
 
@@ -25,13 +27,14 @@ interface Vectors {
   authChallenge: { identity: number; challenge: string; signedBytesHex: string; sig: string };
   safetyNumber: { a: number; b: number; number: string; qrPayload: string };
   identityWrap: { identity: number; passphrase: string; saltHex: string; nonceHex: string; params: { opslimit: number; memlimit: number }; wrapped: unknown };
-  invite: { groupId: string; inviteId: string; secretHex: string; creator: number; cardKeyHex: string; gateToken: string; gateHash: string; fragment: string };
+  invite: { groupId: string; inviteId: string; secretHex: string; creator: number; cardKeyHex: string; gateToken: string; gateHash: string; head: { epoch: number; hash: string }; fragment: string };
   groupCard: { signer: number; body: Omit<GroupCardBody, 'signer'>; signed: unknown; rulesDigest: string; nonceHex: string; encrypted: { v: number; nonce: string; ct: string } };
   roster: {
     groupId: string; policy: RosterPolicy; ops: { op: RosterOp; signer: number }[]; genesisSignedBytesHex: string;
     entries: SignedRosterEntry[]; hashes: string[]; epochCode: string; finalState: RosterState;
   };
   acceptance: { identity: number; input: { groupId: string; sessionId: string; rulesDigest: string; agreement: boolean }; signed: unknown };
+  vault: { identity: number; vaultKeyHex: string; nonceHex: string; adHex: string; content: VaultContent; sealed: { v: number; nonce: string; ct: string } };
 }
 const v = raw as unknown as Vectors;
 let ids: IdentityKeyPair[] = [];
@@ -77,7 +80,9 @@ describe('identity and roster vectors', () => {
     expect(toHex(sodium().crypto_kdf_derive_from_key(32, 1, KDF_CONTEXT.CARD_KEY, secret))).toBe(i.cardKeyHex);
     expect(inviteGateToken(secret)).toBe(i.gateToken);
     expect(inviteGateHash(i.gateToken)).toBe(i.gateHash);
-    const link = { groupId: i.groupId, inviteId: i.inviteId, secret, creatorFingerprint: fingerprint(mid(i.creator)) };
+    const link = { groupId: i.groupId, inviteId: i.inviteId, secret, creatorFingerprint: fingerprint(mid(i.creator)), head: i.head };
+    // The head is the vector roster's last entry (epoch 2).
+    expect(i.head).toEqual({ epoch: 2, hash: v.roster.hashes[2] });
     expect(formatInviteFragment(link)).toBe(i.fragment);
     expect(parseInviteFragment(i.fragment)).toEqual(link);
   });
@@ -132,5 +137,22 @@ describe('identity and roster vectors', () => {
     const a = v.acceptance;
     expect(signAcceptance(ids[a.identity]!, a.input)).toEqual(a.signed);
     verifyAcceptance(a.signed, { ...a.input, member: mid(a.identity), requireAgreement: true });
+  });
+
+  it('device vault: key, associated data, sealed record with a fixed nonce', () => {
+    const w = v.vault;
+    const ik = ids[w.identity]!;
+    expect(toHex(vaultKey(ik))).toBe(w.vaultKeyHex);
+    expect(toHex(sodium().crypto_kdf_derive_from_key(32, 1, KDF_CONTEXT.VAULT_KEY, fromHex(v.identities[w.identity]!.seedHex)))).toBe(w.vaultKeyHex);
+    expect(toHex(labelled(LABEL.VAULT_AD, { v: 1, member: mid(w.identity) }))).toBe(w.adHex);
+    expect(sealVault(ik, w.content, { nonce: fromHex(w.nonceHex) })).toEqual(w.sealed);
+    expect(openVault(ik, w.sealed)).toEqual(w.content);
+    // With raw libsodium: canonical(content) || 0x80 || zeros, 4,096 bytes (the first vault bucket).
+    const padded = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, fromBase64Url(w.sealed.ct), fromHex(w.adHex), fromHex(w.nonceHex), fromHex(w.vaultKeyHex));
+    const canonical = canonicalBytes(w.content);
+    expect(padded.length).toBe(4096);
+    expect(padded.subarray(0, canonical.length)).toEqual(canonical);
+    expect(padded[canonical.length]).toBe(0x80);
+    expect(padded.subarray(canonical.length + 1).every((b) => b === 0)).toBe(true);
   });
 });

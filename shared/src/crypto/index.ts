@@ -24,6 +24,7 @@ export type { RosterStorage, SerializedRoster } from './rosterTracker';
 export { signAcceptance, verifyAcceptance } from './acceptance';
 export type { AcceptanceInput, ExpectedAcceptance } from './acceptance';
 // Part B: session keys, sender-key chains, key distribution, messages, padding, rekey, direct boxes (docs/PROTOCOL.md part B).
+export { sealVault, openVault, vaultKey, emptyVault, VAULT_BUCKETS } from './vault';
 export { createSessionKey, verifySessionKey, wipeSessionKey } from './sessionKey';
 export type { CreatedSessionKey } from './sessionKey';
 export { createOwnSenderChain, advanceOwnChain, stepChainKey, wipeChain, MAX_COUNTER } from './senderKeyChain';
@@ -34,10 +35,11 @@ export { sealSenderKey, openSenderKey } from './keyDistribution';
 export type { SenderKeyRecipient, ReceivedSenderKey } from './keyDistribution';
 export { MESSAGE_BUCKETS, DIRECT_BUCKETS, CARD_BUCKETS, maxPlaintext, paddedLength, padToBucket, unpadFromBucket } from './padding';
 export {
-  createMemoryReceiveState, installSenderKey, noteRoster, epochAccepted, pruneReceiveState, wipeReceivingChain,
+  createMemoryReceiveState, installSenderKey, wipeReceiveState, noteRoster, epochAccepted, pruneReceiveState, wipeReceivingChain,
   MAX_FORWARD_JUMP, MAX_SKIPPED, SKIPPED_KEY_LIFETIME_MS, PREVIOUS_EPOCH_GRACE_MS, MAX_USED_COUNTERS, MAX_CHAINS_PER_SENDER,
 } from './receiveState';
 export type { ReceiveState, ReceivingChain, RekeyMark, SkippedKey } from './receiveState';
+export { InstallRecord, MAX_INSTALLED_KEYS, MAX_INSTALLED_PER_SENDER, MAX_RECORDED_MEMBERS } from './installRecord';
 export { encryptMessage, decryptMessage, isMuted } from './messageCipher';
 export type { DecryptedMessage, DecryptOptions, FixedMessageInputs } from './messageCipher';
 export { needsRekey, rekey, sealToMembers, EAGER_REKEY_MAX_PRESENT, REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from './rekeyPolicy';

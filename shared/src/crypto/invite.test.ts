@@ -14,15 +14,28 @@ beforeAll(async () => {
     inviteId: toBase64Url(new Uint8Array(16).fill(9)),
     secret: createInviteSecret(),
     creatorFingerprint: fingerprint(identityFromSeed(new Uint8Array(32).fill(1)).publicKey),
+    head: { epoch: 12, hash: toBase64Url(new Uint8Array(32).fill(5)) },
   };
 });
 
 describe('invite fragment', () => {
   it('round-trips, with or without the leading #', () => {
     const f = formatInviteFragment(link);
-    expect(f).toMatch(/^k1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/);
+    expect(f).toMatch(/^k2\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}\.12\.[A-Za-z0-9_-]{43}$/);
+    expect(f).toHaveLength(162);
     expect(parseInviteFragment(f)).toEqual(link);
     expect(parseInviteFragment(`#${f}`)).toEqual(link);
+    const longest = formatInviteFragment({ ...link, head: { ...link.head, epoch: 2 ** 31 - 1 } });
+    expect(longest).toHaveLength(170);
+    expect(parseInviteFragment(longest).head.epoch).toBe(2 ** 31 - 1);
+    expect(parseInviteFragment(formatInviteFragment({ ...link, head: { ...link.head, epoch: 0 } })).head.epoch).toBe(0);
+  });
+
+  it('refuses the earlier k1 form (no roster head) with BAD_VERSION', () => {
+    const parts = formatInviteFragment(link).split('.');
+    for (const old of ['k1', ['k1', ...parts.slice(1, 5)].join('.'), ['k1', ...parts.slice(1)].join('.')]) {
+      expect(() => parseInviteFragment(old), old).toThrow(expect.objectContaining({ code: 'BAD_VERSION' }));
+    }
   });
 
   it('refuses junk (MALFORMED)', () => {
@@ -32,8 +45,17 @@ describe('invite fragment', () => {
     const bad = [
       '',
       '#',
-      'k1',
-      f.replace(/^k1/, 'k2'),
+      'k2',
+      f.replace(/^k2/, 'k3'),
+      swap(5, '012'),
+      swap(5, '-1'),
+      swap(5, '1.5'),
+      swap(5, ''),
+      swap(5, String(2 ** 31)),
+      swap(5, '99999999999'),
+      swap(6, parts[6]!.slice(1)),
+      swap(6, toBase64Url(new Uint8Array(16))),
+      parts.slice(0, 6).join('.'),
       `${f}.`,
       `${f}.x`,
       f.slice(0, -1),
@@ -47,7 +69,7 @@ describe('invite fragment', () => {
       f.replace(/\./g, ':'),
       `##${f}`,
       `${f} `,
-      'k1.' + 'A'.repeat(300),
+      'k2.' + 'A'.repeat(300),
     ];
     for (const b of bad) {
       try {
@@ -59,6 +81,8 @@ describe('invite fragment', () => {
     }
     expect(() => formatInviteFragment({ ...link, secret: new Uint8Array(16) })).toThrow(expect.objectContaining({ code: 'BAD_LENGTH' }));
     expect(() => formatInviteFragment({ ...link, groupId: 'x' })).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+    expect(() => formatInviteFragment({ ...link, head: { epoch: -1, hash: link.head.hash } })).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+    expect(() => formatInviteFragment({ ...link, head: { epoch: 1, hash: 'x' } })).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
   });
 });
 

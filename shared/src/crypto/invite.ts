@@ -9,6 +9,7 @@
 import { KindredError } from '../errors';
 import { fromBase64Url, toBase64Url } from '../encoding';
 import { OpaqueId } from '../protocol/primitives';
+import { RosterHead } from '../protocol/vault';
 import { labelled } from './canonical';
 import { FINGERPRINT_BYTES } from './identity';
 import { KDF_CONTEXT, LABEL } from './labels';
@@ -56,13 +57,19 @@ export interface InviteLink {
   inviteId: string;
   secret: Uint8Array;
   creatorFingerprint: string;
+  /** The roster head when the invite was made: whoever opens the link refuses any roster older than it. */
+  head: RosterHead;
 }
 
-const FRAGMENT_VERSION = 'k1';
+const FRAGMENT_VERSION = 'k2';
+/** The earlier form (no roster head), refused with BAD_VERSION: a link without a head cannot catch a rollback. */
+const OLD_FRAGMENT_VERSIONS: ReadonlySet<string> = new Set(['k1']);
+const MAX_HEAD_EPOCH = 2 ** 31 - 1;
 
 /**
- * The URL fragment (without '#'): `k1.<groupId>.<inviteId>.<secret>.<creatorFingerprint>`, each part base64url
- * (22, 22, 43 and 22 characters; '.' never occurs in base64url). 113 characters in all.
+ * The URL fragment (without '#'): `k2.<groupId>.<inviteId>.<secret>.<creatorFingerprint>.<epoch>.<headHash>`, each
+ * part base64url (22, 22, 43, 22 and 43 characters; '.' never occurs in base64url) but the epoch, in decimal without
+ * leading zeros (0 to 2^31 - 1). 161 to 170 characters in all.
  */
 export function formatInviteFragment(link: InviteLink): string {
   if (!OpaqueId.safeParse(link.groupId).success || !OpaqueId.safeParse(link.inviteId).success) throw new KindredError('MALFORMED', 'invite ids');
@@ -70,18 +77,21 @@ export function formatInviteFragment(link: InviteLink): string {
   if (typeof link.creatorFingerprint !== 'string' || fromBase64Url(link.creatorFingerprint).length !== FINGERPRINT_BYTES) {
     throw new KindredError('MALFORMED', 'creator fingerprint');
   }
-  return [FRAGMENT_VERSION, link.groupId, link.inviteId, toBase64Url(link.secret), link.creatorFingerprint].join('.');
+  if (!RosterHead.safeParse(link.head).success) throw new KindredError('MALFORMED', 'invite roster head');
+  return [FRAGMENT_VERSION, link.groupId, link.inviteId, toBase64Url(link.secret), link.creatorFingerprint, String(link.head.epoch), link.head.hash].join('.');
 }
 
 /**
- * Parses a fragment (a leading '#' is allowed, as `location.hash` has it). Strict: exactly five parts, version
- * `k1`, canonical base64url of exactly the right lengths; anything else is MALFORMED.
+ * Parses a fragment (a leading '#' is allowed, as `location.hash` has it). Strict: exactly seven parts, version
+ * `k2`, canonical base64url of exactly the right lengths, a canonical decimal epoch; a `k1` link (made before links
+ * carried the roster head) is BAD_VERSION; anything else is MALFORMED.
  */
 export function parseInviteFragment(fragment: string): InviteLink {
   if (typeof fragment !== 'string' || fragment.length > 200) throw new KindredError('MALFORMED', 'invite fragment');
   const parts = (fragment.startsWith('#') ? fragment.slice(1) : fragment).split('.');
-  if (parts.length !== 5 || parts[0] !== FRAGMENT_VERSION) throw new KindredError('MALFORMED', 'invite fragment');
-  const [, groupId, inviteId, secretB64, creatorFingerprint] = parts as [string, string, string, string, string];
+  if (OLD_FRAGMENT_VERSIONS.has(parts[0] ?? '')) throw new KindredError('BAD_VERSION', 'invite link from an earlier version: ask for a new one');
+  if (parts.length !== 7 || parts[0] !== FRAGMENT_VERSION) throw new KindredError('MALFORMED', 'invite fragment');
+  const [, groupId, inviteId, secretB64, creatorFingerprint, epochText, headHash] = parts as [string, string, string, string, string, string, string];
   const exact = (text: string, n: number): Uint8Array => {
     const bytes = fromBase64Url(text); // MALFORMED on foreign characters or non-canonical encodings
     if (bytes.length !== n) throw new KindredError('MALFORMED', 'invite fragment part length');
@@ -89,7 +99,9 @@ export function parseInviteFragment(fragment: string): InviteLink {
   };
   exact(groupId, 16);
   exact(inviteId, 16);
-  const secret = exact(secretB64, INVITE_SECRET_BYTES);
   exact(creatorFingerprint, FINGERPRINT_BYTES);
-  return { groupId, inviteId, secret, creatorFingerprint };
+  exact(headHash, 32);
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(epochText) || Number(epochText) > MAX_HEAD_EPOCH) throw new KindredError('MALFORMED', 'invite head epoch');
+  const secret = exact(secretB64, INVITE_SECRET_BYTES);
+  return { groupId, inviteId, secret, creatorFingerprint, head: { epoch: Number(epochText), hash: headHash } };
 }

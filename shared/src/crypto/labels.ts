@@ -39,6 +39,8 @@ export const LABEL = {
   IDENTITY_WRAP_AD: 'kindred/v1/identity-wrap',
   /** BLAKE2b over an invite gate token: what the relay stores to gate the waiting room. */
   INVITE_GATE_HASH: 'kindred/v1/invite-gate-hash',
+  /** AEAD associated data of the device vault (a kept-key device's groups and verified rosters at rest). */
+  VAULT_AD: 'kindred/v1/vault',
 } as const;
 
 /** 8-byte contexts for `crypto_kdf_derive_from_key`. */
@@ -51,4 +53,6 @@ export const KDF_CONTEXT = {
   MESSAGE_KEY: 'KdMsgKey',
   /** From a sender chain key: the next chain key. */
   CHAIN_KEY: 'KdChainK',
+  /** From the identity seed: the key that seals the device vault. */
+  VAULT_KEY: 'KdVaultK',
 } as const;

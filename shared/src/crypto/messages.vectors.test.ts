@@ -24,8 +24,8 @@ function identity(seedHex: string): IdentityKeyPair {
 const setup = () => {
   const A = identity(V.identities.A.seedHex);
   const B = identity(V.identities.B.seedHex);
-  const skA = createSessionKey(A, ctx.groupId, ctx.sessionId, { seed: fromHex(V.sessionKeys.A.seedHex) });
-  const skB = createSessionKey(B, ctx.groupId, ctx.sessionId, { seed: fromHex(V.sessionKeys.B.seedHex) });
+  const skA = createSessionKey(A, ctx.groupId, ctx.sessionId, { seed: fromHex(V.sessionKeys.A.seedHex), generation: V.sessionKeys.A.generation });
+  const skB = createSessionKey(B, ctx.groupId, ctx.sessionId, { seed: fromHex(V.sessionKeys.B.seedHex), generation: V.sessionKeys.B.generation });
   const chain = createOwnSenderChain(
     { ...ctx, sender: toBase64Url(A.publicKey), nowMs: 0 },
     { chainKey: fromHex(V.chain.chainKeyHex), signingSeed: fromHex(V.chain.signingSeedHex), keyId: fromHex(V.chain.keyIdHex) },

@@ -9,6 +9,7 @@
  * The bounds (docs/PROTOCOL.md part B, "Bounds"), each the smallest that real delivery needs:
  */
 import { KindredError } from '../errors';
+import type { InstallRecord } from './installRecord';
 import type { ReceivedSenderKey } from './keyDistribution';
 import { wipe } from './sodium';
 import type { RosterState } from './types';
@@ -79,6 +80,12 @@ export interface RekeyMark {
 export interface ReceiveState {
   readonly groupId: string;
   readonly sessionId: string;
+  /**
+   * The session's install record (installRecord.ts), which outlives this state: installSenderKey checks it and every
+   * chain that leaves the state through the functions below is retired in it. Without one, only the chains present
+   * are protected from being installed again.
+   */
+  readonly record?: InstallRecord;
   getChain(sender: string, keyId: string): ReceivingChain | undefined;
   /** Stores a new chain or the new state of an existing one (decryptMessage calls it after each success). */
   putChain(chain: ReceivingChain): void;
@@ -98,7 +105,8 @@ export function wipeReceivingChain(chain: ReceivingChain): void {
 }
 
 /** The default store: plain maps in memory. */
-export function createMemoryReceiveState(groupId: string, sessionId: string): ReceiveState {
+export function createMemoryReceiveState(groupId: string, sessionId: string, record?: InstallRecord): ReceiveState {
+  if (record && (record.groupId !== groupId || record.sessionId !== sessionId)) throw new KindredError('WRONG_SESSION', 'install record');
   const chains = new Map<string, ReceivingChain>();
   let mark: RekeyMark | undefined;
   // Member ids and key ids are base64url, so a space cannot occur in either: the composite key is unambiguous.
@@ -106,6 +114,7 @@ export function createMemoryReceiveState(groupId: string, sessionId: string): Re
   return {
     groupId,
     sessionId,
+    ...(record ? { record } : {}),
     getChain: (sender, keyId) => chains.get(k(sender, keyId)),
     putChain: (chain) => void chains.set(k(chain.sender, chain.keyId), chain),
     deleteChain(sender, keyId) {
@@ -124,11 +133,24 @@ export function createMemoryReceiveState(groupId: string, sessionId: string): Re
   };
 }
 
+/** Removes a chain from the state, retiring it in the install record first (its floor becomes its next counter). */
+function retireChain(state: ReceiveState, chain: ReceivingChain): void {
+  state.record?.retire(chain.sender, chain.keyId, chain.nextCounter);
+  state.deleteChain(chain.sender, chain.keyId);
+}
+
+/** Erases the whole state (session end, re-entry), retiring every chain in the install record first. */
+export function wipeReceiveState(state: ReceiveState): void {
+  for (const chain of [...state.chains()]) state.record?.retire(chain.sender, chain.keyId, chain.nextCounter);
+  state.wipe();
+}
+
 /**
  * Installs a sender key from openSenderKey. Takes ownership of `key.chainKey` (the state wipes it). WRONG_SESSION
  * when the key belongs to another group or session. A key whose (sender, keyId) is already installed is ignored and
  * wiped, returning false: re-delivering an old sealed key must never rewind a chain, which would re-open counters
- * already used (a replay).
+ * already used (a replay). With an install record, a key installed before and since evicted or wiped is refused
+ * below its floor (KEY_REPLAY), and a key the record cannot take is refused (KEY_LIMIT); the key is wiped either way.
  */
 export function installSenderKey(state: ReceiveState, key: ReceivedSenderKey, nowMs: number): boolean {
   if (key.groupId !== state.groupId || key.sessionId !== state.sessionId) {
@@ -138,11 +160,14 @@ export function installSenderKey(state: ReceiveState, key: ReceivedSenderKey, no
     wipe(key.chainKey);
     return false;
   }
-  const mine = [...state.chains()].filter((c) => c.sender === key.sender);
-  if (mine.length >= MAX_CHAINS_PER_SENDER) {
-    const oldest = mine.reduce((a, b) => (b.addedAt < a.addedAt ? b : a));
-    state.deleteChain(oldest.sender, oldest.keyId);
+  try {
+    state.record?.admit(key.sender, key.keyId, key.counter);
+  } catch (e) {
+    wipe(key.chainKey);
+    throw e;
   }
+  const mine = [...state.chains()].filter((c) => c.sender === key.sender);
+  if (mine.length >= MAX_CHAINS_PER_SENDER) retireChain(state, mine.reduce((a, b) => (b.addedAt < a.addedAt ? b : a)));
   state.putChain({
     groupId: key.groupId,
     sessionId: key.sessionId,
@@ -196,7 +221,7 @@ export function pruneReceiveState(state: ReceiveState, roster: RosterState, nowM
   const members = new Set(roster.members.map((m) => m.id));
   for (const chain of [...state.chains()]) {
     if (!members.has(chain.sender) || !epochAccepted(mark, chain.epoch, nowMs)) {
-      state.deleteChain(chain.sender, chain.keyId);
+      retireChain(state, chain);
       continue;
     }
     let changed = false;

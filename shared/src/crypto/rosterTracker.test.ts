@@ -117,6 +117,35 @@ describe('RosterTracker', () => {
     await t.save(storage);
     expect((await RosterTracker.load(storage, GROUP)).state).toEqual(states[3]);
   });
+
+  it("refuses a chain older than an invite's head (ROSTER_ROLLBACK) or without its hash (ROSTER_FORK), before applying anything", () => {
+    const { entries, states } = chain();
+    const head = { epoch: 2, hash: rosterEntryHash(entries[2]!) };
+    const fresh = () => new RosterTracker(GROUP, fingerprint(creator.publicKey));
+    // A newcomer with nothing stored: the chain cut before the head, whole or in a prefix that agrees.
+    for (const cut of [1, 2]) {
+      const t = fresh();
+      expectCode(() => t.acceptHead(entries.slice(0, cut), head), 'ROSTER_ROLLBACK');
+      expect(t.epoch).toBe(-1);
+    }
+    // Another entry at the head's epoch: a fork, even when the chain goes further.
+    const fork = signRosterEntry(states[1]!, { type: 'admit', member: K }, creator);
+    const forked = [entries[0]!, entries[1]!, fork, signRosterEntry(applyRosterEntry(states[1]!, fork), { type: 'admit', member: B }, creator)];
+    const t = fresh();
+    expectCode(() => t.acceptHead(forked, head), 'ROSTER_FORK');
+    expect(t.epoch).toBe(-1);
+    // A tracker that already holds another entry at the head's epoch reports the fork too.
+    const holder = fresh();
+    holder.accept(forked.slice(0, 3));
+    expectCode(() => holder.acceptHead(forked, head), 'ROSTER_FORK');
+    // A chain that reaches the head and holds it, or goes beyond it, is accepted.
+    expect(fresh().acceptHead(entries.slice(0, 3), head)).toHaveLength(3);
+    const later = fresh();
+    expect(later.acceptHead(entries, head)).toHaveLength(4);
+    // A later fetch that starts after the head is checked against what the tracker knows.
+    expect(later.acceptHead(entries.slice(3), head)).toEqual([]);
+    expectCode(() => fresh().acceptHead(entries.slice(3), head), 'MALFORMED');
+  });
 });
 
 function clone<T>(x: T): T {

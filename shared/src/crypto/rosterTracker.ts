@@ -7,6 +7,7 @@
  */
 import { KindredError } from '../errors';
 import { SignedRosterEntry } from '../protocol/objects';
+import type { RosterHead } from '../protocol/vault';
 import { requireFingerprint } from './identity';
 import { applyRosterEntry, rosterEntryHash } from './roster';
 import type { RosterState } from './types';
@@ -102,9 +103,10 @@ export class RosterTracker {
   /**
    * Accepts a chain offered as the group's current roster (on join or reconnect). Besides accept()'s checks: an
    * empty chain is MALFORMED and a chain whose last entry is older than our head is ROSTER_ROLLBACK, even when it
-   * agrees with what we have (checked after the fork check, so a fork is reported as such).
+   * agrees with what we have (checked after the fork check, so a fork is reported as such). `atLeast` is a head the
+   * chain must reach and contain (checkAgainstHead).
    */
-  acceptHead(entries: readonly unknown[]): SignedRosterEntry[] {
+  acceptHead(entries: readonly unknown[], atLeast?: RosterHead): SignedRosterEntry[] {
     if (!Array.isArray(entries) || entries.length === 0) throw new KindredError('MALFORMED', 'empty roster chain');
     const ourEpoch = this.epoch;
     const last = SignedRosterEntry.safeParse(entries[entries.length - 1]);
@@ -113,7 +115,24 @@ export class RosterTracker {
       this.checkAgainstKnown(entries);
       throw new KindredError('ROSTER_ROLLBACK', `offered epoch ${last.data.body.epoch}, have ${ourEpoch}`);
     }
+    if (atLeast) this.checkAgainstHead(entries, last.data.body.epoch, atLeast);
     return this.accept(entries);
+  }
+
+  /**
+   * A head this device was given out of band (the invite link's): the offered chain must reach it (ROSTER_ROLLBACK
+   * otherwise) and hold exactly that hash at that epoch (ROSTER_FORK otherwise). Checked before anything is applied.
+   */
+  private checkAgainstHead(entries: readonly unknown[], lastEpoch: number, head: RosterHead): void {
+    this.checkAgainstKnown(entries);
+    let atHead: string | undefined = this.#hashes[head.epoch];
+    for (const raw of entries) {
+      const parsed = SignedRosterEntry.safeParse(raw);
+      if (parsed.success && parsed.data.body.epoch === head.epoch) atHead = rosterEntryHash(parsed.data);
+    }
+    if (atHead !== undefined && atHead !== head.hash) throw new KindredError('ROSTER_FORK', `epoch ${head.epoch} differs from the invite's head`);
+    if (lastEpoch < head.epoch) throw new KindredError('ROSTER_ROLLBACK', `offered epoch ${lastEpoch}, the invite was made at ${head.epoch}`);
+    if (atHead === undefined) throw new KindredError('MALFORMED', 'roster chain does not cover the head');
   }
 
   /** Fork check only, for entries at known epochs. */

@@ -21,24 +21,27 @@ export interface CreatedSessionKey {
 }
 
 /**
- * A fresh session key pair, signed by `ik`. `fixed.seed` (`crypto_box_seed_keypair`) exists for test vectors only;
- * live code never passes it.
+ * A fresh session key pair, signed by `ik`, of generation `opts.generation` (default 0): a member that makes another
+ * key for the same session (a re-entry after the session was wiped here, a restart) gives it a higher generation, and
+ * receivers refuse an older one (installRecord.ts). `opts.seed` (`crypto_box_seed_keypair`) exists for test vectors
+ * only; live code never passes it.
  */
-export function createSessionKey(ik: IdentityKeyPair, groupId: string, sessionId: string, fixed?: { seed: Uint8Array }): CreatedSessionKey {
+export function createSessionKey(ik: IdentityKeyPair, groupId: string, sessionId: string, opts?: { seed?: Uint8Array; generation?: number }): CreatedSessionKey {
   expectBytes(ik.publicKey, 32, 'identity public key');
   expectBytes(ik.secretKey, 64, 'identity secret key');
   const s = sodium();
   // crypto_box_seed_keypair over a fresh CSPRNG seed: the same key pair crypto_box_keypair makes, without libsodium.js's
   // 4-bytes-per-callback randomness (csprng.ts).
-  const seed = fixed ? expectBytes(fixed.seed, 32, 'session key seed') : csprngBytes(32);
+  const seed = opts?.seed ? expectBytes(opts.seed, 32, 'session key seed') : csprngBytes(32);
   const kp = s.crypto_box_seed_keypair(seed);
-  if (!fixed) wipe(seed);
+  if (!opts?.seed) wipe(seed);
   const body: SessionKeyBody = {
     v: PROTOCOL_VERSION,
     groupId,
     sessionId,
     member: toBase64Url(ik.publicKey),
     sessionPk: toBase64Url(kp.publicKey),
+    gen: opts?.generation ?? 0,
   };
   const signed = parseWire(SignedSessionKey, { body, sig: signObject(LABEL.SESSION_KEY, body, ik.secretKey) }, 'session key');
   return { keyPair: { publicKey: kp.publicKey, secretKey: kp.privateKey }, signed };

@@ -2,3 +2,4 @@ export * from './primitives';
 export * from './objects';
 export * from './events';
 export * from './content';
+export * from './vault';

@@ -87,6 +87,8 @@ export const SessionKeyBody = z.strictObject({
   sessionId: OpaqueId,
   member: MemberId,
   sessionPk: X25519PublicKey,
+  /** Grows with each session key a member makes for one session: receivers refuse an older one (a replay). */
+  gen: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 export type SessionKeyBody = z.infer<typeof SessionKeyBody>;
 export const SignedSessionKey = z.strictObject({ body: SessionKeyBody, sig: Signature });
