@@ -14,6 +14,8 @@ export interface KeyStore {
 const DB_NAME = 'kindred';
 const STORE = 'identity';
 const KEY = 'device';
+/** The sealed device vault of the kept identity (client/src/vault): removed with the identity it belongs to. */
+export const VAULT_RECORD_KEY = 'vault';
 
 function openDb(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -24,7 +26,8 @@ function openDb(): Promise<IDBDatabase> {
   });
 }
 
-async function withStore<T>(mode: IDBTransactionMode, op: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+/** One transaction on the store of this browser's kept records (the wrapped identity, the sealed vault). */
+export async function withStore<T>(mode: IDBTransactionMode, op: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const db = await openDb();
   try {
     return await new Promise<T>((resolve, reject) => {
@@ -53,6 +56,7 @@ export const indexedDbKeyStore: KeyStore = {
   async clear() {
     if (typeof indexedDB === 'undefined') return;
     await withStore('readwrite', (s) => s.delete(KEY));
+    await withStore('readwrite', (s) => s.delete(VAULT_RECORD_KEY));
   },
 };
 

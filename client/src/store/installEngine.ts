@@ -2,6 +2,8 @@
 import { generateIdentity, initCrypto, unwrapIdentity, wipe as wipeBytes, wrapIdentity, type IdentityKeyPair } from '@kindred/shared/crypto';
 import { KindredClient } from '../engine';
 import { indexedDbKeyStore } from '../identity/keyStore';
+import { keptKeyVault } from '../vault/keptKeyVault';
+import { indexedDbVaultBackend } from '../vault/vaultRecord';
 import { setEngineFactory } from './engineHost';
 import { configureIdentity } from './identityStore';
 
@@ -17,5 +19,9 @@ export function installRealEngine(): void {
     keyStore: indexedDbKeyStore,
   });
   // The relay serves this page, so its origin is the relay's (the CSP allows connect-src 'self' only).
-  setEngineFactory((identity) => new KindredClient({ url: window.location.origin, identity }));
+  // A kept key keeps its verified rosters in the device vault, so a relay serving an older one after a reload is refused.
+  setEngineFactory((identity) => {
+    const rosterStorage = keptKeyVault(identity, indexedDbKeyStore, indexedDbVaultBackend);
+    return new KindredClient({ url: window.location.origin, identity, rosterStorage });
+  });
 }
