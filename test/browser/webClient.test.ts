@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { WrappedIdentity } from '@kindred/shared/protocol';
+import { SealedVault, WrappedIdentity, type SignedRosterEntry } from '@kindred/shared/protocol';
+import { WireTap } from '../support/wireTap';
 import { launchChromium } from './chromium';
 import { CLIENT_DIST, requireBuiltClient, startRelayWithClient, type RelayWithClient } from './relayWithClient';
 import { checkScreen, DESKTOP } from './screens';
@@ -23,6 +24,8 @@ import { foreignUrls, watchContext, type TabWatch } from './tabWatch';
 const STEP_TIMEOUT_MS = 20_000;
 
 let relay: RelayWithClient | null = null;
+/** Plays a dishonest relay when a test asks it to (records nothing). */
+const tap = new WireTap(false);
 let browser: Browser | null = null;
 const watches: { name: string; watch: TabWatch }[] = [];
 const a11yProblems: string[] = [];
@@ -33,6 +36,7 @@ beforeAll(async () => {
   // Without a built client there is nothing to test: the tests below fail with requireBuiltClient's sentence.
   if (!existsSync(join(CLIENT_DIST, 'index.html'))) return;
   relay = await startRelayWithClient();
+  tap.attach(relay.app.io);
   browser = await launchChromium();
 }, 60_000);
 
@@ -312,13 +316,17 @@ describe('the web client in Chromium against the real relay', () => {
     }
     await screen(m, '16-after-quick-exit');
 
-    // IndexedDB: nothing for the facilitator (one-off key); for the member, only the wrapped key.
+    // IndexedDB: nothing for the facilitator (one-off key); for the member, the wrapped key and its sealed vault.
     expect(await indexedDbRecords(f)).toEqual([]);
     const kept = await indexedDbRecords(m);
-    expect(kept.map((r) => [r.db, r.store, r.key])).toEqual([['kindred', 'identity', 'device']]);
-    // Exactly the WrappedIdentity shape (a strict schema: no extra field could carry anything else).
-    expect(WrappedIdentity.safeParse(JSON.parse(kept[0]!.value)).success).toBe(true); // one record, checked just above
-    for (const secret of secrets) expect(kept[0]!.value).not.toContain(secret);
+    expect(kept.map((r) => [r.db, r.store, r.key])).toEqual([
+      ['kindred', 'identity', 'device'],
+      ['kindred', 'identity', 'vault'],
+    ]);
+    // Exactly the WrappedIdentity and SealedVault shapes (strict schemas: no extra field could carry anything else).
+    expect(WrappedIdentity.safeParse(JSON.parse(kept[0]!.value)).success).toBe(true); // two records, checked just above
+    expect(SealedVault.safeParse(JSON.parse(kept[1]!.value)).success).toBe(true);
+    for (const record of kept) for (const secret of secrets) expect(record.value).not.toContain(secret);
 
     // ... so Back leads to what the tab showed before Kindred (its blank start page), never to the session.
     for (const page of [m, f]) {
@@ -326,6 +334,54 @@ describe('the web client in Chromium against the real relay', () => {
       expect(page.url()).toBe('about:blank');
       const dom = await domText(page);
       for (const secret of secrets) expect(dom).not.toContain(secret);
+    }
+  }, 120_000);
+
+  it('a reloaded kept-key member refuses a rolled-back roster served to it, and says so', async () => {
+    const groupName = canary('Friday circle');
+    const facName = canary('Fen');
+    const gus = canary('Gus');
+    const passphrase = 'correct horse battery staple';
+    const f = await newPerson('facilitator (rollback)');
+    const m = await newPerson('member (rollback)');
+    const invite = await createGroup(f, groupName, facName, false);
+    await openSession(f);
+    await joinToWaitingRoom(m, invite, groupName, gus, { shots: false, keepKeyPassphrase: passphrase });
+    await admit(f, m, gus);
+    // The sealed vault is written again for every roster epoch the member verifies (a new nonce each time).
+    const vault = async () => (await indexedDbRecords(m)).find((r) => r.key === 'vault')?.value;
+    const written = async (before: string | undefined) => expect.poll(async () => (await vault()) !== before).toBe(true);
+    const afterAdmit = await vault();
+    // Two changes the member verifies: a mute, then an unmute.
+    await f.getByRole('button', { name: `Mute ${gus}`, exact: true }).click();
+    await m.getByText('A facilitator has muted you, so you cannot send messages.', { exact: false }).waitFor();
+    await written(afterAdmit);
+    const afterMute = await vault();
+    await f.getByRole('button', { name: `Unmute ${gus}`, exact: true }).click();
+    await expect.poll(() => composer(m).isEnabled()).toBe(true);
+    await written(afterMute);
+    for (const secret of [groupName, facName, gus]) expect(await vault()).not.toContain(secret);
+
+    // The member reloads; the relay now serves the roster as it was before the mute and the unmute.
+    const cut = tap.tamper((p) => {
+      const pl = p.payload as { roster?: SignedRosterEntry[] };
+      return p.ack && Array.isArray(pl.roster) ? [{ ...pl, roster: pl.roster.slice(0, -2) }] : undefined;
+    });
+    try {
+      await m.reload();
+      await heading(m, 'Welcome back').waitFor(); // the app is up (and listening for the link) before it is opened
+      await open(m, invite);
+      await m.getByLabel('Passphrase').fill(passphrase);
+      await m.getByRole('button', { name: 'Unlock' }).click();
+      const alert = m.getByRole('alert');
+      await alert.getByText('A roster older than the one already accepted was offered (rollback).').waitFor();
+      await alert.getByText('the server may be hiding recent changes to this group', { exact: false }).waitFor();
+      await screen(m, '17-rollback-refused');
+      // Nothing of the old roster is taken: no rules, no session.
+      expect(await heading(m, `Before you join ${groupName}`).count()).toBe(0);
+      expect(await composer(m).count()).toBe(0);
+    } finally {
+      cut();
     }
   }, 120_000);
 
@@ -341,7 +397,7 @@ describe('the web client in Chromium against the real relay', () => {
       expect(watch.pageErrors, `${name}: uncaught errors`).toEqual([]);
     }
     // The invite secret travels in the fragment only: in no URL asked for, and nowhere in the relay's log.
-    expect(inviteSecrets.length).toBe(2);
+    expect(inviteSecrets.length).toBe(3);
     const everyUrl = watches.flatMap(({ watch }) => watch.urls).join('\n');
     const relayLog = ready().relay.logs.join('\n');
     for (const secret of inviteSecrets) {

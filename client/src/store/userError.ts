@@ -28,6 +28,9 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
   RATE_LIMITED: 'Wait a moment, then try again.',
   RULES_NOT_ACCEPTED: 'Read and accept the ground rules for this session first.',
   NOT_FACILITATOR: 'Only a facilitator can do that.',
+  ROSTER_ROLLBACK: 'Do not continue: the server may be hiding recent changes to this group. Tell the facilitator by another channel.',
+  ROSTER_FORK: 'Do not continue: the server may be showing you a list of members others do not see. Tell the facilitator by another channel.',
+  BAD_VERSION: 'This link or record was made by another version of Kindred: ask the facilitator for a new invite link.',
   INTERNAL: 'Try again in a moment. If it keeps happening, tell the facilitator by another channel.',
 };
 

@@ -14,7 +14,7 @@ describe('session keys', () => {
     const s = id16();
     const { keyPair, signed } = createSessionKey(ik, g, s);
     const member = toBase64Url(ik.publicKey);
-    expect(signed.body).toMatchObject({ v: 1, groupId: g, sessionId: s, member });
+    expect(signed.body).toMatchObject({ v: 1, groupId: g, sessionId: s, member, gen: 0 });
     expect(verifySessionKey(signed, { groupId: g, sessionId: s, member })).toEqual(keyPair.publicKey);
     expect(sodium().crypto_scalarmult_base(keyPair.secretKey)).toEqual(keyPair.publicKey);
   });
@@ -36,6 +36,11 @@ describe('session keys', () => {
     // The member's signature over another session key (a relay swapping keys).
     const otherPk = toBase64Url(sodium().crypto_box_keypair().publicKey);
     expect(codeOf(() => verifySessionKey({ ...signed, body: { ...signed.body, sessionPk: otherPk } }, exp))).toBe('SESSION_KEY_UNSIGNED');
+    // The generation is signed: a relay cannot raise an old key's generation (or lower a new one's).
+    const later = createSessionKey(ik, exp.groupId, exp.sessionId, { generation: 7 }).signed;
+    expect(later.body.gen).toBe(7);
+    expect(codeOf(() => verifySessionKey({ ...signed, body: { ...signed.body, gen: 8 } }, exp))).toBe('SESSION_KEY_UNSIGNED');
+    expect(codeOf(() => verifySessionKey({ ...later, body: { ...later.body, gen: 6 } }, exp))).toBe('SESSION_KEY_UNSIGNED');
     // Valid, but for someone other than the member we asked for.
     expect(codeOf(() => verifySessionKey(forged, { ...exp, member: signed.body.member }))).toBe('SESSION_KEY_UNSIGNED');
   });
