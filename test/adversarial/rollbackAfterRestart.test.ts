@@ -22,7 +22,7 @@ async function keptKey(): Promise<{ identity: IdentityKeyPair; storage: () => Re
   const keyStore = memoryKeyStore();
   await keyStore.save(wrapIdentity(identity, 'correct horse battery staple', { opslimit: 1, memlimit: 8192 }, { allowWeakParams: true }));
   const backend = memoryVaultBackend();
-  // What client/src/store/engineAdapter.ts gives the engine for every identity.
+  // What client/src/store/installEngine.ts gives the engine for every identity.
   return { identity, backend, storage: () => keptKeyVault(identity, keyStore, backend) };
 }
 
