@@ -1,6 +1,6 @@
 /**
  * Each screen is checked the same way: axe-core finds no serious or critical violation, at desktop size (1280x800)
- * and 360 px wide, and a full-page screenshot of both is saved under test-results/screenshots/.
+ * and 360x740 (a phone), and a full-page screenshot of both is saved under test-results/screens/.
  *
  * How axe gets into a page served under `script-src 'self'`: page.addScriptTag inserts an inline <script>, which the
  * CSP blocks, and `bypassCSP` would switch the CSP off for the whole context (hiding a CSP regression in the app).
@@ -12,9 +12,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/screens/', import.meta.url));
 export const DESKTOP = { width: 1280, height: 800 } as const;
-export const NARROW = { width: 360, height: 800 } as const;
+/** A common phone: 360 CSS pixels wide, 740 high. */
+export const NARROW = { width: 360, height: 740 } as const;
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

@@ -4,7 +4,7 @@
  * (separate cookies, storage and IndexedDB): a facilitator, a member and a second member.
  *
  * Every screen passes axe-core (no serious or critical violation) at 1280x800 and 360 px wide and is photographed
- * into test-results/screenshots/. Every tab is watched: no request to any origin but the relay's, no CSP violation,
+ * into test-results/screens/. Every tab is watched: no request to any origin but the relay's, no CSP violation,
  * no uncaught error. Waiting is always for a state of the page (locators), never for a fixed time.
  */
 import { randomUUID } from 'node:crypto';
@@ -103,7 +103,7 @@ async function createGroup(page: Page, groupName: string, myName: string, shots:
 
 async function openSession(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Open a session' }).click();
-  await page.getByRole('heading', { name: 'Facilitator console' }).waitFor();
+  await page.getByRole('tablist', { name: 'Facilitator console' }).waitFor();
   await expect.poll(() => composer(page).isEnabled()).toBe(true);
 }
 
@@ -131,11 +131,18 @@ async function joinToWaitingRoom(page: Page, invite: string, groupName: string, 
 /** Facilitator admits whoever knocks (one at a time here); the member's composer then opens. */
 async function admit(facilitator: Page, member: Page, memberName: string): Promise<void> {
   // The knock shows the pseudonym the member introduced itself with (boxed to the facilitator), and its key's short id.
+  await consoleTab(facilitator, 'Waiting');
   await facilitator.getByRole('button', { name: `Admit ${memberName} (`, exact: false }).click();
   await member.getByRole('heading', { name: 'Conversation' }).waitFor();
   await expect.poll(() => composer(member).isEnabled()).toBe(true);
   // The member's pseudonym reaches the facilitator encrypted; the controls are named with it once it has.
+  await consoleTab(facilitator, 'People');
   await facilitator.locator('.roster .member-name', { hasText: memberName }).waitFor();
+}
+
+/** The facilitator's console shows one tab at a time (beside the chat at 1280 px). */
+async function consoleTab(page: Page, name: 'Waiting' | 'Notes' | 'People' | 'Session'): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -204,6 +211,7 @@ describe('the web client in Chromium against the real relay', () => {
     expect(await m.getByRole('log').count()).toBe(0);
     expect(await composer(m).count()).toBe(0);
     await screen(m, '07-waiting-room');
+    await consoleTab(f, 'Waiting');
     await f.getByRole('heading', { name: 'Waiting room (1)' }).waitFor();
     expect(await f.getByText('signed the agreement').count()).toBe(1);
     await screen(f, '08-facilitator-knock');
@@ -263,6 +271,7 @@ describe('the web client in Chromium against the real relay', () => {
     expect(await tracesOf(s, [m2])).toEqual([]);
 
     // The facilitator ends the session: every tab is wiped.
+    await consoleTab(f, 'Session');
     await f.getByRole('button', { name: 'Close the circle (end the session)' }).click();
     await f.getByRole('button', { name: 'Yes, close the circle' }).click();
     await heading(f, 'Session closed').waitFor();

@@ -165,6 +165,17 @@ describe('a whole session over the real relay', () => {
     expect((await toBob).kind).toBe('struggling');
   });
 
+  it('a facilitator marks the note read: the member gets an end-to-end encrypted receipt for that note', async () => {
+    expect(alice.getState().session?.sentNotes.at(-1)?.readAt).toBeNull();
+    const note = fac.getState().session!.directs.at(-1)!; // the note of the test above
+    expect(note.readAt).toBeNull();
+    await fac.acknowledgeNote(note.id);
+    expect(fac.getState().session!.directs.find((d) => d.id === note.id)?.readAt).not.toBeNull();
+    await until(alice, (s) => (s.session?.sentNotes.at(-1)?.readAt ?? null) !== null, 'alice told her note was read');
+    // The relay carried a box, not a flag: nothing of the receipt is readable in its log of the request.
+    expect(relay.logs.join('\n')).not.toContain(note.noteId!);
+  });
+
   it('remove: the member is out at once, the rest rekey, and its old keys cannot read what follows', async () => {
     // What Alice holds before removal: every receiving chain (a removed member keeps everything it had).
     const aliceKept = createMemoryReceiveState(internals(alice).secrets!.receive.groupId, internals(alice).secrets!.sessionId);

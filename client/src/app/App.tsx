@@ -15,6 +15,7 @@ import { parseRoute, showRoute } from '../store/route';
 /** The shell: skip link, banner (crisis help, quick exit), the crisis panel, and the screen for the route. */
 export function App() {
   const exited = useApp((s) => s.exited);
+  const phase = useEngine((s) => s.phase);
   useEffect(() => {
     const onKey = doubleEscape(quickExit);
     const onHash = () => {
@@ -31,14 +32,15 @@ export function App() {
   }, []);
   if (exited) return null;
   return (
-    <>
+    // In a session the page is exactly the screen's height: the conversation scrolls inside, the composer stays put.
+    <div className={phase === 'in-session' ? 'shell shell-fixed' : 'shell'}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
       <TopBar />
       <CrisisPanel />
       <Screen />
-    </>
+    </div>
   );
 }
 

@@ -2,8 +2,13 @@
  * Private notes to the facilitators present ("I'm struggling", a breach report): one pairwise box to each, opened
  * only by a facilitator and only from a roster member whose session key this device holds. A note received is
  * deleted at its arrival + the group's expiry, as messages are (a stricter expiry set later applies to it too).
+ *
+ * Read receipts go back the same way: a facilitator who marks a note read boxes `{kind: 'read-receipt', noteId}` to
+ * the member who wrote it; the member takes a receipt only from a facilitator of its verified roster, and only for a
+ * note it sent in this session. The relay sees one more small box between two opaque ids, never which note.
  */
-import { isFacilitator, openDirect, sealToFacilitators, wipe, type SenderKeyRecipient } from '@kindred/shared/crypto';
+import { isFacilitator, openDirect, randomBytes, sealDirect, sealToFacilitators, wipe, type SenderKeyRecipient } from '@kindred/shared/crypto';
+import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import { decodeDirectContent, encodeDirectContent, type ServerPayload } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
@@ -27,11 +32,34 @@ export class DirectNotes {
     const recipients: SenderKeyRecipient[] = [];
     for (const [member, sessionPk] of secrets.peers) if (isFacilitator(roster, member)) recipients.push({ member, sessionPk });
     if (recipients.length === 0) throw new KindredError('NOT_FOUND', 'no facilitator present');
-    const plaintext = encodeDirectContent({ kind, text });
+    const noteId = toBase64Url(randomBytes(16));
+    const plaintext = encodeDirectContent({ kind, text, noteId });
     try {
       const boxes = sealToFacilitators(secrets.pairwise, roster, recipients, { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me }, plaintext);
       for (const box of boxes) await ctx.connection.request('direct.send', { box });
+      ctx.updateSession((s) => ({ ...s, sentNotes: [...s.sentNotes, { noteId, kind, sentAt: ctx.clock.now(), readAt: null }].slice(-50) }));
       return boxes.length;
+    } finally {
+      wipe(plaintext);
+    }
+  }
+
+  /** Facilitators: marks a note read here and, when the member is still present, tells them in a read receipt. */
+  async acknowledge(id: number): Promise<void> {
+    const ctx = this.ctx;
+    const secrets = ctx.requireJoined();
+    const note = ctx.state.session?.directs.find((d) => d.id === id);
+    if (!note) throw new KindredError('NOT_FOUND', 'no such note');
+    if (note.readAt === null) {
+      const readAt = ctx.clock.now();
+      ctx.updateSession((s) => ({ ...s, directs: s.directs.map((d) => (d.id === id ? { ...d, readAt } : d)) }));
+    }
+    const pk = secrets.peers.get(note.from);
+    if (!note.noteId || !pk) return;
+    const plaintext = encodeDirectContent({ kind: 'read-receipt', noteId: note.noteId });
+    try {
+      const box = sealDirect(secrets.pairwise, { member: note.from, sessionPk: pk }, { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me }, plaintext);
+      await ctx.connection.request('direct.send', { box });
     } finally {
       wipe(plaintext);
     }
@@ -42,7 +70,9 @@ export class DirectNotes {
     const secrets = ctx.secrets;
     const roster = ctx.group?.tracker.state;
     if (!secrets || secrets.wiped || !roster || box.groupId !== secrets.groupId || box.sessionId !== secrets.sessionId) return;
-    if (!isFacilitator(roster, ctx.me) || !roster.members.some((m) => m.id === box.from)) return;
+    if (!roster.members.some((m) => m.id === box.from)) return;
+    // A facilitator reads notes; a member reads only receipts, and only from a facilitator.
+    if (!isFacilitator(roster, ctx.me) && !isFacilitator(roster, box.from)) return;
     const pk = secrets.peers.get(box.from);
     if (!pk) return ctx.warn('UNKNOWN_SENDER_KEY', 'direct note');
     try {
@@ -51,8 +81,28 @@ export class DirectNotes {
       wipe(plaintext);
       // Members name themselves with the profile signal; an introduction is for the waiting room (introductions.ts).
       if (content.kind === 'introduction') return;
+      if (content.kind === 'read-receipt') {
+        if (!isFacilitator(roster, box.from)) return;
+        const readAt = ctx.clock.now();
+        ctx.updateSession((s) =>
+          s.sentNotes.some((n) => n.noteId === content.noteId && n.readAt === null)
+            ? { ...s, sentNotes: s.sentNotes.map((n) => (n.noteId === content.noteId && n.readAt === null ? { ...n, readAt } : n)) }
+            : s,
+        );
+        return;
+      }
+      if (!isFacilitator(roster, ctx.me)) return;
       const receivedAt = ctx.clock.now();
-      const note: DirectNote = { id: ++this.directSeq, from: box.from, kind: content.kind, text: content.text, receivedAt, expiresAt: receivedAt + roster.policy.expirySeconds * 1000 };
+      const note: DirectNote = {
+        id: ++this.directSeq,
+        from: box.from,
+        kind: content.kind,
+        text: content.text,
+        receivedAt,
+        expiresAt: receivedAt + roster.policy.expirySeconds * 1000,
+        ...(content.noteId ? { noteId: content.noteId } : {}),
+        readAt: null,
+      };
       ctx.updateSession((s) => ({ ...s, directs: [...s.directs, note] }));
       this.expiry.schedule(note.expiresAt);
       ctx.events.emit('direct', note);

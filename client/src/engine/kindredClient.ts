@@ -388,6 +388,11 @@ export class KindredClient {
     return this.directNotes.send(kind, text);
   }
 
+  /** Facilitators: marks a private note read and tells the member who wrote it (an end-to-end encrypted receipt). */
+  acknowledgeNote(id: number): Promise<void> {
+    return this.directNotes.acknowledge(id);
+  }
+
   /** Facilitators: shares an edited card (next revision) with the session. New invites carry it too. */
   updateCard(fields: Partial<CardFields>): Promise<GroupCardBody> {
     return this.groups.updateCard(fields);

@@ -65,6 +65,19 @@ export interface DirectNote {
   receivedAt: number;
   /** receivedAt + the group policy's expiry, in ms (a note carries no ttl of its own). */
   expiresAt: number;
+  /** The member's id for the note (what a read receipt names); absent in a note from an older client. */
+  noteId?: string;
+  /** When a facilitator on this device marked it read (and a receipt went to the member); null until then. */
+  readAt: number | null;
+}
+
+/** A private note this member sent in this session, and whether a facilitator has said it was read. */
+export interface SentNote {
+  noteId: string;
+  kind: 'struggling' | 'breach-report';
+  sentAt: number;
+  /** When the first read receipt from a facilitator arrived; null until then. */
+  readAt: number | null;
 }
 
 /** What expires: a message or a direct note, removed from the state at `expiresAt`. */
@@ -101,6 +114,8 @@ export interface SessionView {
   talk: Record<string, TalkCount>;
   /** Facilitators only: private notes received in this session. */
   directs: DirectNote[];
+  /** Members: the private notes I sent in this session (no text kept), with their read receipts. */
+  sentNotes: SentNote[];
   /** The change log of this session (roster changes, arrivals and departures, security warnings); the last 200. */
   log: SessionEvent[];
 }
@@ -210,6 +225,7 @@ export function emptySession(groupId: string, sessionId: string, status: Session
     knocks: [],
     talk: {},
     directs: [],
+    sentNotes: [],
     log: [],
   };
 }

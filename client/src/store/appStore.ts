@@ -3,13 +3,20 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { showRoute, type Route } from './route';
 
-export type Panel = 'crisis' | 'support' | 'safety' | 'invite' | null;
+export type Panel = 'crisis' | 'safety' | null;
+/** The facilitator's console: one tab at a time. */
+export type ConsoleTab = 'waiting' | 'notes' | 'people' | 'session';
 
 export interface AppStoreState {
   route: Route;
   panel: Panel;
   /** Member whose safety number is shown. */
   safetyWith: string | null;
+  /** Phones: the sheet with the people and the tools (always shown beside the chat on wide screens). */
+  sideOpen: boolean;
+  consoleTab: ConsoleTab;
+  /** A short sound for a knock or a private note; off until the facilitator turns it on (in memory only). */
+  sound: boolean;
   /** Set by quick exit: nothing is rendered any more. */
   exited: boolean;
   navigate(route: Route): void;
@@ -17,6 +24,10 @@ export interface AppStoreState {
   followHash(route: Route): void;
   openPanel(panel: Exclude<Panel, null>, safetyWith?: string): void;
   closePanel(): void;
+  setSideOpen(open: boolean): void;
+  /** Shows a console tab (and, on a phone, opens the sheet it is in). */
+  showTab(tab: ConsoleTab): void;
+  setSound(on: boolean): void;
   reset(): void;
 }
 
@@ -24,6 +35,9 @@ export const appStore = createStore<AppStoreState>()((set) => ({
   route: { name: 'home' },
   panel: null,
   safetyWith: null,
+  sideOpen: false,
+  consoleTab: 'waiting',
+  sound: false,
   exited: false,
   navigate(route) {
     showRoute(route);
@@ -38,8 +52,17 @@ export const appStore = createStore<AppStoreState>()((set) => ({
   closePanel() {
     set({ panel: null, safetyWith: null });
   },
+  setSideOpen(open) {
+    set({ sideOpen: open });
+  },
+  showTab(tab) {
+    set({ consoleTab: tab, sideOpen: true });
+  },
+  setSound(on) {
+    set({ sound: on });
+  },
   reset() {
-    set({ route: { name: 'home' }, panel: null, safetyWith: null });
+    set({ route: { name: 'home' }, panel: null, safetyWith: null, sideOpen: false, consoleTab: 'waiting', sound: false });
   },
 }));
 

@@ -162,4 +162,16 @@ describe('keys.distribute and direct.send', () => {
     await b.next('message');
     expect(b.received('direct')).toEqual([]);
   });
+
+  it('carries a facilitator\'s box back to a present member (a read receipt), and nobody else\'s', async () => {
+    const { group, fac, members } = await setup(2);
+    const [a, b] = members as [TestClient, TestClient];
+    const receipt = { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: fac.member, to: a.member, nonce: b64(24), box: b64(100) };
+    await fac.ok('direct.send', { box: receipt });
+    expect(await a.next('direct')).toEqual({ box: receipt });
+    // A member still cannot box another member, even dressed as a receipt.
+    expect(await b.request('direct.send', { box: { ...receipt, from: b.member } })).toMatchObject({ error: { code: 'NOT_FACILITATOR' } });
+    // Nor can a facilitator box someone outside the roster.
+    expect(await fac.request('direct.send', { box: { ...receipt, to: 'Z'.repeat(43) } })).toMatchObject({ error: { code: 'NOT_FACILITATOR' } });
+  });
 });

@@ -83,8 +83,11 @@ export async function directSend(call: Call, req: ClientRequest<'direct.send'>):
   // Someone waiting to be admitted may also need to reach a facilitator privately.
   const inSession = live.present.get(call.member)?.sockets.has(call.socket.id) || live.waiting.get(call.member)?.sockets.has(call.socket.id);
   if (!inSession) refuse('NOT_MEMBER', 'not in this session');
-  if (!isFacilitator(group.roster, box.to)) refuse('NOT_FACILITATOR', 'recipient is not a facilitator');
-  if (!(await call.relay.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'facilitator not present');
+  // To a facilitator from anyone in the session; from a facilitator back to a member of the roster (a read receipt).
+  const toFacilitator = isFacilitator(group.roster, box.to);
+  const facilitatorToMember = isFacilitator(group.roster, call.member) && group.roster.members.some((m) => m.id === box.to);
+  if (!toFacilitator && !facilitatorToMember) refuse('NOT_FACILITATOR', 'recipient is not a facilitator');
+  if (!(await call.relay.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'recipient not present');
   call.relay.io.to(rooms.member(box.groupId, box.to)).emit('direct', { box });
   return {};
 }

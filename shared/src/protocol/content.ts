@@ -74,6 +74,8 @@ export type SignalKind = SignalContent['kind'];
 export const DirectNoteContent = z.strictObject({
   kind: z.enum(['struggling', 'breach-report']),
   text: z.string().max(MAX_DIRECT_TEXT),
+  /** Random, chosen by the member and the same in the box to each facilitator: what a read receipt names. */
+  noteId: OpaqueId.optional(),
 });
 export type DirectNoteContent = z.infer<typeof DirectNoteContent>;
 /**
@@ -82,7 +84,13 @@ export type DirectNoteContent = z.infer<typeof DirectNoteContent>;
  */
 export const IntroductionContent = z.strictObject({ kind: z.literal('introduction'), name: z.string().min(1).max(MAX_DISPLAY_NAME) });
 export type IntroductionContent = z.infer<typeof IntroductionContent>;
-export const DirectContent = z.union([DirectNoteContent, IntroductionContent]);
+/**
+ * A facilitator tells the member who wrote a note that it has been read (the member sees "A facilitator has read
+ * your note"). Members take it only from a facilitator of their verified roster, and only for a note they sent.
+ */
+export const ReadReceiptContent = z.strictObject({ kind: z.literal('read-receipt'), noteId: OpaqueId });
+export type ReadReceiptContent = z.infer<typeof ReadReceiptContent>;
+export const DirectContent = z.union([DirectNoteContent, IntroductionContent, ReadReceiptContent]);
 export type DirectContent = z.infer<typeof DirectContent>;
 
 export type ContentFor<T extends MessageType> = T extends 'chat' ? ChatContent : SignalContent;

@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { Knocker } from '../../engine';
+import { appStore } from '../../store/appStore';
 import { FacilitatorConsole } from './FacilitatorConsole';
 import { ALICE, BOB, inSession } from '../../testing/engineFixtures';
 import { installRecordingClient } from '../../testing/recordingClient';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  appStore.getState().reset();
+});
+
+const tab = (name: RegExp) => fireEvent.click(screen.getByRole('tab', { name }));
 
 function knock(letter: string, agreement: boolean, name?: string): Knocker {
   return { member: letter.repeat(43), agreement, rulesDigest: 'd'.repeat(43), currentRules: true, ...(name ? { name } : {}) };
@@ -17,7 +23,7 @@ function facilitating() {
       session: {
         knocks: [knock('C', true)],
         talk: { [ALICE]: { messages: 3, characters: 300 }, [BOB]: { messages: 1, characters: 100 } },
-        directs: [{ id: 1, from: BOB, kind: 'struggling', text: 'rough day', receivedAt: 0, expiresAt: 60_000 }],
+        directs: [{ id: 1, from: BOB, kind: 'struggling', text: 'rough day', receivedAt: 0, expiresAt: 60_000, readAt: null }],
       },
     }),
   );
@@ -46,6 +52,7 @@ describe('FacilitatorConsole', () => {
 
   it('shows talk share as percentages of messages and characters', () => {
     facilitating();
+    tab(/Session/);
     const table = screen.getByRole('table');
     const alice = within(table).getByRole('row', { name: /Alice/ });
     expect(alice.textContent).toContain('75% (3)');
@@ -58,6 +65,7 @@ describe('FacilitatorConsole', () => {
 
   it('mutes at once, but asks before removing', async () => {
     const fake = facilitating();
+    tab(/People/);
     fireEvent.click(screen.getByRole('button', { name: 'Mute Bob' }));
     await waitFor(() => expect(fake.called('mute')[0]?.args).toEqual([BOB]));
     fireEvent.click(screen.getByRole('button', { name: 'Remove Bob' }));
@@ -68,6 +76,7 @@ describe('FacilitatorConsole', () => {
 
   it('locks, mutes all, sets slow mode and expiry, and closes the circle after a confirmation', async () => {
     const fake = facilitating();
+    tab(/Session/);
     fireEvent.click(screen.getByRole('button', { name: /Lock the session/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Mute all but facilitators' }));
     fireEvent.change(screen.getByLabelText('Slow mode'), { target: { value: '30' } });
@@ -83,9 +92,13 @@ describe('FacilitatorConsole', () => {
     expect(fake.called('closeSession')).toHaveLength(1);
   });
 
-  it('shows private notes from members', () => {
-    facilitating();
+  it('shows private notes from members, counted on their tab until read', async () => {
+    const fake = facilitating();
+    expect(screen.getByRole('tab', { name: /Notes/ }).textContent).toBe('Notes1');
+    tab(/Notes/);
     expect(screen.getByText(/is struggling/)).toBeTruthy();
     expect(screen.getByText('rough day')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: /I have read this/ }));
+    await waitFor(() => expect(fake.called('acknowledgeNote')[0]?.args).toEqual([1]));
   });
 });

@@ -1,26 +1,98 @@
-import { useState } from 'react';
+import { useState, type KeyboardEvent } from 'react';
+import { useApp, type ConsoleTab } from '../../store/appStore';
 import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
-import { EMPTY, selectMembers, selectRules, talkShareRows } from '../../store/selectors';
+import { EMPTY, selectRules, talkShareRows } from '../../store/selectors';
 import { EXPIRY_CHOICES, SLOW_MODE_CHOICES, clockTime, formatDuration, percent } from '../format';
 import { shortId, useNames } from '../names';
+import { unreadNotes } from './Attention';
 import { ErrorNotice } from './ErrorNotice';
+import { HandsAndRound } from './HandsAndRound';
 import { InvitePanel } from './InvitePanel';
+import { Roster } from './Roster';
+import { SafetyPanel } from './SafetyPanel';
 
-/** Facilitators only: the waiting room, moderation, the session's settings, talk share and private notes. */
+const TABS: { id: ConsoleTab; label: string }[] = [
+  { id: 'waiting', label: 'Waiting' },
+  { id: 'notes', label: 'Notes' },
+  { id: 'people', label: 'People' },
+  { id: 'session', label: 'Session' },
+];
+
+/** Facilitators only, beside the chat: the waiting room, private notes, people (with moderation) and the session. */
 export function FacilitatorConsole() {
+  const tab = useApp((s) => s.consoleTab);
+  const showTab = useApp((s) => s.showTab);
+  const waiting = useEngine((s) => s.session?.knocks.length ?? 0);
+  const unread = useEngine((s) => unreadNotes(s).length);
+  const badge: Partial<Record<ConsoleTab, number>> = { waiting, notes: unread };
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = TABS.findIndex((t) => t.id === tab);
+    const next = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    showTab(TABS[next]!.id); // next is an index into TABS
+    document.getElementById(`tab-${TABS[next]!.id}`)?.focus();
+  };
   return (
     <section className="console" aria-labelledby="console-h">
-      <h2 id="console-h">Facilitator console</h2>
-      <WaitingRoom />
-      <DirectInbox />
-      <TalkShare />
-      <MemberControls />
-      <SessionControls />
-      <details className="panel">
-        <summary>Invite links</summary>
-        <InvitePanel />
-      </details>
+      <h2 id="console-h" className="visually-hidden">
+        Facilitator console
+      </h2>
+      <div className="tabs" role="tablist" aria-label="Facilitator console" onKeyDown={onKey}>
+        {TABS.map((t) => {
+          const n = badge[t.id] ?? 0;
+          return (
+            <button
+              key={t.id}
+              id={`tab-${t.id}`}
+              type="button"
+              role="tab"
+              aria-selected={tab === t.id}
+              aria-controls={`tabpanel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              className={n > 0 ? 'tab has-badge' : 'tab'}
+              onClick={() => showTab(t.id)}
+            >
+              {t.label}
+              {n > 0 ? <span className={t.id === 'notes' ? 'badge badge-urgent' : 'badge'}>{n}</span> : null}
+            </button>
+          );
+        })}
+      </div>
+      <div className="tabpanel" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'waiting' ? <WaitingRoom /> : null}
+        {tab === 'notes' ? <DirectInbox /> : null}
+        {tab === 'people' ? (
+          <>
+            <SafetyPanel />
+            <Roster />
+          </>
+        ) : null}
+        {tab === 'session' ? (
+          <>
+            <HandsAndRound />
+            <TalkShare />
+            <SessionControls />
+            <SoundSetting />
+            <details className="panel">
+              <summary>Invite links</summary>
+              <InvitePanel />
+            </details>
+          </>
+        ) : null}
+      </div>
     </section>
+  );
+}
+
+function SoundSetting() {
+  const sound = useApp((s) => s.sound);
+  const setSound = useApp((s) => s.setSound);
+  return (
+    <div className="check panel">
+      <input id="sound-on" type="checkbox" checked={sound} onChange={(e) => setSound(e.target.checked)} />
+      <label htmlFor="sound-on">Play a short sound when someone knocks or sends a private note</label>
+    </div>
   );
 }
 
@@ -96,80 +168,6 @@ export function TalkShare() {
   );
 }
 
-export function MemberControls() {
-  const me = useEngine((s) => s.me);
-  const members = useEngine(selectMembers);
-  const busy = useSession((s) => s.busy);
-  const error = useErrorFrom('mute', 'unmute', 'remove', 'ban', 'promote');
-  const nameOf = useNames();
-  const [confirm, setConfirm] = useState<{ op: 'remove' | 'ban'; memberId: string } | null>(null);
-  const others = members.filter((m) => m.id !== me);
-  return (
-    <section className="panel" aria-labelledby="members-h">
-      <h3 id="members-h">Members</h3>
-      {others.length === 0 ? <p>Nobody else is in the group yet.</p> : null}
-      <ul className="plain member-controls">
-        {others.map((m) => {
-          const name = nameOf(m.id);
-          return (
-            <li key={m.id}>
-              <p>
-                <strong>{name}</strong> {m.role === 'facilitator' ? <span className="tag">facilitator</span> : null}
-                {m.muted ? <span className="tag tag-muted">muted</span> : null}
-              </p>
-              <div className="row">
-                {m.muted ? (
-                  <button type="button" disabled={busy === 'unmute'} aria-label={`Unmute ${name}`} onClick={() => void dispatch('unmute', (e) => e.unmute(m.id))}>
-                    Unmute
-                  </button>
-                ) : (
-                  <button type="button" disabled={busy === 'mute'} aria-label={`Mute ${name}`} onClick={() => void dispatch('mute', (e) => e.mute(m.id))}>
-                    Mute
-                  </button>
-                )}
-                {m.role === 'member' ? (
-                  <button type="button" disabled={busy === 'promote'} aria-label={`Make co-facilitator: ${name}`} onClick={() => void dispatch('promote', (e) => e.promote(m.id))}>
-                    Make co-facilitator
-                  </button>
-                ) : null}
-                {confirm?.memberId === m.id ? (
-                  <>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Yes, ${confirm.op} ${name}`}
-                      onClick={() => {
-                        const op = confirm.op;
-                        setConfirm(null);
-                        void dispatch(op, (e) => (op === 'ban' ? e.ban(m.id) : e.remove(m.id)));
-                      }}
-                    >
-                      Yes, {confirm.op === 'ban' ? 'ban' : 'remove'}
-                    </button>
-                    <button type="button" onClick={() => setConfirm(null)}>
-                      Cancel
-                    </button>
-                  </>
-                ) : (
-                  <>
-                    <button type="button" className="danger" aria-label={`Remove ${name}`} onClick={() => setConfirm({ op: 'remove', memberId: m.id })}>
-                      Remove
-                    </button>
-                    <button type="button" className="danger" aria-label={`Ban ${name}`} onClick={() => setConfirm({ op: 'ban', memberId: m.id })}>
-                      Ban
-                    </button>
-                  </>
-                )}
-              </div>
-            </li>
-          );
-        })}
-      </ul>
-      <ErrorNotice error={error} />
-    </section>
-  );
-}
-
 export function SessionControls() {
   const rules = useEngine(selectRules);
   const busy = useSession((s) => s.busy);
@@ -240,22 +238,32 @@ export function SessionControls() {
 
 export function DirectInbox() {
   const directs = useEngine((s) => s.session?.directs ?? EMPTY);
+  const busy = useSession((s) => s.busy === 'read-note');
+  const error = useErrorFrom('read-note');
   const nameOf = useNames();
-  if (directs.length === 0) return null;
   return (
     <section className="panel inbox" aria-labelledby="inbox-h">
       <h3 id="inbox-h">Private notes to you ({directs.length})</h3>
-      <ul className="plain" aria-live="polite">
-        {directs.map((d) => (
-          <li key={d.id} className={d.kind === 'struggling' ? 'direct struggling' : 'direct breach'}>
+      {directs.length === 0 ? <p>No private notes. Members can write to the facilitators privately at any time.</p> : null}
+      <ul className="plain">
+        {[...directs].reverse().map((d) => (
+          <li key={d.id} className={`direct ${d.kind === 'struggling' ? 'struggling' : 'breach'}${d.readAt === null ? ' unread' : ''}`}>
             <p>
               <strong>{nameOf(d.from)}</strong> <time dateTime={new Date(d.receivedAt).toISOString()}>{clockTime(d.receivedAt)}</time>:{' '}
               {d.kind === 'struggling' ? 'is struggling' : 'reports a breach of confidentiality'}
             </p>
             {d.text ? <p className="pre-line">{d.text}</p> : null}
+            {d.readAt === null ? (
+              <button type="button" className="primary" disabled={busy} onClick={() => void dispatch('read-note', (e) => e.acknowledgeNote(d.id))}>
+                I have read this (tell {nameOf(d.from)})
+              </button>
+            ) : (
+              <p className="hint">Read. {nameOf(d.from)} has been told.</p>
+            )}
           </li>
         ))}
       </ul>
+      <ErrorNotice error={error} />
     </section>
   );
 }

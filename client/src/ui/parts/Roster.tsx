@@ -1,15 +1,28 @@
+import { useState } from 'react';
 import { useApp } from '../../store/appStore';
-import { useEngine } from '../../store/sessionStore';
-import { selectMembers } from '../../store/selectors';
+import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
+import { isFacilitator, selectMembers, type Member } from '../../store/selectors';
+import { safetyNumberWith } from '../../store/safetyNumbers';
 import { useNames } from '../names';
+import { ErrorNotice } from './ErrorNotice';
 
-/** Who is in the group, with roles, mutes and who is away: always a tap away during a session. */
+type Confirm = { op: 'remove' | 'ban' | 'promote' | 'demote'; memberId: string };
+
+const CONFIRM_LABEL: Record<Confirm['op'], string> = { remove: 'remove', ban: 'ban', promote: 'make co-facilitator', demote: 'make member again' };
+
+/**
+ * Who is in the group: roles, mutes, hands, who is away, safety numbers. A facilitator moderates from each person's
+ * row; a change of role shows the person's safety number first, so the right key is promoted.
+ */
 export function Roster() {
   const all = useEngine(selectMembers);
   const me = useEngine((s) => s.me);
   const epochCode = useEngine((s) => s.group?.epochCode ?? null);
+  const facilitator = useEngine(isFacilitator);
   const nameOf = useNames();
   const openPanel = useApp((s) => s.openPanel);
+  const [confirm, setConfirm] = useState<Confirm | null>(null);
+  const error = useErrorFrom('mute', 'unmute', 'remove', 'ban', 'promote', 'demote');
   const members = [...all].sort((a, b) => Number(b.present) - Number(a.present) || (a.role === b.role ? 0 : a.role === 'facilitator' ? -1 : 1));
   const here = members.filter((m) => m.present).length;
   return (
@@ -18,37 +31,115 @@ export function Roster() {
         People <span className="count">({here} here)</span>
       </h2>
       <ul>
-        {members.map((m) => {
-          const states = [
-            m.role === 'facilitator' ? 'facilitator' : null,
-            m.muted ? 'muted' : null,
-            m.present ? null : 'away',
-            m.handRaised ? 'hand raised' : null,
-            m.typing ? 'typing…' : null,
-            m.verified ? 'verified' : null,
-          ].filter((x): x is string => x !== null);
-          return (
-            <li key={m.id} className={m.present ? 'member' : 'member away'}>
+        {members.map((m) => (
+          <li key={m.id} className={m.present ? 'member' : 'member away'}>
+            <p className="member-line">
               <span className="member-name">{nameOf(m.id)}</span>
-              {states.map((st) => (
-                <span key={st} className={`tag tag-${st.replace(/[^a-z]/g, '')}`}>
-                  {st}
+              {tags(m).map((t) => (
+                <span key={t} className={`tag tag-${t.replace(/[^a-z]/g, '')}`}>
+                  {t}
                 </span>
               ))}
-              {m.id !== me ? (
+            </p>
+            {m.id !== me ? (
+              <div className="member-actions">
                 <button type="button" className="link-button" aria-label={`Safety number with ${nameOf(m.id)}`} onClick={() => openPanel('safety', m.id)}>
                   Safety number
                 </button>
-              ) : null}
-            </li>
-          );
-        })}
+                {facilitator ? <Moderation member={m} name={nameOf(m.id)} confirm={confirm} setConfirm={setConfirm} /> : null}
+              </div>
+            ) : null}
+          </li>
+        ))}
       </ul>
+      <ErrorNotice error={error} />
       {epochCode ? (
         <p className="hint">
           Group code <strong className="mono">{epochCode}</strong>: everyone in the group should see the same code.
         </p>
       ) : null}
     </section>
+  );
+}
+
+function tags(m: Member): string[] {
+  return [
+    m.role === 'facilitator' ? 'facilitator' : null,
+    m.muted ? 'muted' : null,
+    m.present ? null : 'away',
+    m.handRaised ? 'hand raised' : null,
+    m.typing ? 'typing…' : null,
+    m.verified ? 'verified' : null,
+  ].filter((x): x is string => x !== null);
+}
+
+function digitsWith(member: string): string | null {
+  try {
+    return safetyNumberWith(member).digits;
+  } catch {
+    return null; // shown as "unavailable": the confirmation still names the person
+  }
+}
+
+function Moderation({ member: m, name, confirm, setConfirm }: { member: Member; name: string; confirm: Confirm | null; setConfirm: (c: Confirm | null) => void }) {
+  const busy = useSession((s) => s.busy);
+  if (confirm?.memberId === m.id) {
+    const op = confirm.op;
+    const roleChange = op === 'promote' || op === 'demote';
+    const digits = roleChange ? digitsWith(m.id) : null;
+    return (
+      <div className="confirm" role="group" aria-label={`Confirm: ${CONFIRM_LABEL[op]} ${name}`}>
+        {roleChange ? (
+          <p>
+            {op === 'promote' ? `Make ${name} a co-facilitator?` : `Make ${name} a member again?`} Their safety number:{' '}
+            <strong className="mono">{digits ?? 'unavailable'}</strong>. Check it is the person you mean.
+          </p>
+        ) : (
+          <p>{op === 'ban' ? `Ban ${name} from the group?` : `Remove ${name} from the session?`}</p>
+        )}
+        <button
+          type="button"
+          className={roleChange ? 'primary' : 'danger'}
+          aria-label={`Yes, ${CONFIRM_LABEL[op]} ${name}`}
+          onClick={() => {
+            setConfirm(null);
+            void dispatch(op, (e) => (op === 'ban' ? e.ban(m.id) : op === 'remove' ? e.remove(m.id) : op === 'promote' ? e.promote(m.id) : e.demote(m.id)));
+          }}
+        >
+          Yes, {CONFIRM_LABEL[op]}
+        </button>
+        <button type="button" onClick={() => setConfirm(null)}>
+          Cancel
+        </button>
+      </div>
+    );
+  }
+  return (
+    <>
+      {m.muted ? (
+        <button type="button" disabled={busy === 'unmute'} aria-label={`Unmute ${name}`} onClick={() => void dispatch('unmute', (e) => e.unmute(m.id))}>
+          Unmute
+        </button>
+      ) : (
+        <button type="button" disabled={busy === 'mute'} aria-label={`Mute ${name}`} onClick={() => void dispatch('mute', (e) => e.mute(m.id))}>
+          Mute
+        </button>
+      )}
+      {m.role === 'member' ? (
+        <button type="button" aria-label={`Make co-facilitator: ${name}`} onClick={() => setConfirm({ op: 'promote', memberId: m.id })}>
+          Make co-facilitator
+        </button>
+      ) : (
+        <button type="button" aria-label={`Make member again: ${name}`} onClick={() => setConfirm({ op: 'demote', memberId: m.id })}>
+          Make member again
+        </button>
+      )}
+      <button type="button" className="danger" aria-label={`Remove ${name}`} onClick={() => setConfirm({ op: 'remove', memberId: m.id })}>
+        Remove
+      </button>
+      <button type="button" className="danger" aria-label={`Ban ${name}`} onClick={() => setConfirm({ op: 'ban', memberId: m.id })}>
+        Ban
+      </button>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_DIRECT_TEXT } from '@kindred/shared/protocol';
-import { dispatch, useErrorFrom, useSession } from '../../store/sessionStore';
+import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
 import type { DirectNote } from '../../engine';
 
 type DirectKind = DirectNote['kind'];
@@ -13,6 +13,7 @@ export function SupportPanel() {
   const [kind, setKind] = useState<DirectKind>('struggling');
   const [text, setText] = useState('');
   const [sent, setSent] = useState(false);
+  const last = useEngine((s) => s.session?.sentNotes.at(-1) ?? null);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -46,7 +47,9 @@ export function SupportPanel() {
         <button type="submit" disabled={busy}>
           Send privately
         </button>
-        <p role="status">{sent ? 'Sent. A facilitator will see it.' : ''}</p>
+        <p role="status" className={last?.readAt ? 'read-receipt' : undefined}>
+          {last?.readAt ? 'A facilitator has read your note.' : sent || last ? 'Sent. A facilitator will see it.' : ''}
+        </p>
       </form>
       <ErrorNotice error={error} />
     </section>

@@ -1,17 +1,15 @@
 import { useApp } from '../../store/appStore';
-import { useEngine } from '../../store/sessionStore';
 import { QuickExitButton } from './QuickExitButton';
 
-/** The banner on every screen: where you are, crisis resources and quick exit. */
+/** The banner on every screen, one row: crisis resources and quick exit. No group name: a glance at the screen must not tell a passer-by which group this is. */
 export function TopBar() {
-  const groupName = useEngine((s) => s.group?.card?.name ?? null);
   const panel = useApp((s) => s.panel);
   const openPanel = useApp((s) => s.openPanel);
   const closePanel = useApp((s) => s.closePanel);
   return (
     <header className="top-bar">
       <p className="brand">
-        Kindred{groupName ? <span className="group-name"> · {groupName}</span> : null}
+        Kindred
       </p>
       <nav className="top-actions" aria-label="Safety">
         <button

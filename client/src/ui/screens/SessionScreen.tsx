@@ -1,66 +1,67 @@
+import { useEffect, useRef } from 'react';
 import { useApp } from '../../store/appStore';
 import { useEngine, useErrorFrom } from '../../store/sessionStore';
-import { expirySeconds, isFacilitator, selectRules } from '../../store/selectors';
-import { formatDuration } from '../format';
+import { isFacilitator } from '../../store/selectors';
+import { Attention, useAttentionCount } from '../parts/Attention';
 import { Composer } from '../parts/Composer';
+import { DistressBanner } from '../parts/DistressBanner';
 import { ErrorNotice } from '../parts/ErrorNotice';
 import { FacilitatorConsole } from '../parts/FacilitatorConsole';
-import { HandsAndRound } from '../parts/HandsAndRound';
+import { MemberTools } from '../parts/MemberTools';
 import { MessageLog } from '../parts/MessageLog';
-import { Roster } from '../parts/Roster';
-import { SafetyPanel } from '../parts/SafetyPanel';
-import { SupportPanel } from '../parts/SupportPanel';
+import { SessionStatus } from '../parts/SessionStatus';
 
-/** The live session, for members and facilitators. */
+/**
+ * The live session: the conversation fills the height with the composer at the bottom; the people and the tools sit
+ * beside it on a wide screen and in a sheet a tap away on a phone. Facilitators get their console there, in tabs.
+ */
 export function SessionScreen() {
-  const groupName = useEngine((s) => s.group?.card?.name ?? 'your group');
   const reconnecting = useEngine((s) => s.connection !== 'ready');
-  const rules = useEngine(selectRules);
-  const expiry = useEngine(expirySeconds);
-  const otherError = useErrorFrom('verify', 'typing');
-  const panel = useApp((s) => s.panel);
-  const openPanel = useApp((s) => s.openPanel);
-  const closePanel = useApp((s) => s.closePanel);
   const facilitator = useEngine(isFacilitator);
+  const otherError = useErrorFrom('verify', 'typing');
+  const sideOpen = useApp((s) => s.sideOpen);
+  const setSideOpen = useApp((s) => s.setSideOpen);
+  const count = useAttentionCount();
+  const closeButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (sideOpen) closeButton.current?.focus();
+  }, [sideOpen]);
 
   return (
     <main id="main" className="session">
-      <h1 className="visually-hidden">Session: {groupName}</h1>
-      {reconnecting ? (
-        <p className="notice" role="status">
-          The connection dropped. Reconnecting by itself; messages that have not expired will come back.
-        </p>
-      ) : null}
-      <p className="session-status" role="status">
-        Messages disappear after {formatDuration(expiry)}.
-        {rules?.locked ? ' Locked to new arrivals.' : ''}
-        {rules?.slowModeSeconds ? ` Slow mode: one message every ${formatDuration(rules.slowModeSeconds)}.` : ''}
-        {rules?.muteAllButFacilitators ? ' Only facilitators can write.' : ''}
-      </p>
-      <ErrorNotice error={otherError} />
-      <div className="session-grid">
-        <div className="area-roster">
-          <Roster />
-        </div>
-        <section className="area-conversation" aria-labelledby="conversation-h">
+      <h1 className="visually-hidden">Your session</h1>
+      <section className="conversation" aria-labelledby="conversation-h">
+        <div className="conversation-head">
           <h2 id="conversation-h">Conversation</h2>
-          <MessageLog />
-          <Composer />
-        </section>
-        <div className="area-tools">
-          <SafetyPanel />
-          <HandsAndRound />
-          {facilitator ? null : (
-            <>
-              <button type="button" aria-expanded={panel === 'support'} onClick={() => (panel === 'support' ? closePanel() : openPanel('support'))}>
-                Tell the facilitators privately
-              </button>
-              {panel === 'support' ? <SupportPanel /> : null}
-            </>
-          )}
+          <button type="button" className="side-toggle" aria-expanded={sideOpen} aria-controls="side" onClick={() => setSideOpen(!sideOpen)}>
+            {facilitator ? 'Console' : 'People & tools'}
+            {count > 0 ? (
+              <span className="badge" aria-label={`${count} need${count === 1 ? 's' : ''} you`}>
+                {count}
+              </span>
+            ) : null}
+          </button>
         </div>
-      </div>
-      {facilitator ? <FacilitatorConsole /> : null}
+        <SessionStatus />
+        {reconnecting ? (
+          <p className="notice" role="status">
+            The connection dropped. Reconnecting by itself; messages that have not expired will come back.
+          </p>
+        ) : null}
+        {facilitator ? <DistressBanner /> : null}
+        <ErrorNotice error={otherError} />
+        <MessageLog />
+        <Composer />
+      </section>
+      <aside id="side" className={sideOpen ? 'side open' : 'side'} aria-label={facilitator ? 'Facilitator console' : 'People and tools'}>
+        <div className="side-head">
+          <button type="button" ref={closeButton} className="side-close" onClick={() => setSideOpen(false)}>
+            Back to the conversation
+          </button>
+        </div>
+        {facilitator ? <FacilitatorConsole /> : <MemberTools />}
+      </aside>
+      {facilitator ? <Attention /> : null}
     </main>
   );
 }
