@@ -8,6 +8,7 @@
  * Nothing here runs on a single node: registerRelay builds it only when the app has a Redis client.
  */
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
+import { KindredError } from '@kindred/shared/errors';
 import type { RedisClient } from '../redisClient';
 import type { RelayServer } from './context';
 import type { RelayLog } from './deps';
@@ -78,8 +79,14 @@ export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: B
       await Promise.all(
         rooms.map(async (room) => {
           const barrier = `{${roomChannel(keyPrefix, room)}}:subscribed:${++barriers}`;
-          await subscriber.sSubscribe(barrier, noListener);
-          await subscriber.sUnsubscribe(barrier, noListener);
+          try {
+            await subscriber.sSubscribe(barrier, noListener);
+          } catch (e) {
+            throw new KindredError('UNAVAILABLE', 'shared fan-out', { cause: e });
+          } finally {
+            // Nobody waits for this one: the answer to the entry need not.
+            subscriber.sUnsubscribe(barrier, noListener).catch(() => undefined);
+          }
         }),
       );
     },
