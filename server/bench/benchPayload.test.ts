@@ -4,11 +4,13 @@ import { BENCH_CIPHERTEXT_BYTES, MessageTemplate, readStamp } from './benchPaylo
 
 const id = (n: number, c = 'A'): string => c.repeat(Math.ceil((n * 4) / 3));
 const header = {
-  v: 1 as const,
+  v: 2 as const,
   groupId: id(16),
   sessionId: id(16, 'B'),
   epoch: 3,
   rosterHash: id(32, 'C'),
+  headEpoch: 3,
+  headHash: id(32, 'C'),
   sender: id(32, 'D'),
   keyId: id(16, 'E'),
   type: 'chat' as const,

@@ -96,7 +96,7 @@ export async function measureRekey(target: RelayTarget, plan: RoomPlan, maxPaylo
   const requestOverhead = Buffer.byteLength(JSON.stringify({ groupId: plan.groupId, sessionId: plan.sessionId, sealed: [] }));
   const keysPerRequest = Math.max(1, Math.floor((Math.min(KEYS_REQUEST_BUDGET_BYTES, maxPayloadBytes) - requestOverhead) / (sealedKeyBytes + 1)));
   const fake = (from: string, to: string, keyId: string): SealedSenderKey => ({
-    v: 1, groupId: plan.groupId, sessionId: plan.sessionId, from, to, keyId, nonce: b64(24), box: b64(boxBytes),
+    v: 2, groupId: plan.groupId, sessionId: plan.sessionId, from, to, keyId, nonce: b64(24), box: b64(boxBytes),
   });
   const chunked = (from: PlannedMember, to: readonly PlannedMember[]): SealedSenderKey[][] => {
     const keyId = b64(16);

@@ -17,7 +17,7 @@ import {
 } from '@kindred/shared/crypto';
 import type { IdentityKeyPair, RosterState, SessionKeyPair } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
-import { PROTOCOL_VERSION } from '@kindred/shared/protocol';
+import { OBJECT_FORMAT_VERSION, PROTOCOL_VERSION } from '@kindred/shared/protocol';
 import type { RosterOp, SignedAcceptance, SignedRosterEntry, SignedSessionKey } from '@kindred/shared/protocol';
 import { MessageTemplate } from './benchPayload';
 
@@ -69,7 +69,7 @@ function planRoom(size: number): RoomPlan {
   const append = (op: RosterOp): void => {
     // The facilitator signs each entry on top of the state so far; applying it checks it as every peer would.
     const entry = signRosterBody(
-      { v: PROTOCOL_VERSION, groupId, epoch: state.epoch + 1, prev: state.head, op, signer: memberIdOf(creator.publicKey) },
+      { v: OBJECT_FORMAT_VERSION, groupId, epoch: state.epoch + 1, prev: state.head, op, signer: memberIdOf(creator.publicKey) },
       creator,
     );
     state = applyRosterEntry(state, entry);
@@ -94,6 +94,8 @@ function planRoom(size: number): RoomPlan {
         sessionId,
         epoch: state.epoch,
         rosterHash: state.head,
+        headEpoch: state.epoch,
+        headHash: state.head,
         sender: memberId,
         keyId: opaqueId(),
         type: 'chat',

@@ -5,6 +5,7 @@
  * gets the same `session.enter` bytes and only joins a room.
  */
 import { signAuthChallenge } from '@kindred/shared/crypto';
+import { PROTOCOL_VERSION } from '@kindred/shared/protocol';
 import type { PlannedMember, RoomPlan } from './roomPlan';
 import { RawSocketIo } from './rawSocketIo';
 import type { ServerProcess, StatsSource } from './serverProcess';
@@ -99,7 +100,7 @@ export class RelayTarget implements Target {
 
   private async authenticated(plan: RoomPlan, member: PlannedMember): Promise<RawSocketIo> {
     const url = this.urls[nodeOf(plan, member, this.urls.length)]!;
-    const socket = await RawSocketIo.connect(url, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const socket = await RawSocketIo.connect(url, { connectTimeoutMs: CONNECT_TIMEOUT_MS, auth: { protocol: PROTOCOL_VERSION } });
     return setUp(socket, async (s) => {
       const { challenge } = await request(s, 'auth.challenge', {});
       if (typeof challenge !== 'string') throw new Error('auth.challenge: no challenge');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION } from '@kindred/shared/protocol';
 import { buildApp, type KindredApp } from './app';
 import { IN_MEMORY, defaultConfig, type Config } from './config';
 import { CONTENT_SECURITY_POLICY } from './securityHeaders';
@@ -257,7 +258,7 @@ describe('Socket.IO on the same server', () => {
 
   const open = (transports: ('websocket' | 'polling')[]): Promise<Socket> =>
     new Promise((resolve, reject) => {
-      const s = connect(url, { path: '/socket.io', transports, reconnection: false, forceNew: true });
+      const s = connect(url, { path: '/socket.io', transports, reconnection: false, forceNew: true, auth: { protocol: PROTOCOL_VERSION } });
       sockets.push(s);
       s.once('connect', () => resolve(s));
       s.once('connect_error', reject);
@@ -285,6 +286,26 @@ describe('Socket.IO on the same server', () => {
     // The health endpoint is still plain HTTP beside the socket.
     const r = await fetch(`${url}/healthz`);
     expect(r.status).toBe(200);
+  });
+
+  it('refuses a client that states another protocol version, or none, at connect (CLIENT_OUTDATED), and states its own', async () => {
+    const refusal = (auth: Record<string, unknown> | undefined): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        const s = connect(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, ...(auth ? { auth } : {}) });
+        sockets.push(s);
+        s.once('connect', () => reject(new Error('connected')));
+        s.once('connect_error', (err: Error & { data?: unknown }) => resolve(err.data));
+      });
+    const outdated = { code: 'CLIENT_OUTDATED', message: 'This app is out of date for this relay; reload the page to update it.' };
+    expect(await refusal(undefined)).toEqual(outdated); // a client from before version 2 states nothing
+    expect(await refusal({ protocol: 1 })).toEqual(outdated);
+    expect(await refusal({ protocol: PROTOCOL_VERSION + 1 })).toEqual(outdated);
+    expect(await refusal({ protocol: String(PROTOCOL_VERSION) })).toEqual(outdated);
+    // The relay states its version in the challenge answer (the client refuses a relay that does not: RELAY_OUTDATED).
+    const s = await open(['websocket']);
+    const answer = (await s.timeout(5_000).emitWithAck('auth.challenge', {})) as { ok: boolean; protocol?: number };
+    expect(answer).toMatchObject({ ok: true, protocol: PROTOCOL_VERSION });
+    s.disconnect();
   });
 
   it('close() drops sockets (so clients reconnect) and stops listening', async () => {

@@ -11,3 +11,4 @@ export { createPostgresStorage } from './storage/postgresStorage';
 export type { PostgresStorageOptions } from './storage/postgresStorage';
 export type { Storage, StoredInvite } from './storage/storage';
 export type { RelayDeps, RelayHandle } from './relay';
+export { ProtocolRefusal } from './relay/protocolGate';

@@ -59,6 +59,13 @@ export const ERROR_SENTENCES = {
   KEY_REPLAY: 'A sender key or session key older than one already received was offered again (replay).',
   KEY_LIMIT: 'A member sent more sender keys in this session than a device keeps track of; further keys from it are refused.',
   EPOCH_AHEAD: 'The message uses a roster epoch this device has not verified yet; it is kept until the roster catches up.',
+  HEAD_AHEAD: 'The sender holds a newer roster than this device; the message is kept until this device has verified it.',
+  HEAD_TOO_OLD: "The sender states a roster too far behind this device's to judge its message; it was refused.",
+  ROSTER_WITHHELD: 'The server may be withholding changes to this group: a newer roster exists that this device could not obtain. Sending is paused until it arrives.',
+  HEAD_NOT_ACKNOWLEDGED: 'Some members have not confirmed the latest change to the group; the server may be withholding it from them.',
+  // Protocol version
+  CLIENT_OUTDATED: 'This app is out of date for this relay; reload the page to update it.',
+  RELAY_OUTDATED: 'The relay speaks another protocol version than this app; it cannot be used until it is updated.',
   // Rules acceptance
   RULES_NOT_ACCEPTED: 'The current ground rules were not accepted for this session.',
 } as const;

@@ -124,7 +124,7 @@ describe('authorization matrix', () => {
   it('refuses message.send from strangers, removed, banned and muted members, and a spoofed sender', async () => {
     const envelope = (from: RawClient, sender = from.member): unknown => ({
       envelope: {
-        header: { v: 1, groupId: group.groupId, sessionId: group.sessionId, epoch: group.state.epoch, rosterHash: group.state.head, sender, keyId: b64(16), counter: 0, type: 'chat', ttl: 600 },
+        header: { v: 2, groupId: group.groupId, sessionId: group.sessionId, epoch: group.state.epoch, rosterHash: group.state.head, headEpoch: group.state.epoch, headHash: group.state.head, sender, keyId: b64(16), counter: 0, type: 'chat', ttl: 600 },
         nonce: b64(24),
         ct: b64(64),
         sig: b64(64),
@@ -173,7 +173,7 @@ describe('authorization matrix', () => {
     const sealed = (from: RawClient, to: string): unknown => ({
       groupId: group.groupId,
       sessionId: group.sessionId,
-      sealed: [{ v: 1, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to, keyId: b64(16), nonce: b64(24), box: b64(100) }],
+      sealed: [{ v: 2, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to, keyId: b64(16), nonce: b64(24), box: b64(100) }],
     });
     expect(code(await member.request('keys.distribute', sealed(member, stranger.member)))).toBe('NOT_MEMBER');
     expect(code(await member.request('keys.distribute', sealed(member, removed.member)))).toBe('NOT_MEMBER');

@@ -248,11 +248,11 @@ describe(`fuzzing every socket event (seed ${SEED})`, () => {
       const a1 = await fresh.request('roster.append', { groupId: nowhere, entry });
       expect(a1.ok ? 'ok' : a1.error.code).toBe('NOT_FOUND');
       // A message into a session this socket never entered.
-      const env = { header: { v: 1, groupId: fuzzGroup.groupId, sessionId: fuzzGroup.sessionId, epoch: 0, rosterHash: b64(32), sender: fresh.member, keyId: b64(16), counter: 0, type: 'chat', ttl: 60 }, nonce: b64(24), ct: b64(64), sig: b64(64) };
+      const env = { header: { v: 2, groupId: fuzzGroup.groupId, sessionId: fuzzGroup.sessionId, epoch: 0, rosterHash: b64(32), headEpoch: 0, headHash: b64(32), sender: fresh.member, keyId: b64(16), counter: 0, type: 'chat', ttl: 60 }, nonce: b64(24), ct: b64(64), sig: b64(64) };
       const a2 = await fresh.request('message.send', { envelope: env });
       expect(a2.ok ? 'ok' : a2.error.code).toBe('NOT_MEMBER');
       // Keys to a session not joined.
-      const a3 = await fresh.request('keys.distribute', { groupId: fuzzGroup.groupId, sessionId: fuzzGroup.sessionId, sealed: [{ v: 1, groupId: fuzzGroup.groupId, sessionId: fuzzGroup.sessionId, from: fresh.member, to: fuzzGroup.facilitator.member, keyId: b64(16), nonce: b64(24), box: b64(100) }] });
+      const a3 = await fresh.request('keys.distribute', { groupId: fuzzGroup.groupId, sessionId: fuzzGroup.sessionId, sealed: [{ v: 2, groupId: fuzzGroup.groupId, sessionId: fuzzGroup.sessionId, from: fresh.member, to: fuzzGroup.facilitator.member, keyId: b64(16), nonce: b64(24), box: b64(100) }] });
       expect(a3.ok ? 'ok' : a3.error.code).toBe('NOT_MEMBER');
     } finally {
       fresh.close();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '@kindred/shared/protocol';
 import { startRelay, type RelayUnderTest } from '../support/relayUnderTest';
 import { RawClient } from '../support/rawClient';
 import { Prng, fuzzSeed } from '../support/prng';
@@ -41,7 +42,7 @@ class RawWs {
     const raw = new RawWs(ws);
     await raw.until((m) => m.startsWith('0'));
     if (connectNamespace) {
-      ws.send('40');
+      ws.send(`40${JSON.stringify({ protocol: PROTOCOL_VERSION })}`);
       await raw.until((m) => m.startsWith('40'));
     }
     return raw;

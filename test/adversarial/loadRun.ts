@@ -136,7 +136,7 @@ function forgeFrom(c: KindredClient): never {
   const group = c.getState().group!;
   const b = (n: number): string => Buffer.alloc(n, 7).toString('base64url');
   return {
-    header: { v: 1, groupId: session.groupId, sessionId: session.sessionId, epoch: group.roster!.epoch, rosterHash: group.roster!.head, sender: c.me, keyId: b(16), counter: 0, type: 'chat', ttl: 60 },
+    header: { v: 2, groupId: session.groupId, sessionId: session.sessionId, epoch: group.roster!.epoch, rosterHash: group.roster!.head, headEpoch: group.roster!.epoch, headHash: group.roster!.head, sender: c.me, keyId: b(16), counter: 0, type: 'chat', ttl: 60 },
     nonce: b(24),
     ct: b(64),
     sig: b(64),

@@ -9,6 +9,7 @@ import {
   createMemoryReceiveState,
   decryptMessage,
   encryptMessage,
+  stateHead,
   installSenderKey,
   type OwnSenderChain,
   type ReceiveState,
@@ -40,10 +41,16 @@ interface Internals {
 }
 const internals = (c: KindredClient): Internals => c as unknown as Internals;
 
-/** Encrypts with `client`'s live chain without sending: what a relay that ignores a mute could forward. */
+/**
+ * Encrypts with `client`'s live chain without sending: what a relay that ignores a mute could forward. It states the
+ * client's current roster head, as the engine does for every message (a head from before a mute would be refused
+ * even after the unmute: test/adversarial/rosterHead.test.ts).
+ */
 function forgeEnvelope(client: KindredClient, text: string): Envelope {
   const chain = internals(client).secrets?.chain;
   if (!chain) throw new Error('no chain');
+  const roster = client.getState().group!.roster!;
+  stateHead(chain, { epoch: roster.epoch, hash: roster.head });
   return encryptMessage(chain, { type: 'chat', ttl: 600 }, encodeContent('chat', { kind: 'text', text }));
 }
 
@@ -182,7 +189,7 @@ describe('a whole session over the real relay', () => {
     for (const ch of internals(alice).secrets!.receive.chains()) {
       installSenderKey(
         aliceKept,
-        { ...ch, recipient: alice.me, chainKey: Uint8Array.from(ch.chainKey), counter: ch.nextCounter, signingPk: ch.signingPk },
+        { ...ch, head: { epoch: ch.epoch, hash: ch.rosterHash }, recipient: alice.me, chainKey: Uint8Array.from(ch.chainKey), counter: ch.nextCounter, signingPk: ch.signingPk },
         Date.now(),
       );
     }

@@ -22,7 +22,7 @@ afterEach(async () => {
 const on = (node: number, ik?: TestClient['ik']): Promise<TestClient> => clients.signedIn(cluster!.nodes[node]!.url, ik);
 
 function sealed(group: TestGroup, from: TestClient, to: TestClient): SealedSenderKey {
-  return { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };
+  return { v: 2, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };
 }
 
 type Enter = { ok: true; status: string; present: { member: string }[]; missed: RelayedMessage[]; sealed: SealedSenderKey[]; waiting: Knock[] };

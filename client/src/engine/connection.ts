@@ -8,6 +8,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import { KindredError, isErrorCode } from '@kindred/shared/errors';
 import {
   ClientEvents,
+  PROTOCOL_VERSION,
   ServerEvents,
   WireError,
   type ClientEventName,
@@ -17,7 +18,11 @@ import {
   type ServerPayload,
 } from '@kindred/shared/protocol';
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'disconnected' | 'closed';
+/**
+ * 'outdated': this app and the relay speak different protocol versions (CLIENT_OUTDATED from the relay at connect,
+ * or RELAY_OUTDATED when the relay states another version): final, like 'closed', until the app is reloaded.
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'disconnected' | 'closed' | 'outdated';
 
 /** Signs a relay challenge with the identity key: returns the proof sent in 'auth.prove'. */
 export type ChallengeProver = (challenge: string) => { member: string; sig: string };
@@ -57,6 +62,8 @@ export class Connection {
   private statusValue: ConnectionStatus = 'idle';
   private readyWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private authCount = 0;
+  /** Set once the relay and this app turned out to speak different protocol versions. */
+  private versionError: KindredError | null = null;
   /** Inbound pushes dropped because they failed validation (a misbehaving or hostile relay). */
   invalidPushes = 0;
 
@@ -68,6 +75,8 @@ export class Connection {
       reconnectionDelay: 200,
       reconnectionDelayMax: 5_000,
       ...options.socketOptions,
+      // The protocol this app speaks: the relay refuses another one at the door (server/src/relay/protocolGate.ts).
+      auth: { protocol: PROTOCOL_VERSION },
       // Polling would put every payload in an HTTP body that proxies log; the relay speaks websocket only.
       transports: ['websocket'],
     });
@@ -78,11 +87,15 @@ export class Connection {
       if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(ServerEvents, name)) this.dropInvalid(String(name));
     });
     this.socket.on('connect', () => void this.authenticate());
+    this.socket.on('connect_error', (err: Error & { data?: unknown }) => {
+      const data = err.data as { code?: unknown } | undefined;
+      if (data?.code === 'CLIENT_OUTDATED') this.outdated(new KindredError('CLIENT_OUTDATED'));
+    });
     this.socket.on('disconnect', () => {
-      if (this.statusValue !== 'closed') this.setStatus('disconnected');
+      if (!this.final()) this.setStatus('disconnected');
     });
     this.socket.io.on('reconnect_attempt', () => {
-      if (this.statusValue !== 'closed') this.setStatus('connecting');
+      if (!this.final()) this.setStatus('connecting');
     });
   }
 
@@ -174,6 +187,7 @@ export class Connection {
   private whenReady(): Promise<void> {
     if (this.statusValue === 'ready') return Promise.resolve();
     if (this.statusValue === 'closed') return Promise.reject(new KindredError('UNAVAILABLE', 'connection closed'));
+    if (this.versionError) return Promise.reject(this.versionError);
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
@@ -185,6 +199,8 @@ export class Connection {
       const proof = this.options.prove(challenge);
       await this.emit('auth.prove', { member: proof.member, challenge, sig: proof.sig });
     } catch (e) {
+      // A relay that does not state this app's protocol version in its challenge answer speaks another one.
+      if (e instanceof KindredError && e.code === 'MALFORMED' && e.message.includes('auth.challenge')) return this.outdated(new KindredError('RELAY_OUTDATED'));
       const error = e instanceof KindredError ? e : new KindredError('AUTH_FAILED', undefined, { cause: e });
       for (const l of this.listeners.authError) l(error);
       // A socket that cannot authenticate is useless; drop it so that socket.io-client tries again later.
@@ -198,6 +214,23 @@ export class Connection {
     this.readyWaiters = [];
     for (const w of waiters) w.resolve();
     for (const l of this.listeners.authenticated) l({ reconnect });
+  }
+
+  /** The two sides speak different protocol versions: stop for good (no reconnection would help) and say why. */
+  private outdated(error: KindredError): void {
+    if (this.final()) return;
+    this.versionError = error;
+    this.socket.io.reconnection(false);
+    this.socket.disconnect();
+    this.setStatus('outdated');
+    for (const l of this.listeners.authError) l(error);
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+
+  private final(): boolean {
+    return this.statusValue === 'closed' || this.statusValue === 'outdated';
   }
 
   private dispatch(name: ServerEventName, raw: unknown): void {

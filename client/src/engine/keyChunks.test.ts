@@ -9,7 +9,7 @@ const ctx = { groupId: 'g'.repeat(22), sessionId: 's'.repeat(22) };
 /** A sealed key of the real shape; `boxChars` sets its size (a real one has ~650 characters of box, ~870 bytes). */
 function sealedKey(n: number, boxChars = 650): SealedSenderKey {
   return {
-    v: 1,
+    v: 2,
     ...ctx,
     from: 'f'.repeat(43),
     to: `m${String(n).padStart(42, '0')}`,

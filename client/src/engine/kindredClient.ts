@@ -101,6 +101,10 @@ export class KindredClient {
       ctx.update((s) => ({ ...s, connection: status }));
       ctx.events.emit('connection', { status });
     });
+    // A protocol version mismatch is final until the app is reloaded: the person is told (CLIENT_OUTDATED, RELAY_OUTDATED).
+    this.connection.on('authError', (e) => {
+      if (e.code === 'CLIENT_OUTDATED' || e.code === 'RELAY_OUTDATED') ctx.warn(e.code, 'connection');
+    });
     this.connection.on('invalid', () => ctx.update((s) => ({ ...s, invalidPushes: this.connection.invalidPushes })));
     this.connection.on('authenticated', ({ reconnect }) => {
       if (reconnect) void this.sessions.resume().catch((e) => ctx.warnFromError(e, 'resume'));

@@ -3,7 +3,7 @@
  * receiving and decrypting what the relay forwards (from unmuted roster members only), announcing my pseudonym,
  * and expiring messages at their instant.
  */
-import { decryptMessage, encryptMessage, memberMaySend, needsRekey, wipe } from '@kindred/shared/crypto';
+import { decryptMessage, encryptMessage, memberMaySend, needsRekey, stateHead, wipe } from '@kindred/shared/crypto';
 import { KindredError, isKindredError } from '@kindred/shared/errors';
 import {
   MAX_TEXT_LENGTH,
@@ -109,6 +109,7 @@ export class Messaging {
         if (ready) {
           const policy = roster.policy;
           const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
+          stateHead(chain, { epoch: roster.epoch, hash: roster.head }); // every message states the roster I hold now
           const envelope = encryptMessage(chain, { type, ttl }, plaintext);
           const { seq } = await ctx.connection.request('message.send', { envelope });
           return { envelope, seq };
@@ -142,7 +143,7 @@ export class Messaging {
     const now = ctx.clock.now();
     let decrypted: ReturnType<typeof decryptMessage>;
     try {
-      decrypted = decryptMessage(secrets.receive, roster, envelope, now, { rosterHashAt: (e) => g.tracker.hashAt(e) });
+      decrypted = decryptMessage(secrets.receive, roster, envelope, now, { rosterHashAt: (e) => g.tracker.hashAt(e), stateAt: (e) => g.tracker.stateAt(e) });
     } catch (e) {
       if (!isKindredError(e)) return ctx.warn('INTERNAL', 'message');
       switch (e.code) {
@@ -151,8 +152,12 @@ export class Messaging {
           return; // dropped silently: a replay is a duplicate, a muted member's message is ignored
         case 'UNKNOWN_SENDER_KEY':
         case 'EPOCH_AHEAD':
-          if (e.code === 'EPOCH_AHEAD') void this.refreshRoster().catch(() => undefined);
+        case 'HEAD_AHEAD':
+          // Kept until the roster it needs is verified (the sender's head, or its chain's epoch, is ahead of mine).
+          if (e.code !== 'UNKNOWN_SENDER_KEY') void this.refreshRoster().catch(() => undefined);
           return secrets.queueEnvelope(envelope);
+        case 'HEAD_TOO_OLD':
+          return ctx.events.emit('error', { code: e.code, context: 'message' });
         case 'SENDER_NOT_IN_ROSTER':
           // A removed member's message still in flight is expected; anyone never in the roster is a ghost.
           if (!g.tracker.entriesAfter(-1).some((en) => 'member' in en.body.op && en.body.op.member === envelope.header.sender)) {

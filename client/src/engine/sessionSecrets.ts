@@ -13,6 +13,7 @@ import {
   openSenderKey,
   rekey,
   sealToMembers,
+  stateHead,
   verifySessionKey,
   wipeChain,
   wipeReceiveState,
@@ -120,6 +121,7 @@ export class SessionSecrets {
     if (!this.chain) return [];
     const recipients = this.recipients(roster, this.sealedTo);
     if (recipients.length === 0) return [];
+    stateHead(this.chain, { epoch: roster.epoch, hash: roster.head }); // the sealed key states the roster I hold now
     const sealed = sealToMembers(this.chain, roster, recipients, this.pairwise);
     for (const r of recipients) this.sealedTo.add(r.member);
     return sealed;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { verifyAuthChallenge } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
-import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
+import { PROTOCOL_VERSION, type ClientRequest, type ClientResult } from '@kindred/shared/protocol';
 import type { Call } from './context';
 import { refuse } from './validation';
 
@@ -16,7 +16,8 @@ export const CHALLENGE_TTL_MS = 60_000;
 export function authChallenge(call: Call): ClientResult<'auth.challenge'> {
   const challenge = toBase64Url(randomBytes(32));
   call.conn.challenge = { value: challenge, expiresAt: call.relay.now() + CHALLENGE_TTL_MS };
-  return { challenge };
+  // The relay states its protocol version; a client refuses a relay that states none or another (RELAY_OUTDATED).
+  return { challenge, protocol: PROTOCOL_VERSION };
 }
 
 export function authProve(call: Call, req: ClientRequest<'auth.prove'>): ClientResult<'auth.prove'> {

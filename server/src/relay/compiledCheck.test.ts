@@ -8,11 +8,13 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const b64 = (len: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...B64), minLength: len, maxLength: len });
 
 const header = fc.record({
-  v: fc.constant(1),
+  v: fc.constant(2),
   groupId: b64(22),
   sessionId: b64(22),
   epoch: fc.integer({ min: 0, max: 1_000_000 }),
   rosterHash: b64(43),
+  headEpoch: fc.integer({ min: 0, max: 1_000_000 }),
+  headHash: b64(43),
   sender: b64(43),
   keyId: b64(22),
   counter: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
@@ -95,7 +97,7 @@ describe('compileCheck', () => {
     );
     // The generator must actually produce refusals, or this test would show nothing.
     expect(refused).toBeGreaterThan(2_500);
-  });
+  }, 30_000); // 5,000 runs over the two-field-longer v2 header: beyond vitest's default 5 s on a loaded 2-core machine
 
   it('refuses the hand-made cases a relay meets', () => {
     const [good] = fc.sample(request, { seed: 7, numRuns: 1 });
@@ -104,8 +106,10 @@ describe('compileCheck', () => {
       undefined, null, 'text', 42, [], [good], { envelope: null }, { envelope: [] },
       JSON.parse(text.replace('{"envelope":', '{"__proto__":{},"envelope":')),
       JSON.parse(text.replace('"header":{', '"header":{"__proto__":null,')),
-      JSON.parse(text.replace('"v":1', '"v":2')),
-      JSON.parse(text.replace('"v":1', '"v":"1"')),
+      JSON.parse(text.replace('"v":2', '"v":1')), // a version 1 envelope
+      JSON.parse(text.replace('"v":2', '"v":"2"')),
+      JSON.parse(text.replace(/"headEpoch":\d+/, '"headEpoch":-1')),
+      JSON.parse(text.replace(/"headHash":"[^"]*",/, '')),
       JSON.parse(text.replace('"type":"', '"type":"x')),
       JSON.parse(text.replace(/"ct":"[^"]*"/, '"ct":""')),
       JSON.parse(text.replace(/"ct":"[^"]*"/, `"ct":"${'A'.repeat(93_335)}"`)),

@@ -17,6 +17,7 @@ import { handleDisconnect, sessionEnter, sessionLeave } from './sessions';
 import { directSend, keysDistribute, messageSend } from './relay';
 import { SealedOutbox } from './sealedOutbox';
 import { attachDispatcher, readiness, type HandlerTable } from './validation';
+import { protocolGate } from './protocolGate';
 
 export type { RelayDeps, RelayLimits, RelayMetrics, RelayLog } from './deps';
 export type { RelayServer, RelaySocket, RelaySocketData, InterNodeEvents } from './context';
@@ -73,6 +74,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
   const cryptoReady = readiness(ready);
 
+  io.use(protocolGate);
   io.on('connection', (socket: RelaySocket) => {
     const conn: Connection = {
       socket,

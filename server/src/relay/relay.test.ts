@@ -26,7 +26,7 @@ async function setup(n: number, policy = defaultPolicy, extra: Parameters<typeof
 }
 
 function sealed(group: TestGroup, from: TestClient, to: TestClient): SealedSenderKey {
-  return { v: 1, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };
+  return { v: 2, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to: to.member, keyId: b64(16), nonce: b64(24), box: b64(80) };
 }
 
 describe('message.send', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SEALED_PER_PUSH, type SealedSenderKey } from '@kindred/shared/protocol';
 import { SealedOutbox } from './sealedOutbox';
 
-const key = (to: string, i: number): SealedSenderKey => ({ v: 1, groupId: 'g', sessionId: 's', from: `from${i}`, to, keyId: `k${i}`, nonce: 'n', box: 'b' });
+const key = (to: string, i: number): SealedSenderKey => ({ v: 2, groupId: 'g', sessionId: 's', from: `from${i}`, to, keyId: `k${i}`, nonce: 'n', box: 'b' });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('SealedOutbox', () => {

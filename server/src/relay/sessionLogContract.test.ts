@@ -18,11 +18,11 @@ const limits = { ttlMs: 1000, maxItems: 3, maxBytes: 1024 * 1024 };
 const prefix = `kindred-test-log-${process.pid}-${randomBytes(4).toString('hex')}:`;
 
 function envelope(counter: number): Envelope {
-  const header = { v: 1 as const, groupId: b64(16), sessionId: b64(16), epoch: 1, rosterHash: b64(32), sender: b64(32), keyId: b64(16), counter, type: 'chat' as const, ttl: 600 };
+  const header = { v: 2 as const, groupId: b64(16), sessionId: b64(16), epoch: 1, rosterHash: b64(32), headEpoch: 1, headHash: b64(32), sender: b64(32), keyId: b64(16), counter, type: 'chat' as const, ttl: 600 };
   return { header, nonce: b64(24), ct: b64(40), sig: b64(64) };
 }
 function sealedTo(to: string): SealedSenderKey {
-  return { v: 1, groupId: b64(16), sessionId: b64(16), from: b64(32), to, keyId: b64(16), nonce: b64(24), box: b64(80) };
+  return { v: 2, groupId: b64(16), sessionId: b64(16), from: b64(32), to, keyId: b64(16), nonce: b64(24), box: b64(80) };
 }
 
 function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slack: number): void {

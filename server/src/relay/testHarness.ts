@@ -22,7 +22,7 @@ import {
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import type { ErrorCode } from '@kindred/shared/errors';
-import type { Ack, EncryptedGroupCard, Envelope, RosterOp, RosterPolicy, SignedRosterEntry } from '@kindred/shared/protocol';
+import { PROTOCOL_VERSION, type Ack, type EncryptedGroupCard, type Envelope, type RosterOp, type RosterPolicy, type SignedRosterEntry } from '@kindred/shared/protocol';
 import { buildApp, type BuildAppOptions, type KindredApp } from '../app';
 import { defaultConfig, IN_MEMORY } from '../config';
 import { createSqliteStorage, SQLITE_MEMORY } from '../storage/sqliteStorage';
@@ -97,7 +97,7 @@ export type AnyAck = Ack<Record<string, unknown>>;
 
 /** A websocket-only socket.io-client connection that does not reconnect, once connected. */
 export async function connectSocket(url: string): Promise<ClientSocket> {
-  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { protocol: PROTOCOL_VERSION } });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -260,11 +260,13 @@ export class TestGroup<C extends TestClient = TestClient> {
   envelope(client: TestClient, type: 'chat' | 'signal' = 'chat', counter = 0): Envelope {
     return {
       header: {
-        v: 1,
+        v: 2,
         groupId: this.groupId,
         sessionId: this.sessionId,
         epoch: this.state.epoch,
         rosterHash: this.state.head,
+        headEpoch: this.state.epoch,
+        headHash: this.state.head,
         sender: client.member,
         keyId: b64(16),
         counter,

@@ -4,7 +4,7 @@
  * worthless for any later session (the product asks for acceptance before each session, not once).
  */
 import { KindredError } from '../errors';
-import { AcceptanceBody, PROTOCOL_VERSION, SignedAcceptance } from '../protocol/objects';
+import { AcceptanceBody, OBJECT_FORMAT_VERSION, SignedAcceptance } from '../protocol/objects';
 import { memberIdOf } from './identity';
 import { LABEL } from './labels';
 import { memberKey, signObject, verifyObject } from './signedObject';
@@ -20,7 +20,7 @@ export interface AcceptanceInput {
 }
 
 export function signAcceptance(ik: IdentityKeyPair, input: AcceptanceInput): SignedAcceptance {
-  const parsed = AcceptanceBody.safeParse({ v: PROTOCOL_VERSION, ...input, member: memberIdOf(ik.publicKey) });
+  const parsed = AcceptanceBody.safeParse({ v: OBJECT_FORMAT_VERSION, ...input, member: memberIdOf(ik.publicKey) });
   if (!parsed.success) throw new KindredError('MALFORMED', 'acceptance', { cause: parsed.error });
   return { body: parsed.data, sig: signObject(LABEL.RULES_ACCEPTANCE, parsed.data, ik.secretKey) };
 }

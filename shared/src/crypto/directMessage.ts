@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { KindredError } from '../errors';
 import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../encoding';
-import { DirectBox, PROTOCOL_VERSION } from '../protocol/objects';
+import { DirectBox, OBJECT_FORMAT_VERSION } from '../protocol/objects';
 import { MemberId, OpaqueId } from '../protocol/primitives';
 import { canonicalBytes } from './canonical';
 import type { SenderKeyRecipient } from './keyDistribution';
@@ -28,7 +28,7 @@ import type { RosterState, SessionKeyPair } from './types';
 
 const PREFIX = concatBytes(utf8(LABEL.DIRECT_MESSAGE), new Uint8Array([0]));
 
-const Meta = z.strictObject({ v: z.literal(PROTOCOL_VERSION), groupId: OpaqueId, sessionId: OpaqueId, from: MemberId, to: MemberId });
+const Meta = z.strictObject({ v: z.literal(OBJECT_FORMAT_VERSION), groupId: OpaqueId, sessionId: OpaqueId, from: MemberId, to: MemberId });
 
 export interface DirectContext {
   groupId: string;
@@ -47,7 +47,7 @@ export function sealDirect(
 ): DirectBox {
   expectBytes(to.sessionPk, 32, 'recipient session key');
   const padded = padToBucket(plaintext, DIRECT_BUCKETS);
-  const meta = canonicalBytes({ v: PROTOCOL_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member });
+  const meta = canonicalBytes({ v: OBJECT_FORMAT_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member });
   const inner = concatBytes(PREFIX, meta, new Uint8Array([0]), padded);
   const nonce = fixed ? expectBytes(fixed.nonce, 24, 'nonce') : csprngBytes(24);
   const { pw, done } = pairwiseFor(me);
@@ -55,7 +55,7 @@ export function sealDirect(
     const box = boxTo(pw, to.sessionPk, inner, nonce);
     return parseWire(
       DirectBox,
-      { v: PROTOCOL_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member, nonce: toBase64Url(nonce), box: toBase64Url(box) },
+      { v: OBJECT_FORMAT_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member, nonce: toBase64Url(nonce), box: toBase64Url(box) },
       'direct box',
     );
   } finally {

@@ -6,7 +6,7 @@
  */
 import { KindredError, isKindredError } from '../errors';
 import { fromBase64Url, fromUtf8, toBase64Url } from '../encoding';
-import { EncryptedGroupCard, GroupCardBody, PROTOCOL_VERSION, SignedGroupCard } from '../protocol/objects';
+import { EncryptedGroupCard, GroupCardBody, OBJECT_FORMAT_VERSION, SignedGroupCard } from '../protocol/objects';
 import { canonicalBytes, labelled } from './canonical';
 import { memberIdOf, requireFingerprint } from './identity';
 import { INVITE_SECRET_BYTES, INVITE_SUBKEY_ID } from './invite';
@@ -71,7 +71,7 @@ function cardKey(inviteSecret: Uint8Array): Uint8Array {
 
 /** AD binds the version and the group, so the relay cannot serve one group's card under another group's invite. */
 function cardAd(groupId: string): Uint8Array {
-  return labelled(LABEL.GROUP_CARD_AD, { v: PROTOCOL_VERSION, groupId });
+  return labelled(LABEL.GROUP_CARD_AD, { v: OBJECT_FORMAT_VERSION, groupId });
 }
 
 /**
@@ -90,7 +90,7 @@ export function encryptGroupCard(signed: SignedGroupCard, inviteSecret: Uint8Arr
   const key = cardKey(inviteSecret);
   try {
     const ct = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, cardAd(card.data.body.groupId), null, nonce, key);
-    return { v: PROTOCOL_VERSION, nonce: toBase64Url(nonce), ct: toBase64Url(ct) };
+    return { v: OBJECT_FORMAT_VERSION, nonce: toBase64Url(nonce), ct: toBase64Url(ct) };
   } finally {
     wipe(key, plaintext);
   }

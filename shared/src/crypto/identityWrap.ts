@@ -6,7 +6,7 @@
  */
 import { KindredError } from '../errors';
 import { fromBase64Url, toBase64Url, utf8 } from '../encoding';
-import { WrappedIdentity, PROTOCOL_VERSION } from '../protocol/objects';
+import { WrappedIdentity, OBJECT_FORMAT_VERSION } from '../protocol/objects';
 import { labelled } from './canonical';
 import { identityFromSeed, identitySeed, memberIdOf } from './identity';
 import { LABEL } from './labels';
@@ -69,7 +69,7 @@ export function wrapIdentity(ik: IdentityKeyPair, passphrase: string, params: Wr
   const s = sodium();
   const salt = testing?.salt ? expectBytes(testing.salt, s.crypto_pwhash_SALTBYTES, 'salt') : randomBytes(s.crypto_pwhash_SALTBYTES);
   const nonce = testing?.nonce ? expectBytes(testing.nonce, 24, 'nonce') : randomBytes(24);
-  const head = { v: PROTOCOL_VERSION, alg: ALG, opslimit: params.opslimit, memlimit: params.memlimit, salt: toBase64Url(salt), publicKey: memberIdOf(ik.publicKey) };
+  const head = { v: OBJECT_FORMAT_VERSION, alg: ALG, opslimit: params.opslimit, memlimit: params.memlimit, salt: toBase64Url(salt), publicKey: memberIdOf(ik.publicKey) };
   const parsedHead = WrappedIdentity.omit({ nonce: true, ct: true }).safeParse(head);
   if (!parsedHead.success) throw new KindredError('BAD_REQUEST', 'Argon2id parameters out of bounds', { cause: parsedHead.error });
   const seed = identitySeed(ik);

@@ -27,7 +27,7 @@ export type { AcceptanceInput, ExpectedAcceptance } from './acceptance';
 export { sealVault, openVault, vaultKey, emptyVault, VAULT_BUCKETS } from './vault';
 export { createSessionKey, verifySessionKey, wipeSessionKey } from './sessionKey';
 export type { CreatedSessionKey } from './sessionKey';
-export { createOwnSenderChain, advanceOwnChain, stepChainKey, wipeChain, MAX_COUNTER } from './senderKeyChain';
+export { createOwnSenderChain, advanceOwnChain, stepChainKey, stateHead, wipeChain, MAX_COUNTER } from './senderKeyChain';
 export type { ChainContext, OwnSenderChain, FixedChainInputs } from './senderKeyChain';
 export { createPairwiseKeys } from './pairwiseBox';
 export type { PairwiseKeys } from './pairwiseBox';

@@ -17,14 +17,14 @@ describe('sealed sender keys', () => {
     const [a, b] = g.peers as [Peer, Peer];
     for (let i = 0; i < 3; i++) wipe(advanceOwnChain(a.chain).messageKey);
     const sealed = sealSenderKey(a.chain, { member: b.id, sessionPk: b.sessionPk }, a.session.keyPair);
-    expect(sealed).toMatchObject({ v: 1, groupId: g.groupId, sessionId: g.sessionId, from: a.id, to: b.id, keyId: a.chain.keyId });
+    expect(sealed).toMatchObject({ v: 2, groupId: g.groupId, sessionId: g.sessionId, from: a.id, to: b.id, keyId: a.chain.keyId });
     expect(SealedSenderKey.safeParse(sealed).success).toBe(true);
     expect(codeOf(() => sealSenderKey(a.chain, { member: 'not-a-member-id', sessionPk: b.sessionPk }, a.session.keyPair))).not.toBe('none');
     const got = openSenderKey(sealed, a.sessionPk, b.session.keyPair, b.id);
     expect(got.counter).toBe(3);
     expect(got.chainKey).toEqual(a.chain.chainKey);
     expect(got.signingPk).toEqual(a.chain.signingKeyPair.publicKey);
-    expect(got).toMatchObject({ epoch: a.chain.epoch, rosterHash: a.chain.rosterHash, sender: a.id, recipient: b.id });
+    expect(got).toMatchObject({ epoch: a.chain.epoch, rosterHash: a.chain.rosterHash, head: a.chain.head, sender: a.id, recipient: b.id });
   });
 
   it('is a crypto_box_easy from the sender session key (same bytes through the pairwise cache), not a sealed box', () => {
@@ -63,14 +63,14 @@ describe('sealed sender keys', () => {
     for (const change of [{ keyId: other.groupId }, { groupId: other.groupId }, { sessionId: other.sessionId }, { from: other.peers[0]!.id }]) {
       expect([change, codeOf(() => openSenderKey({ ...sealed, ...change }, a.sessionPk, b.session.keyPair, b.id))]).toEqual([change, 'MALFORMED']);
     }
-    expect(codeOf(() => openSenderKey({ ...sealed, v: 2 }, a.sessionPk, b.session.keyPair, b.id))).toBe('BAD_VERSION');
+    expect(codeOf(() => openSenderKey({ ...sealed, v: 1 }, a.sessionPk, b.session.keyPair, b.id))).toBe('BAD_VERSION');
   });
 
   it('refuses a direct box presented as a sender key, though both are boxes between the same keys (MALFORMED)', () => {
     const g = setupGroup(2);
     const [a, b] = g.peers as [Peer, Peer];
     const d = sealDirect(a.session.keyPair, { member: b.id, sessionPk: b.sessionPk }, { groupId: g.groupId, sessionId: g.sessionId, from: a.id }, new Uint8Array(10));
-    const asKey = { v: 1, groupId: g.groupId, sessionId: g.sessionId, from: a.id, to: b.id, keyId: a.chain.keyId, nonce: d.nonce, box: d.box };
+    const asKey = { v: 2, groupId: g.groupId, sessionId: g.sessionId, from: a.id, to: b.id, keyId: a.chain.keyId, nonce: d.nonce, box: d.box };
     expect(codeOf(() => openSenderKey(asKey, a.sessionPk, b.session.keyPair, b.id))).toBe('MALFORMED');
   });
 });

@@ -7,7 +7,10 @@
  * Box plaintext (docs/PROTOCOL.md part B, "Sealed sender key"):
  *
  *   utf8(LABEL.SENDER_KEY_DISTRIBUTION) || 0x00 || chainKey (32 bytes) || canonical(inner)
- *   inner = {v, groupId, sessionId, epoch, rosterHash, keyId, sender, recipient, counter, signingPk}
+ *   inner = {v, groupId, sessionId, epoch, rosterHash, headEpoch, headHash, keyId, sender, recipient, counter, signingPk}
+ *
+ * (headEpoch, headHash) is the sender's current roster head when it sealed the key (protocol v2), at or after the
+ * chain's epoch: a recipient behind it knows a newer roster exists before any message arrives.
  *
  * The chain key is raw bytes at a fixed offset rather than a JSON string so that it lives only in Uint8Arrays, which
  * are wiped; JS strings cannot be. The label keeps a sender-key box from ever being taken for a direct message.
@@ -37,6 +40,8 @@ const Inner = z.strictObject({
   sessionId: OpaqueId,
   epoch: z.number().int().min(0).max(1_000_000),
   rosterHash: Hash32,
+  headEpoch: z.number().int().min(0).max(1_000_000),
+  headHash: Hash32,
   keyId: OpaqueId,
   sender: MemberId,
   recipient: MemberId,
@@ -56,6 +61,8 @@ export interface ReceivedSenderKey {
   sessionId: string;
   epoch: number;
   rosterHash: string;
+  /** The sender's roster head when it sealed the key (authenticated by the box; at or after `epoch`). */
+  head: { epoch: number; hash: string };
   sender: string;
   recipient: string;
   keyId: string;
@@ -85,6 +92,8 @@ export function sealSenderKey(
     sessionId: chain.sessionId,
     epoch: chain.epoch,
     rosterHash: chain.rosterHash,
+    headEpoch: chain.head.epoch,
+    headHash: chain.head.hash,
     keyId: chain.keyId,
     sender: chain.sender,
     recipient: recipient.member,
@@ -157,11 +166,15 @@ export function openSenderKey(
     ) {
       throw new KindredError('MALFORMED', 'sender key: inner fields differ from routing fields');
     }
+    if (inner.headEpoch < inner.epoch || (inner.headEpoch === inner.epoch && inner.headHash !== inner.rosterHash)) {
+      throw new KindredError('MALFORMED', 'sender key: stated head before the chain');
+    }
     return {
       groupId: inner.groupId,
       sessionId: inner.sessionId,
       epoch: inner.epoch,
       rosterHash: inner.rosterHash,
+      head: { epoch: inner.headEpoch, hash: inner.headHash },
       sender: inner.sender,
       recipient: inner.recipient,
       keyId: inner.keyId,

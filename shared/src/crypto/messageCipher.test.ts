@@ -74,11 +74,14 @@ describe('encryptMessage / decryptMessage', () => {
     const env = send(a, 'original');
     const other = hash32();
     const cases: [Partial<MessageHeader> | { v: number }, string][] = [
-      [{ v: 2 }, 'BAD_VERSION'],
+      [{ v: 1 }, 'BAD_VERSION'],
+      [{ v: 3 }, 'BAD_VERSION'],
       [{ groupId: id16() }, 'WRONG_SESSION'],
       [{ sessionId: id16() }, 'WRONG_SESSION'],
       [{ epoch: env.header.epoch - 1 }, 'BAD_SIGNATURE'],
       [{ rosterHash: other }, 'BAD_SIGNATURE'],
+      [{ headEpoch: env.header.headEpoch + 1 }, 'BAD_SIGNATURE'],
+      [{ headHash: other }, 'BAD_SIGNATURE'],
       [{ sender: other }, 'SENDER_NOT_IN_ROSTER'],
       [{ sender: c.id }, 'UNKNOWN_SENDER_KEY'],
       [{ keyId: id16() }, 'UNKNOWN_SENDER_KEY'],
@@ -154,7 +157,7 @@ describe('encryptMessage / decryptMessage', () => {
     const rx = createMemoryReceiveState(g.groupId, g.sessionId);
     installSenderKey(
       rx,
-      { groupId: g.groupId, sessionId: g.sessionId, epoch: a.chain.epoch, rosterHash: a.chain.rosterHash, sender: a.id, recipient: b.id, keyId: a.chain.keyId, chainKey: sodium().randombytes_buf(32), counter: 0, signingPk: a.chain.signingKeyPair.publicKey },
+      { groupId: g.groupId, sessionId: g.sessionId, epoch: a.chain.epoch, rosterHash: a.chain.rosterHash, head: a.chain.head, sender: a.id, recipient: b.id, keyId: a.chain.keyId, chainKey: sodium().randombytes_buf(32), counter: 0, signingPk: a.chain.signingKeyPair.publicKey },
       0,
     );
     const env = send(a, 'k');

@@ -2,7 +2,7 @@
  * Group messages (SECURITY.md §5): XChaCha20-Poly1305-IETF under the chain's message key for the counter, then an
  * Ed25519 signature by the chain's ephemeral signing key.
  *
- *   header = {v, groupId, sessionId, epoch, rosterHash, sender, keyId, counter, type, ttl}
+ *   header = {v, groupId, sessionId, epoch, rosterHash, headEpoch, headHash, sender, keyId, counter, type, ttl}
  *   nonce  = 24 random bytes (never derived from the counter, which a rollback could repeat)
  *   AD     = utf8(LABEL.MESSAGE_AD) || 0x00 || canonical(header)      (every header field bound to the ciphertext)
  *   ct     = crypto_aead_xchacha20poly1305_ietf_encrypt(pad(plaintext), AD, nonce, messageKey)
@@ -15,8 +15,9 @@
  * decryptMessage checks in this order, each with its own error code, so cheap public checks come before any
  * signature work and the signature comes before any key derivation (an unsigned message can cause no KDF work and
  * cannot touch the state): shape, group and session, sender in the current roster, not muted, sender key known,
- * epoch, signature, counter bounds, derive, decrypt, unpad; only then is the counter marked used and the chain
- * advanced. A refused message changes nothing (except erasing an expired skipped key).
+ * epoch, signature, the sender's stated head (ahead of ours: HEAD_AHEAD; behind: the sender must be a member and
+ * unmuted at every epoch from its head to ours), counter bounds, derive, decrypt, unpad; only then is the counter
+ * marked used and the chain advanced. A refused message changes nothing (except erasing an expired skipped key).
  */
 import { KindredError } from '../errors';
 import { fromBase64Url, utf8 } from '../encoding';
@@ -84,6 +85,8 @@ export function encryptMessage(
     sessionId: chain.sessionId,
     epoch: chain.epoch,
     rosterHash: chain.rosterHash,
+    headEpoch: chain.head.epoch,
+    headHash: chain.head.hash,
     sender: chain.sender,
     keyId: chain.keyId,
     counter,
@@ -123,6 +126,13 @@ export interface DecryptOptions {
    * only a chain of the current epoch is checked against the head.
    */
   rosterHashAt?: (epoch: number) => string | undefined;
+  /**
+   * The verified roster state right after an earlier epoch (RosterTracker.stateAt). With it, a message whose sender
+   * states an older head than ours is judged at every epoch from that head to ours: the sender must be a member and
+   * unmuted in each (SENDER_NOT_IN_ROSTER / SENDER_MUTED), and a head older than the states kept is HEAD_TOO_OLD.
+   * Without it only the current roster is judged. The engine always passes it.
+   */
+  stateAt?: (epoch: number) => RosterState | undefined;
 }
 
 /** True when `member` may not send: muted, or a plain member while the roster mutes all but facilitators. */
@@ -187,6 +197,7 @@ export function decryptMessage(state: ReceiveState, roster: RosterState, envelop
   if (h.epoch !== chain.epoch || h.rosterHash !== chain.rosterHash) {
     throw new KindredError('MALFORMED', 'header epoch differs from the sender key');
   }
+  judgeStatedHead(h, roster, opts);
 
   const { messageKey, fromSkipped, advance } = keyForCounter(chain, h.counter, nowMs, state);
   try {
@@ -217,6 +228,31 @@ export function decryptMessage(state: ReceiveState, roster: RosterState, envelop
     throw e;
   } finally {
     wipe(messageKey);
+  }
+}
+
+/**
+ * The sender's stated head, after its signature verified (so it is the sender's own statement). It can never be
+ * before the chain it writes with. Ahead of our roster: HEAD_AHEAD (the engine keeps the message, obtains the entries
+ * and tries again; it is also proof that a newer roster exists). At or behind ours: the hash must be the one we
+ * accepted at that epoch (ROSTER_FORK), and the sender is judged at the stricter of its head and ours, i.e. at every
+ * epoch in between: a mute or removal that came after the sender's head applies to it, and a mute in force at the
+ * sender's head still applies after it was lifted here (a message written while muted is refused after the unmute).
+ */
+function judgeStatedHead(h: MessageHeader, roster: RosterState, opts: DecryptOptions): void {
+  if (h.headEpoch < h.epoch || (h.headEpoch === h.epoch && h.headHash !== h.rosterHash)) {
+    throw new KindredError('MALFORMED', 'stated head before the chain');
+  }
+  if (h.headEpoch > roster.epoch) throw new KindredError('HEAD_AHEAD');
+  const known = h.headEpoch === roster.epoch ? roster.head : opts.rosterHashAt?.(h.headEpoch);
+  if (known !== undefined && known !== h.headHash) throw new KindredError('ROSTER_FORK', 'stated head names another roster');
+  if (!opts.stateAt) return;
+  for (let e = h.headEpoch; e < roster.epoch; e++) {
+    const then = opts.stateAt(e);
+    if (!then) throw new KindredError('HEAD_TOO_OLD');
+    const member = findMember(then, h.sender);
+    if (!member) throw new KindredError('SENDER_NOT_IN_ROSTER', 'at the stated head');
+    if (isMuted(member, then)) throw new KindredError('SENDER_MUTED', 'at the stated head');
   }
 }
 

@@ -7,7 +7,7 @@ import { KDF_CONTEXT, LABEL } from './labels';
 import { decryptMessage, encryptMessage } from './messageCipher';
 import { paddedLength, padToBucket } from './padding';
 import { createMemoryReceiveState, installSenderKey } from './receiveState';
-import { createOwnSenderChain, stepChainKey } from './senderKeyChain';
+import { createOwnSenderChain, stateHead, stepChainKey } from './senderKeyChain';
 import { createSessionKey, verifySessionKey } from './sessionKey';
 import { initCrypto, sodium } from './sodium';
 import type { IdentityKeyPair, RosterState } from './types';
@@ -30,6 +30,8 @@ const setup = () => {
     { ...ctx, sender: toBase64Url(A.publicKey), nowMs: 0 },
     { chainKey: fromHex(V.chain.chainKeyHex), signingSeed: fromHex(V.chain.signingSeedHex), keyId: fromHex(V.chain.keyIdHex) },
   );
+  // The sender has since verified a newer roster (epoch 7): headers and sealed keys state it beside the chain's own.
+  stateHead(chain, V.head);
   return { A, B, skA, skB, chain };
 };
 
@@ -66,7 +68,7 @@ describe('message vectors', () => {
     expect(sealed).toEqual(V.sealedSenderKey.sealed);
     // Independently: crypto_box_easy of label || 0x00 || chainKey || canonical(inner).
     const inner = canonicalBytes({
-      v: 1, groupId: ctx.groupId, sessionId: ctx.sessionId, epoch: ctx.epoch, rosterHash: ctx.rosterHash, keyId: V.chain.keyId,
+      v: 2, groupId: ctx.groupId, sessionId: ctx.sessionId, epoch: ctx.epoch, rosterHash: ctx.rosterHash, headEpoch: V.head.epoch, headHash: V.head.hash, keyId: V.chain.keyId,
       sender: V.identities.A.memberId, recipient: V.identities.B.memberId, counter: 0, signingPk: toBase64Url(fromHex(V.chain.signingPublicKeyHex)),
     });
     const pt = concatBytes(utf8(LABEL.SENDER_KEY_DISTRIBUTION), new Uint8Array([0]), fromHex(V.chain.chainKeyHex), inner);
@@ -74,6 +76,7 @@ describe('message vectors', () => {
     expect(toBase64Url(box)).toBe(V.sealedSenderKey.sealed.box);
     const got = openSenderKey(V.sealedSenderKey.sealed, skA.keyPair.publicKey, skB.keyPair, V.identities.B.memberId);
     expect(toHex(got.chainKey)).toBe(V.chain.chainKeyHex);
+    expect(got.head).toEqual(V.head);
   });
 
   it('envelopes for a fixed chain key, signing seed and nonce; they decrypt', () => {
@@ -90,7 +93,7 @@ describe('message vectors', () => {
       expect(toBase64Url(sig)).toBe(m.envelope.sig);
     });
     const roster: RosterState = {
-      groupId: ctx.groupId, epoch: ctx.epoch, head: ctx.rosterHash, creator: V.identities.A.memberId,
+      groupId: ctx.groupId, epoch: V.head.epoch, head: V.head.hash, creator: V.identities.A.memberId,
       members: [V.identities.A.memberId, V.identities.B.memberId].sort().map((id) => ({ id, role: 'facilitator' as const, muted: false })),
       banned: [], locked: false, policy: { expirySeconds: 600, slowModeSeconds: 0, muteAllButFacilitators: false },
       session: { id: ctx.sessionId, open: true }, rekeyEpoch: ctx.epoch,

@@ -6,7 +6,7 @@
  * anyone. Rules and their reasons: docs/PROTOCOL.md part A, "Roster".
  */
 import { KindredError } from '../errors';
-import { PROTOCOL_VERSION, SignedRosterEntry } from '../protocol/objects';
+import { OBJECT_FORMAT_VERSION, SignedRosterEntry } from '../protocol/objects';
 import type { RosterEntryBody, RosterOp, RosterPolicy } from '../protocol/objects';
 import { memberIdOf, requireFingerprint } from './identity';
 import { LABEL } from './labels';
@@ -35,7 +35,7 @@ export function signRosterBody(body: RosterEntryBody, signerIk: IdentityKeyPair)
 /** Entry 0: the creator's signed statement that the group exists, with its policy. Throws MALFORMED on bad input. */
 export function createGenesis(creatorIk: IdentityKeyPair, groupId: string, policy: RosterPolicy): SignedRosterEntry {
   const creator = memberIdOf(creatorIk.publicKey);
-  const entry = signRosterBody({ v: PROTOCOL_VERSION, groupId, epoch: 0, prev: '', op: { type: 'genesis', creator, policy }, signer: creator }, creatorIk);
+  const entry = signRosterBody({ v: OBJECT_FORMAT_VERSION, groupId, epoch: 0, prev: '', op: { type: 'genesis', creator, policy }, signer: creator }, creatorIk);
   applyRosterEntry(null, entry); // refuses a bad group id or policy now rather than on every peer later
   return entry;
 }
@@ -45,7 +45,7 @@ export function createGenesis(creatorIk: IdentityKeyPair, groupId: string, polic
  * the rules refuse throws here (same codes as applyRosterEntry) instead of being sent.
  */
 export function signRosterEntry(state: RosterState, op: RosterOp, signerIk: IdentityKeyPair): SignedRosterEntry {
-  const entry = signRosterBody({ v: PROTOCOL_VERSION, groupId: state.groupId, epoch: state.epoch + 1, prev: state.head, op, signer: memberIdOf(signerIk.publicKey) }, signerIk);
+  const entry = signRosterBody({ v: OBJECT_FORMAT_VERSION, groupId: state.groupId, epoch: state.epoch + 1, prev: state.head, op, signer: memberIdOf(signerIk.publicKey) }, signerIk);
   applyRosterEntry(state, entry);
   return entry;
 }

@@ -58,6 +58,12 @@ export interface OwnSenderChain extends ChainContext {
   createdAt: number;
   /** True once wipeChain erased the secrets. */
   wiped: boolean;
+  /**
+   * The sender's current verified roster head, stated in every header and sealed copy of the chain (protocol v2).
+   * Starts at the chain's own (epoch, rosterHash); the device moves it forward with stateHead on every roster entry it
+   * accepts, so that what it sends tells the others which roster it holds.
+   */
+  head: { epoch: number; hash: string };
 }
 
 /** Fixed inputs, for test vectors only: live code never passes them. */
@@ -90,7 +96,23 @@ export function createOwnSenderChain(ctx: ChainContext & { nowMs: number }, fixe
     signingKeyPair: { publicKey: kp.publicKey, secretKey: kp.privateKey },
     createdAt: ctx.nowMs,
     wiped: false,
+    head: { epoch: ctx.epoch, hash: ctx.rosterHash },
   };
+}
+
+/**
+ * Moves the head the chain states to `head` (the device's verified roster head). Only forward: a head older than
+ * the one already stated, or older than the chain, is refused (BAD_REQUEST), since a sender's stated head never goes
+ * back. The hash is checked by the shape (a 32-byte base64url hash).
+ */
+export function stateHead(chain: OwnSenderChain, head: { epoch: number; hash: string }): void {
+  if (!Number.isSafeInteger(head.epoch) || head.epoch < chain.head.epoch) throw new KindredError('BAD_REQUEST', 'stated head goes back');
+  if (head.epoch === chain.head.epoch) {
+    if (head.hash !== chain.head.hash) throw new KindredError('ROSTER_FORK', 'stated head');
+    return;
+  }
+  parseWire(Hash32, head.hash, 'stated head hash');
+  chain.head = { epoch: head.epoch, hash: head.hash };
 }
 
 /** One step of a chain key: the message key for its counter and the chain key for the next. Does not wipe. */

@@ -7,7 +7,7 @@
  */
 import { KindredError } from '../errors';
 import { toBase64Url, fromBase64Url } from '../encoding';
-import { PROTOCOL_VERSION, SignedSessionKey, type SessionKeyBody } from '../protocol/objects';
+import { OBJECT_FORMAT_VERSION, SignedSessionKey, type SessionKeyBody } from '../protocol/objects';
 import { LABEL } from './labels';
 import { parseWire } from './parseWire';
 import { memberKey, requireSignature, signObject } from './signedObject';
@@ -36,7 +36,7 @@ export function createSessionKey(ik: IdentityKeyPair, groupId: string, sessionId
   const kp = s.crypto_box_seed_keypair(seed);
   if (!opts?.seed) wipe(seed);
   const body: SessionKeyBody = {
-    v: PROTOCOL_VERSION,
+    v: OBJECT_FORMAT_VERSION,
     groupId,
     sessionId,
     member: toBase64Url(ik.publicKey),

@@ -11,13 +11,24 @@ import {
   DirectBox,
   EncryptedGroupCard,
   Envelope,
+  PROTOCOL_VERSION,
   SealedSenderKey,
   SignedAcceptance,
   SignedRosterEntry,
   SignedSessionKey,
 } from './objects';
 
-export const EVENTS_VERSION = 1 as const;
+/** The version of this catalogue; it moves with the wire protocol (objects.ts PROTOCOL_VERSION). */
+export const EVENTS_VERSION = 2 as const;
+
+/**
+ * What a client states in the Socket.IO handshake (`auth`): the protocol it speaks. The relay refuses a connection
+ * that states another version, or none (a client older than version 2), with CLIENT_OUTDATED before any event; the
+ * client shows it as "this app is out of date, reload". The other way round, the relay states its version in the
+ * auth.challenge answer, and a client refuses a relay whose answer lacks it or names another (RELAY_OUTDATED).
+ */
+export const HandshakeAuth = z.object({ protocol: z.literal(PROTOCOL_VERSION) });
+export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
 
 const Challenge = b64Bytes(32);
 const RosterEntries = z.array(SignedRosterEntry).max(10_000);
@@ -56,7 +67,7 @@ export const KEYS_REQUEST_BUDGET_BYTES = 30 * 1024;
 
 export const ClientEvents = {
   /** Ask for a fresh single-use challenge to sign with the identity key. */
-  'auth.challenge': [empty, z.strictObject({ challenge: Challenge })],
+  'auth.challenge': [empty, z.strictObject({ challenge: Challenge, protocol: z.literal(PROTOCOL_VERSION) })],
   /** Prove the identity key; the socket is authenticated as `member` from then on. */
   'auth.prove': [z.strictObject({ member: MemberId, challenge: Challenge, sig: Signature }), empty],
 

@@ -6,8 +6,20 @@ import { z } from 'zod';
 import { Hash32, MemberId, Nonce24, OpaqueId, Signature, X25519PublicKey, b64Max, MAX_MESSAGE_CIPHERTEXT } from './primitives';
 import { b64Bytes } from './primitives';
 
-export const PROTOCOL_VERSION = 1 as const;
-const V = z.literal(PROTOCOL_VERSION);
+/**
+ * The wire protocol's version: what a client states in its Socket.IO handshake and the relay in its auth.challenge
+ * answer (either side refuses another one), and the `v` of the objects whose format changed with it: message headers
+ * and sealed sender keys (version 2 added the sender's current roster head to both).
+ */
+export const PROTOCOL_VERSION = 2 as const;
+/**
+ * The `v` of the objects whose format has not changed since version 1 (roster entries, group cards, session keys,
+ * acceptances, direct boxes, wrapped identities). Kept apart so that stored roster chains and identities wrapped at
+ * rest stay valid across the protocol bump: a version names a format, and these formats did not change.
+ */
+export const OBJECT_FORMAT_VERSION = 1 as const;
+const V = z.literal(OBJECT_FORMAT_VERSION);
+const V2 = z.literal(PROTOCOL_VERSION);
 
 export const Role = z.enum(['facilitator', 'member']);
 export type Role = z.infer<typeof Role>;
@@ -97,7 +109,7 @@ export type SignedSessionKey = z.infer<typeof SignedSessionKey>;
 // ---------- Sender keys ----------
 /** A sender key boxed (crypto_box) from the sender's session key to one recipient's session key. */
 export const SealedSenderKey = z.strictObject({
-  v: V,
+  v: V2,
   groupId: OpaqueId,
   sessionId: OpaqueId,
   from: MemberId,
@@ -112,15 +124,25 @@ export type SealedSenderKey = z.infer<typeof SealedSenderKey>;
 export const MessageType = z.enum(['chat', 'signal']);
 export type MessageType = z.infer<typeof MessageType>;
 
+/** A roster head as a sender states it: the epoch of its latest verified entry and that entry's hash. */
+export const RosterHead = z.strictObject({ epoch: z.number().int().min(0).max(1_000_000), hash: Hash32 });
+export type RosterHead = z.infer<typeof RosterHead>;
+
 /** The header: every field is associated data of the AEAD and covered by the epoch signature. */
 export const MessageHeader = z.strictObject({
-  v: V,
+  v: V2,
   groupId: OpaqueId,
   sessionId: OpaqueId,
   /** Roster epoch at which the sender's chain was made. */
   epoch: z.number().int().min(0).max(1_000_000),
   /** Hash of the roster entry at that epoch. */
   rosterHash: Hash32,
+  /**
+   * The sender's current roster head when it wrote the message (at or after the chain's epoch): receivers judge
+   * membership and mutes at the stricter of this head and their own, and learn from it that a newer roster exists.
+   */
+  headEpoch: z.number().int().min(0).max(1_000_000),
+  headHash: Hash32,
   sender: MemberId,
   keyId: OpaqueId,
   counter: z.number().int().min(0).max(2 ** 32 - 1),
