@@ -124,10 +124,6 @@ export type SealedSenderKey = z.infer<typeof SealedSenderKey>;
 export const MessageType = z.enum(['chat', 'signal']);
 export type MessageType = z.infer<typeof MessageType>;
 
-/** A roster head as a sender states it: the epoch of its latest verified entry and that entry's hash. */
-export const RosterHead = z.strictObject({ epoch: z.number().int().min(0).max(1_000_000), hash: Hash32 });
-export type RosterHead = z.infer<typeof RosterHead>;
-
 /** The header: every field is associated data of the AEAD and covered by the epoch signature. */
 export const MessageHeader = z.strictObject({
   v: V2,
