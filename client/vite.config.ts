@@ -4,11 +4,14 @@
  * external script and stylesheet files; no module preload polyfill (it would be an inline script).
  */
 import { defineConfig } from 'vite';
+import { compressAssets } from './compressAssets';
 
 const relay = process.env.KINDRED_RELAY ?? 'http://localhost:8080';
 
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic' } },
+  // Brotli and gzip copies of every text file, made once here and served by the relay (server/src/staticClient.ts).
+  plugins: [compressAssets()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -18,6 +18,9 @@ const client = join(tmp, 'client');
 mkdirSync(join(client, 'assets'), { recursive: true });
 writeFileSync(join(client, 'index.html'), '<!doctype html><title>Kindred</title><div id="root"></div>');
 writeFileSync(join(client, 'assets', 'index-abc123.js'), 'console.log(1)');
+// What the client build writes beside each text file (client/compressAssets.ts); marked so the test sees which was sent.
+writeFileSync(join(client, 'assets', 'index-abc123.js.br'), 'BROTLI');
+writeFileSync(join(client, 'assets', 'index-abc123.js.gz'), 'GZIP');
 writeFileSync(join(client, 'robots.txt'), 'User-agent: *');
 
 const baseConfig = (overrides: Partial<Config> = {}): Config =>
@@ -205,6 +208,21 @@ describe('the built web client', () => {
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     const robots = await k.app.inject({ method: 'GET', url: '/robots.txt' });
     expect(robots.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('sends the precompressed copy the browser accepts (brotli first), with Vary, and the plain file otherwise', async () => {
+    const url = '/assets/index-abc123.js';
+    const br = await k.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.rawPayload.toString()).toBe('BROTLI');
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const gz = await k.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.rawPayload.toString()).toBe('GZIP');
+    const plain = await k.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe('console.log(1)');
   });
 
   it('falls back to index.html for client routes that want HTML, and only for those', async () => {

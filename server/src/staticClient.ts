@@ -40,6 +40,9 @@ export async function registerStaticClient(app: FastifyInstance, config: Pick<Co
     await app.register(fastifyStatic, {
       root: config.clientDir,
       index: ['index.html'],
+      // The build writes .br and .gz beside each text file (client/compressAssets.ts): sent by Accept-Encoding,
+      // with Vary: accept-encoding; a client that accepts neither gets the plain file.
+      preCompressed: true,
       cacheControl: false,
       setHeaders(reply, path) {
         reply.header('cache-control', path.startsWith(assetsDir) ? IMMUTABLE : path.endsWith('.html') ? 'no-store' : 'no-cache');
