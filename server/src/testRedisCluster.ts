@@ -18,6 +18,8 @@ export interface LocalRedisCluster {
 }
 
 const MASTERS = 3;
+/** A hook that starts a cluster may take this long on a loaded machine (the default hook timeout is 10 s). */
+export const CLUSTER_HOOK_TIMEOUT_MS = 60_000;
 /** Redis Cluster's bus listens on the client port + 10000: both must be free. */
 const BUS_OFFSET = 10_000;
 const START_TIMEOUT_MS = 20_000;

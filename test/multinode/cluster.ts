@@ -16,7 +16,7 @@ import type { Storage } from '@kindred/server';
 import { initCrypto } from '@kindred/shared/crypto';
 import { connectRedis, keysMatching, unlinkEach, type RedisClient, type RedisTarget } from '../../server/src/redisClient';
 import { dropSchema, redisUnreachable, requirePostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../server/src/testServices';
-import { startRedisCluster, type LocalRedisCluster } from '../../server/src/testRedisCluster';
+import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../../server/src/testRedisCluster';
 
 export interface RelayNode {
   url: string;
@@ -90,7 +90,7 @@ export function eachRedis(body: (redis: () => RedisTarget) => void): void {
     let local: LocalRedisCluster | undefined;
     beforeAll(async () => {
       local = await startRedisCluster();
-    });
+    }, CLUSTER_HOOK_TIMEOUT_MS);
     afterAll(async () => {
       await local?.stop();
     });

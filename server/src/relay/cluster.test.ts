@@ -14,7 +14,7 @@ import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { connectRedis, isCluster, keysMatching, type RedisClient } from '../redisClient';
 import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
-import { startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
+import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
 import { createRedisCluster, roomChannel, shardedAdapter } from './cluster';
 import type { RelayServer } from './context';
 import { adapterChannelPrefix } from './redisKeys';
@@ -74,7 +74,7 @@ function adapterOverRedis(kind: string, target: () => Promise<{ url: string; clu
       }
       // Every node subscribes to the shared channel in the background: wait for all three.
       await eventually(async () => (await shardSubscribers(probe!, main)) === 3);
-    });
+    }, CLUSTER_HOOK_TIMEOUT_MS);
 
     afterAll(async () => {
       for (const c of clients) c.close();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
 import { connectRedis, keysMatching, type RedisClient } from '../redisClient';
 import { dropKeysAndClose, testRedis } from '../testServices';
-import { startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
+import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
 import { MemorySessionLogs, memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
@@ -131,7 +131,7 @@ let clusterClient: RedisClient | undefined;
 beforeAll(async () => {
   redisCluster = await startRedisCluster();
   clusterClient = await connectRedis({ url: redisCluster.url, cluster: true }, () => undefined);
-});
+}, CLUSTER_HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await clusterClient?.close();
   await redisCluster?.stop();
