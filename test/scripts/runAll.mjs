@@ -37,11 +37,17 @@ const hasClient = existsSync(`${root}client/index.html`);
 if (hasClient) count('client build', step('client build', 'pnpm', ['--filter', '@kindred/client', 'run', 'build']));
 
 const report = `${resultsDir}/vitest.json`;
-step('vitest', 'pnpm', ['exec', 'vitest', 'run', '-c', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+const vitestOk = step('vitest', 'pnpm', ['exec', 'vitest', 'run', '-c', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numTotalTestSuites > 0 && r.testResults.some((f) => f.status === 'failed' && f.assertionResults.length === 0) ? 1 : 0);
+  // A file that failed outside its tests (an import error, a hook that threw or timed out) counts once: its tests
+  // are reported as skipped, not failed, and the run must not look green.
+  const filesFailedOutsideTests = r.testResults.filter(
+    (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
+  ).length;
+  failed += r.numFailedTests + filesFailedOutsideTests;
+  if (!vitestOk && r.numFailedTests + filesFailedOutsideTests === 0) failed += 1;
   if (r.numPendingTests + r.numTodoTests > 0) console.log(`skipped: ${r.numPendingTests + r.numTodoTests} (each prints its reason above)`);
 } else {
   failed += 1;
