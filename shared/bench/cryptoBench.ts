@@ -110,6 +110,8 @@ const roster: RosterState = {
   policy: { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false },
   session: { id: sessionId, open: true },
   rekeyEpoch: 1,
+  invites: [],
+  revokedInvites: [],
 };
 const newChain = (): OwnSenderChain =>
   createOwnSenderChain({ groupId, sessionId, epoch: roster.epoch, rosterHash: roster.head, sender: idA, nowMs: 0 });

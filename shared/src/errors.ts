@@ -66,6 +66,10 @@ export const ERROR_SENTENCES = {
   // Protocol version
   CLIENT_OUTDATED: 'This app is out of date for this relay; reload the page to update it.',
   RELAY_OUTDATED: 'The relay speaks another protocol version than this app; it cannot be used until it is updated.',
+  // Knocks
+  KNOCK_UNPROVEN: 'A knock carries no valid proof that the knocker holds an invite of this group; it was not shown.',
+  INVITE_UNKNOWN: "A knock names an invite that is not in the group's verified roster; it was not shown.",
+  INVITE_REVOKED: 'A knock came through an invite that a facilitator revoked; it was not shown.',
   // Rules acceptance
   RULES_NOT_ACCEPTED: 'The current ground rules were not accepted for this session.',
 } as const;

@@ -138,6 +138,10 @@ describe('a dishonest relay', () => {
   });
 
   it('refuses a rolled-back roster served with an invite', async () => {
+    // A new invite is a roster entry (its signing key): alice follows it before the relay serves the old prefix.
+    const fragment = (await fac.createInvite()).fragment;
+    const epoch = fac.getState().group!.roster!.epoch;
+    await until(alice, (st) => st.group?.roster?.epoch === epoch, 'alice has the invite entry');
     const roster = alice.getState().group!.roster as RosterState;
     const real = alice.connection.request.bind(alice.connection);
     // The relay answers invite.open with an older prefix of the chain.
@@ -148,7 +152,6 @@ describe('a dishonest relay', () => {
       return { ...open, roster: open.roster.slice(0, 2) };
     }) as typeof real;
     try {
-      const fragment = (await fac.createInvite()).fragment;
       await expect(alice.openInvite(fragment)).rejects.toMatchObject({ code: 'ROSTER_ROLLBACK' });
     } finally {
       (alice.connection as { request: typeof real }).request = real;

@@ -14,7 +14,7 @@ import { closeAll, newClient, nextEvent, sendAndSee, sessionWith, until, warning
 import { canaryHits } from '../support/canary';
 
 interface Internals {
-  secrets: { peers: Map<string, Uint8Array>; pairwise: PairwiseKeys } | null;
+  secrets: { peers: Map<string, Uint8Array>; pairwise: PairwiseKeys; knockProofHash?: string } | null;
 }
 const secretsOf = (c: KindredClient) => (c as unknown as Internals).secrets!;
 const nameOnKnock = (c: KindredClient, member: string): string | undefined => c.getState().session?.knocks.find((k) => k.member === member)?.name;
@@ -150,7 +150,8 @@ describe('introductions in the waiting room', () => {
 
     // The relay's own session key, boxed as if from the guest.
     const impostor = createPairwiseKeys(createSessionKey(generateIdentity(), s.groupId, sessionId).keyPair);
-    const forged = sealDirect(impostor, to, ctx, encodeDirectContent({ kind: 'introduction', name: 'Impostor' }));
+    const knock = secretsOf(guest).knockProofHash!;
+    const forged = sealDirect(impostor, to, ctx, encodeDirectContent({ kind: 'introduction', name: 'Impostor', knock }));
     const warned = nextEvent(fac, 'security.warning');
     relay.tap.inject(fac.me, 'direct', { box: forged });
     expect((await warned).code).toBe('DECRYPT_FAILED');
@@ -161,8 +162,15 @@ describe('introductions in the waiting room', () => {
     const warned2 = nextEvent(fac, 'security.warning');
     relay.tap.inject(fac.me, 'direct', { box: note });
     expect((await warned2).code).toBe('SENDER_NOT_IN_ROSTER');
+
+    // The guest's real key, but a name for another knock than the one the facilitator verified: not shown.
+    const elsewhere = sealDirect(secretsOf(guest).pairwise, to, ctx, encodeDirectContent({ kind: 'introduction', name: 'Elsewhere', knock: 'A'.repeat(43) }));
+    const warned3 = nextEvent(fac, 'security.warning');
+    relay.tap.inject(fac.me, 'direct', { box: elsewhere });
+    expect((await warned3).code).toBe('KNOCK_UNPROVEN');
+    expect(nameOnKnock(fac, guest.me)).toBe(name);
     expect(fac.getState().session?.directs).toEqual([]);
-    expect(warnings(fac)).toEqual(['DECRYPT_FAILED', 'SENDER_NOT_IN_ROSTER']);
+    expect(warnings(fac)).toEqual(['DECRYPT_FAILED', 'SENDER_NOT_IN_ROSTER', 'KNOCK_UNPROVEN']);
   });
 
   it('an introduction that overtakes its knock is kept and shown once the knock arrives', async () => {

@@ -22,8 +22,13 @@ export interface GroupContext {
   card: SignedGroupCard | null;
   /** Every card revision this device verified (older invites still serve older ones): knocks may accept any. */
   knownCards: SignedGroupCard[];
-  /** The invite this device came in by (non-members present the gate token to knock). */
-  invite: { inviteId: string; gateToken: string } | null;
+  /**
+   * The invite this device came in by: non-members present the gate token to the relay and sign their knock with
+   * the invite's signing key (derived from the invite secret; the secret itself is wiped once the link is read).
+   */
+  invite: { inviteId: string; gateToken: string; signingKey: IdentityKeyPair } | null;
+  /** Invites this device made, by id, with the label the facilitator gave each (shown on knocks through them). */
+  madeInvites: Map<string, string>;
   acceptance: ReturnType<typeof signAcceptance> | null;
 }
 
@@ -71,6 +76,9 @@ const SECURITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'WRONG_SESSION',
   'RULES_NOT_ACCEPTED',
   'NOT_FACILITATOR',
+  'KNOCK_UNPROVEN',
+  'INVITE_UNKNOWN',
+  'INVITE_REVOKED',
 ]);
 
 export class EngineContext {

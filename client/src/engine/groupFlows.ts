@@ -12,6 +12,8 @@ import {
   formatInviteFragment,
   inviteGateHash,
   inviteGateToken,
+  invitePublicKey,
+  inviteSigningKeyPair,
   isFacilitator,
   parseInviteFragment,
   randomBytes,
@@ -24,8 +26,8 @@ import {
   type RosterState,
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
-import { KindredError } from '@kindred/shared/errors';
-import type { GroupCardBody, RosterPolicy, SignedGroupCard, SignedRosterEntry } from '@kindred/shared/protocol';
+import { KindredError, isKindredError } from '@kindred/shared/errors';
+import { PROTOCOL_VERSION, type GroupCardBody, type RosterPolicy, type SignedGroupCard, type SignedRosterEntry } from '@kindred/shared/protocol';
 import { rememberCard, type EngineContext, type GroupContext } from './engineContext';
 import type { Messaging } from './messaging';
 import type { RosterSync } from './rosterSync';
@@ -48,30 +50,37 @@ export class GroupFlows {
     const ctx = this.ctx;
     const groupId = toBase64Url(randomBytes(16));
     const genesis = createGenesis(ctx.identity, groupId, policy);
-    const card = signGroupCard({ v: 1, groupId, ...fields, expirySeconds: policy.expirySeconds, revision: 1 }, ctx.identity);
+    const card = signGroupCard({ v: PROTOCOL_VERSION, groupId, ...fields, expirySeconds: policy.expirySeconds, revision: 1 }, ctx.identity);
     await ctx.connection.request('group.create', { genesis });
     const tracker = new RosterTracker(groupId, fingerprint(ctx.me));
     tracker.accept([genesis]);
-    ctx.group = { groupId, tracker, card, knownCards: [card], invite: null, acceptance: null };
+    ctx.group = { groupId, tracker, card, knownCards: [card], invite: null, madeInvites: new Map(), acceptance: null };
     ctx.publishGroup();
     const invite = await this.createInvite();
     return { groupId, ...invite };
   }
 
-  /** A new invite (facilitators): a fresh secret, its gate hash and the card encrypted under it. */
-  async createInvite(): Promise<{ inviteId: string; fragment: string }> {
+  /**
+   * A new invite (facilitators): a fresh secret; its public signing key recorded in the signed roster (an `invite`
+   * entry, so every facilitator can check knocks through it without trusting the relay); then its gate hash and the
+   * card encrypted under it, at the relay. `label` is what this device shows on knocks through it.
+   */
+  async createInvite(label?: string): Promise<{ inviteId: string; fragment: string }> {
     const ctx = this.ctx;
     const g = ctx.requireGroup();
-    const roster = ctx.requireRoster();
     if (!g.card) throw new KindredError('NOT_FOUND', 'no group card on this device');
-    if (!isFacilitator(roster, ctx.me)) throw new KindredError('NOT_FACILITATOR');
+    if (!isFacilitator(ctx.requireRoster(), ctx.me)) throw new KindredError('NOT_FACILITATOR');
     const secret = createInviteSecret();
     try {
       const inviteId = toBase64Url(randomBytes(16));
+      await this.roster.appendRoster({ type: 'invite', inviteId, invitePk: invitePublicKey(secret) });
+      g.madeInvites.set(inviteId, label ?? `made ${new Date(ctx.clock.now()).toISOString().slice(11, 16)} UTC`);
       const gateHash = inviteGateHash(inviteGateToken(secret));
       const card = encryptGroupCard(g.card, secret);
       await ctx.connection.request('invite.create', { groupId: g.groupId, inviteId, gateHash, card });
-      // The link carries the roster head as it is now: whoever opens it refuses any older roster the relay serves.
+      // The link carries the roster head as it is now (its own invite entry included): whoever opens it refuses any
+      // older roster the relay serves.
+      const roster = ctx.requireRoster();
       const head = { epoch: roster.epoch, hash: roster.head };
       const fragment = formatInviteFragment({ groupId: g.groupId, inviteId, secret, creatorFingerprint: fingerprint(roster.creator), head });
       return { inviteId, fragment };
@@ -80,8 +89,17 @@ export class GroupFlows {
     }
   }
 
+  /**
+   * Revokes an invite: an `inviteRevoke` roster entry (every facilitator then refuses knocks through it, whatever the
+   * relay does), then the relay's gate. A relay that no longer holds the invite does not undo the roster entry.
+   */
   async revokeInvite(inviteId: string): Promise<void> {
-    await this.ctx.connection.request('invite.revoke', { groupId: this.ctx.requireGroup().groupId, inviteId });
+    const ctx = this.ctx;
+    const g = ctx.requireGroup();
+    if (ctx.requireRoster().invites.some((i) => i.id === inviteId)) await this.roster.appendRoster({ type: 'inviteRevoke', inviteId });
+    await ctx.connection.request('invite.revoke', { groupId: g.groupId, inviteId }).catch((e: unknown) => {
+      if (!isKindredError(e, 'NOT_FOUND')) throw e;
+    });
   }
 
   /** Opens an invite link (the fragment, with or without '#') and returns the verified card for the rules screen. */
@@ -108,6 +126,13 @@ export class GroupFlows {
         ctx.warnFromError(e, 'invite roster');
         throw e;
       }
+      const signingKey = inviteSigningKeyPair(link.secret);
+      try {
+        requireInviteInRoster(tracker.state as RosterState, link.inviteId, signingKey.publicKey);
+      } catch (e) {
+        wipe(signingKey.secretKey);
+        throw e;
+      }
       const signed = decryptGroupCard(res.card, link.secret, link.groupId);
       let card: SignedGroupCard;
       try {
@@ -119,12 +144,13 @@ export class GroupFlows {
       if (existing) {
         if (!existing.card || card.body.revision >= existing.card.body.revision) existing.card = card;
         rememberCard(existing, card);
-        existing.invite = { inviteId: link.inviteId, gateToken };
+        if (existing.invite) wipe(existing.invite.signingKey.secretKey);
+        existing.invite = { inviteId: link.inviteId, gateToken, signingKey };
         if (fresh.length > 0 && before >= 0) this.roster.afterRosterEntries(fresh);
       } else {
         ctx.wipeSession('left', false);
         ctx.savedEpoch = -1;
-        ctx.group = { groupId: link.groupId, tracker, card, knownCards: [card], invite: { inviteId: link.inviteId, gateToken }, acceptance: null };
+        ctx.group = { groupId: link.groupId, tracker, card, knownCards: [card], invite: { inviteId: link.inviteId, gateToken, signingKey }, madeInvites: new Map(), acceptance: null };
       }
       ctx.publishGroup();
       // A member follows the group's roster pushes (roster.get joins this socket to the group room).
@@ -165,4 +191,14 @@ export class GroupFlows {
     if (ctx.state.session?.status === 'joined') await this.messaging.sendSignal({ kind: 'card.updated', card });
     return card.body;
   }
+}
+
+/**
+ * The link's invite must be one the verified roster records, under the key its secret gives: facilitators check a
+ * knock against that record, so a knock through any other would never be shown. INVITE_REVOKED, INVITE_UNKNOWN.
+ */
+function requireInviteInRoster(roster: RosterState, inviteId: string, publicKey: Uint8Array): void {
+  const pk = toBase64Url(publicKey);
+  if (roster.revokedInvites.some((i) => i.id === inviteId)) throw new KindredError('INVITE_REVOKED', 'this invite link');
+  if (!roster.invites.some((i) => i.id === inviteId && i.pk === pk)) throw new KindredError('INVITE_UNKNOWN', 'this invite link');
 }

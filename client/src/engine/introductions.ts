@@ -6,8 +6,9 @@
  *
  * A knocker introduces itself to the facilitators the relay lists when it knocks and to each facilitator who arrives
  * while it waits, but only to a member its verified roster makes a facilitator, under a session key signed by that
- * member. A facilitator opens an introduction only under the session key of a knock it verified; one that comes
- * before its knock waits for it (a few, bounded), and the name goes on that knock.
+ * member. The introduction names the knock it belongs to (the hash of the knock's invite proof). A facilitator opens
+ * an introduction only under the session key of a knock whose proof it verified, and shows the name only when it
+ * names that proof; one that comes before its knock waits for it (a few, bounded), and the name goes on that knock.
  */
 import { bytesEqual, isFacilitator, openDirect, sealToFacilitators, verifySessionKey, wipe, type RosterState } from '@kindred/shared/crypto';
 import { decodeDirectContent, encodeDirectContent, type DirectBox, type PresentMember } from '@kindred/shared/protocol';
@@ -21,8 +22,8 @@ export const MAX_EARLY_INTRODUCTIONS = 64;
 export class Introductions {
   /** Knocker side: each facilitator this device introduced itself to, under which session key and with which name. */
   private readonly introducedTo = new Map<string, { present: PresentMember; sessionPk: Uint8Array; name: string }>();
-  /** Facilitator side: the session key of every knock this device verified, by member. */
-  private readonly knockKeys = new Map<string, Uint8Array>();
+  /** Facilitator side: the session key and proof hash of every knock this device verified, by member. */
+  private readonly knockKeys = new Map<string, { sessionPk: Uint8Array; proofHash: string }>();
   /** Facilitator side: introductions from someone whose knock has not arrived yet, by sender. */
   private readonly early = new Map<string, DirectBox>();
 
@@ -63,10 +64,10 @@ export class Introductions {
    * Facilitator: a knock verified with this session key (after it was added to the state); an introduction that came
    * first is opened now. A knock under another key than before drops the name the old key introduced.
    */
-  knockVerified(member: string, sessionPk: Uint8Array): void {
+  knockVerified(member: string, sessionPk: Uint8Array, proofHash: string): void {
     const before = this.knockKeys.get(member);
-    if (before && !bytesEqual(before, sessionPk)) this.ctx.updateSession((s) => nameKnock(s, member, undefined));
-    this.knockKeys.set(member, sessionPk);
+    if (before && (!bytesEqual(before.sessionPk, sessionPk) || before.proofHash !== proofHash)) this.ctx.updateSession((s) => nameKnock(s, member, undefined));
+    this.knockKeys.set(member, { sessionPk, proofHash });
     const box = this.early.get(member);
     if (!box) return;
     this.early.delete(member);
@@ -83,13 +84,15 @@ export class Introductions {
     const roster = ctx.group?.tracker.state;
     if (!secrets || secrets.wiped || !roster || box.groupId !== secrets.groupId || box.sessionId !== secrets.sessionId) return;
     if (!isFacilitator(roster, ctx.me)) return;
-    const pk = this.knockKeys.get(box.from);
-    if (!pk) return this.keepEarly(box);
+    const knock = this.knockKeys.get(box.from);
+    if (!knock) return this.keepEarly(box);
     try {
-      const { plaintext } = openDirect(box, pk, secrets.pairwise, { groupId: secrets.groupId, sessionId: secrets.sessionId, me: ctx.me });
+      const { plaintext } = openDirect(box, knock.sessionPk, secrets.pairwise, { groupId: secrets.groupId, sessionId: secrets.sessionId, me: ctx.me });
       const content = decodeDirectContent(plaintext);
       wipe(plaintext);
       if (content.kind !== 'introduction') return ctx.warn('SENDER_NOT_IN_ROSTER', 'a note from someone not admitted');
+      // The name belongs to one knock, the one whose proof this facilitator verified: not to another knock by the same key.
+      if (content.knock !== knock.proofHash) return ctx.warn('KNOCK_UNPROVEN', 'an introduction for another knock');
       ctx.updateSession((s) => nameKnock(s, box.from, content.name));
     } catch (e) {
       ctx.warnFromError(e, 'introduction');
@@ -112,14 +115,15 @@ export class Introductions {
   private async introduceTo(secrets: SessionSecrets, p: PresentMember): Promise<void> {
     const ctx = this.ctx;
     const name = ctx.displayName;
-    if (!name || p.member === ctx.me) return;
+    const knock = secrets.knockProofHash;
+    if (!name || !knock || p.member === ctx.me) return;
     const roster = await this.facilitatorRoster(p.member);
     if (!roster || ctx.secrets !== secrets || secrets.wiped) return;
     const sessionPk = verifySessionKey(p.sessionKey, { groupId: secrets.groupId, sessionId: secrets.sessionId, member: p.member });
     const before = this.introducedTo.get(p.member);
     if (before && before.name === name && bytesEqual(before.sessionPk, sessionPk)) return;
     this.introducedTo.set(p.member, { present: p, sessionPk, name });
-    const plaintext = encodeDirectContent({ kind: 'introduction', name });
+    const plaintext = encodeDirectContent({ kind: 'introduction', name, knock });
     try {
       const ctxBox = { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me };
       const [box] = sealToFacilitators(secrets.pairwise, roster, [{ member: p.member, sessionPk }], ctxBox, plaintext);

@@ -85,7 +85,7 @@ export class KindredClient {
     this.keys = new KeyDistribution(ctx, (secrets, envelope) => this.messaging.receiveEnvelope(secrets, envelope));
     this.messaging = new Messaging(ctx, this.keys, signals, () => this.rosterSync.refreshRoster());
     this.introductions = new Introductions(ctx, () => this.rosterSync.refreshRoster());
-    this.presence = new Presence(ctx, this.keys, this.messaging, this.introductions);
+    this.presence = new Presence(ctx, this.keys, this.messaging, this.introductions, () => this.rosterSync.refreshRoster());
     this.directNotes = new DirectNotes(ctx);
     const expiryPolicyChanged = (expirySeconds: number): void => {
       this.messaging.applyExpiryPolicy(expirySeconds);
@@ -202,9 +202,12 @@ export class KindredClient {
     return made;
   }
 
-  /** A new invite (facilitators): a fresh secret, its gate hash and the card encrypted under it. Kept in `state.invites`. */
-  async createInvite(): Promise<InviteLink> {
-    const { inviteId, fragment } = await this.groups.createInvite();
+  /**
+   * A new invite (facilitators): a fresh secret, its signing key in the roster, its gate hash and the card encrypted
+   * under it. Kept in `state.invites`; `label` is shown on knocks through it.
+   */
+  async createInvite(label?: string): Promise<InviteLink> {
+    const { inviteId, fragment } = await this.groups.createInvite(label);
     const invite: InviteLink = { inviteId, fragment, revoked: false };
     this.ctx.update((s) => ({ ...s, invites: [...s.invites, invite] }));
     return invite;
@@ -285,8 +288,14 @@ export class KindredClient {
 
   // ---------------------------------------------------------------- facilitation (each a signed roster entry)
 
-  /** Admits a knocking member (roster 'admit'). */
+  /**
+   * Admits a knocking member (roster 'admit'). A facilitator admits only a knock this device verified (its invite
+   * proof, acceptance and session key): a key the relay names without one is KNOCK_UNPROVEN, nothing is signed.
+   */
   async admit(member: string): Promise<void> {
+    const roster = this.ctx.requireRoster();
+    const knocked = this.ctx.state.session?.knocks.some((k) => k.member === member) ?? false;
+    if (isFacilitator(roster, this.me) && !knocked) throw new KindredError('KNOCK_UNPROVEN', 'no verified knock from this key');
     await this.appendRoster({ type: 'admit', member });
     this.ctx.update((s) => (s.session ? { ...s, session: removeKnock(s.session, member) } : s));
   }

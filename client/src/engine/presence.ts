@@ -2,9 +2,9 @@
  * Who is in the session: peers' session keys (verified, shown present only when the verified roster has them),
  * the relay's presence and session-closed pushes, and knocks at the waiting room (checked at the door).
  */
-import { isFacilitator, rulesDigest, verifyAcceptance, verifySessionKey } from '@kindred/shared/crypto';
-import { KindredError } from '@kindred/shared/errors';
-import type { Knock, ServerPayload } from '@kindred/shared/protocol';
+import { isFacilitator, knockProofHash, rulesDigest, verifyAcceptance, verifyKnockProof, verifySessionKey, type RosterInvite } from '@kindred/shared/crypto';
+import { KindredError, isKindredError } from '@kindred/shared/errors';
+import type { Knock, ServerPayload, SignedKnockProof } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import type { Introductions } from './introductions';
 import type { KeyDistribution } from './keyDistribution';
@@ -18,6 +18,7 @@ export class Presence {
     private readonly keys: KeyDistribution,
     private readonly messaging: Messaging,
     private readonly introductions: Introductions,
+    private readonly refreshRoster: () => Promise<void>,
   ) {}
 
   /** Takes a peer's session key (a warning and false when it does not verify). */
@@ -65,13 +66,33 @@ export class Presence {
     }
   }
 
+  /**
+   * A knock, checked at the door before anything of it enters the state: first its invite proof against the verified
+   * roster (an invite the roster does not list yet makes this device catch up on the roster once: a co-facilitator's
+   * new invite may have overtaken its entry), then the acceptance and the session key. A knock that fails any check
+   * is never shown as a knock: it raises a security warning, and nothing is sealed or introduced to it.
+   */
   onKnock(k: Knock): void {
+    void this.checkKnock(k, true).catch((e) => this.ctx.warnFromError(e, 'knock'));
+  }
+
+  private async checkKnock(k: Knock, mayRefresh: boolean): Promise<void> {
     const ctx = this.ctx;
     const g = ctx.group;
     const roster = g?.tracker.state;
     const secrets = ctx.secrets;
     if (!g || !roster || !secrets || k.groupId !== g.groupId || k.sessionId !== secrets.sessionId) return;
     if (!isFacilitator(roster, ctx.me)) return;
+    let invite: RosterInvite;
+    try {
+      invite = verifyKnockProof(k.proof, k, roster);
+    } catch (e) {
+      if (mayRefresh && isKindredError(e, 'INVITE_UNKNOWN')) {
+        await this.refreshRoster();
+        return this.checkKnock(k, false);
+      }
+      throw e;
+    }
     try {
       const current = g.card;
       if (!current) throw new KindredError('NOT_FOUND', 'no card');
@@ -92,9 +113,10 @@ export class Presence {
         agreement: acceptance.body.agreement,
         rulesDigest: acceptance.body.rulesDigest,
         currentRules: shown === current,
+        invite: { id: invite.id, ...(g.madeInvites.has(invite.id) ? { label: g.madeInvites.get(invite.id) } : {}) },
       };
       ctx.updateSession((s) => addKnock(s, knocker));
-      this.introductions.knockVerified(k.member, knockKey);
+      this.introductions.knockVerified(k.member, knockKey, knockProofHash(k.proof as SignedKnockProof));
       ctx.events.emit('knock', knocker);
     } catch (e) {
       ctx.warnFromError(e, 'knock');

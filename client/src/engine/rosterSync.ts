@@ -9,7 +9,7 @@ import type { RosterOp, ServerPayload, SignedRosterEntry } from '@kindred/shared
 import type { EngineContext } from './engineContext';
 import type { KeyDistribution } from './keyDistribution';
 import type { SessionSecrets } from './sessionSecrets';
-import { removeKnock, setPresent } from './state';
+import { dropKnocksVia, removeKnock, setPresent } from './state';
 
 export class RosterSync {
   /** `enter` re-enters the session once a waiting device is admitted (sessionEntry). */
@@ -104,6 +104,8 @@ export class RosterSync {
       if (op.type === 'remove' || op.type === 'ban' || op.type === 'leave') {
         secrets.removePeer(op.member);
         ctx.updateSession((s) => removeKnock(setPresent(s, op.member, false), op.member));
+      } else if (op.type === 'inviteRevoke') {
+        ctx.updateSession((s) => dropKnocksVia(s, op.inviteId));
       } else if (op.type === 'admit' && secrets.peers.has(op.member) && ctx.state.session?.status === 'joined') {
         ctx.updateSession((s) => removeKnock(setPresent(s, op.member, true), op.member));
       }

@@ -3,7 +3,7 @@
  * reconnects of that session), the acceptance of this session's rules, and the catch-up on entering (present
  * members' keys, knocks, sealed keys, missed messages), after which my chain is made and sealed.
  */
-import { randomBytes } from '@kindred/shared/crypto';
+import { knockProofHash, randomBytes, signKnockProof } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import type { EngineContext } from './engineContext';
@@ -69,12 +69,25 @@ export class SessionEntry {
     const ctx = this.ctx;
     const g = ctx.requireGroup();
     const member = ctx.requireRoster().members.some((m) => m.id === ctx.me);
+    // A knocker proves to the facilitators (not to the relay) that it holds the invite: its knock signed with the
+    // invite's key. The introduction names this proof, so a name goes only on this knock.
+    const knockProof =
+      !member && g.invite
+        ? signKnockProof(g.invite.signingKey, g.invite.inviteId, {
+            groupId: g.groupId,
+            sessionId: secrets.sessionId,
+            member: ctx.me,
+            acceptance: secrets.acceptance,
+            sessionKey: secrets.signedKey,
+          })
+        : undefined;
+    secrets.knockProofHash = knockProof ? knockProofHash(knockProof) : undefined;
     const res = await ctx.connection.request('session.enter', {
       groupId: g.groupId,
       sessionId: secrets.sessionId,
       acceptance: secrets.acceptance,
       sessionKey: secrets.signedKey,
-      ...(!member && g.invite ? { inviteId: g.invite.inviteId, gateToken: g.invite.gateToken } : {}),
+      ...(knockProof && g.invite ? { inviteId: g.invite.inviteId, gateToken: g.invite.gateToken, knockProof } : {}),
       ...(secrets.lastSeq !== undefined ? { lastSeq: secrets.lastSeq } : {}),
     });
     if (ctx.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN', 'session ended while entering');

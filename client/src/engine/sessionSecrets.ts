@@ -50,6 +50,8 @@ export class SessionSecrets {
   readonly profileSeenBy = new Set<string>();
   pendingEnvelopes: Envelope[] = [];
   pendingSealed: SealedSenderKey[] = [];
+  /** While knocking: the hash of this device's knock proof, which its introductions name. */
+  knockProofHash: string | undefined;
   wiped = false;
 
   constructor(

@@ -88,7 +88,7 @@ describe('session reducers', () => {
   });
 
   it('names a knock, keeps the name when the relay repeats the knock, and takes it off on request', () => {
-    const knock = (member: string): Knocker => ({ member, agreement: true, rulesDigest: 'd', currentRules: true });
+    const knock = (member: string): Knocker => ({ member, agreement: true, rulesDigest: 'd', currentRules: true, invite: { id: 'i' } });
     let s = addKnock(addKnock(emptySession('g', 's', 'joined'), knock(A)), knock(B));
     expect(nameKnock(s, C, 'Nobody')).toBe(s); // no knock from C: no change
     s = nameKnock(s, A, 'Robin');
@@ -105,8 +105,8 @@ describe('phaseOf', () => {
   const ME = 'M'.repeat(43);
   const sessionId = 'S'.repeat(22);
   const card = {
-    v: 1 as const, groupId: 'G'.repeat(22), name: 'Circle', groundRules: 'r', codeOfConduct: 'c', confidentialityLimits: 'l',
-    crisisResources: 'x', expirySeconds: 3600, requireSignedAgreement: true, revision: 1, signer: A,
+    v: 2 as const, groupId: 'G'.repeat(22), name: 'Circle', groundRules: 'r', codeOfConduct: 'c', confidentialityLimits: 'l',
+    crisisResources: 'x', expirySeconds: 3600, requireSignedAgreement: true, revision: 1, signer: A, salt: 'Q'.repeat(43),
   };
   function at(opts: { open?: boolean; accepted?: boolean; status?: 'waiting' | 'joined'; entering?: boolean; closed?: 'removed' } = {}): EngineState {
     return {
@@ -119,7 +119,7 @@ describe('phaseOf', () => {
         epochCode: 'ABCD',
         acceptedSession: opts.accepted ? sessionId : null,
         roster: {
-          groupId: card.groupId, epoch: 3, head: 'h', creator: A, banned: [], locked: false, rekeyEpoch: 0,
+          groupId: card.groupId, epoch: 3, head: 'h', creator: A, banned: [], locked: false, rekeyEpoch: 0, invites: [], revokedInvites: [],
           policy: { expirySeconds: 600, slowModeSeconds: 0, muteAllButFacilitators: false },
           members: [{ id: A, role: 'facilitator', muted: false }],
           session: opts.open ? { id: sessionId, open: true } : null,

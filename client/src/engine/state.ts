@@ -39,6 +39,11 @@ export interface Knocker {
   currentRules: boolean;
   /** The pseudonym the knocker introduced itself with (introductions.ts), once its introduction arrived. */
   name?: string;
+  /**
+   * The invite the knock came through, proven by the knocker's signature with that invite's key (checked against
+   * the verified roster); `label` when this device made the invite.
+   */
+  invite: { id: string; label?: string };
 }
 
 export interface Round {
@@ -376,6 +381,11 @@ export function nameKnock(session: SessionView, member: string, name: string | u
     return rest;
   };
   return { ...session, knocks: session.knocks.map((k) => (k.member === member ? named(k) : k)) };
+}
+
+/** Drops the knocks that came through `inviteId` (it was revoked: they can no longer be admitted through it). */
+export function dropKnocksVia(session: SessionView, inviteId: string): SessionView {
+  return session.knocks.some((k) => k.invite.id === inviteId) ? { ...session, knocks: session.knocks.filter((k) => k.invite.id !== inviteId) } : session;
 }
 
 export function removeKnock(session: SessionView, member: string): SessionView {

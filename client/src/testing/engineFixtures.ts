@@ -13,7 +13,7 @@ export const GROUP = 'G'.repeat(22);
 export const SESSION = 'S'.repeat(22);
 
 export const CARD: GroupCardBody = {
-  v: 1,
+  v: 2,
   groupId: GROUP,
   name: 'Tuesday circle',
   groundRules: 'What is said here stays here.',
@@ -24,6 +24,7 @@ export const CARD: GroupCardBody = {
   requireSignedAgreement: true,
   revision: 1,
   signer: ALICE,
+  salt: 'Q'.repeat(43),
 };
 
 export interface RosterMember {
@@ -42,6 +43,8 @@ export function roster(members: RosterMember[], patch: Partial<RosterState> = {}
     locked: false,
     policy: { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false },
     rekeyEpoch: 0,
+    invites: [],
+    revokedInvites: [],
     members,
     session: { id: SESSION, open: true },
     ...patch,

@@ -38,6 +38,10 @@ export function describeChange(op: RosterOp, signer: string, name: (id: string) 
       return `${who} opened the session.`;
     case 'sessionClose':
       return `${who} closed the circle.`;
+    case 'invite':
+      return `${who} made a new invite link.`;
+    case 'inviteRevoke':
+      return `${who} revoked an invite link.`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { signAcceptance } from '@kindred/shared/crypto';
+import { generateIdentity, signAcceptance, signKnockProof, type KnockToProve } from '@kindred/shared/crypto';
 import type { Knock } from '@kindred/shared/protocol';
 import { OpenClients, type TestClient, TestGroup, b64, startRelay, type RelayUnderTest } from './testHarness';
 
@@ -123,6 +123,30 @@ describe('session.enter', () => {
     expect(order.indexOf('promoted')).toBeGreaterThanOrEqual(0);
     expect(order.indexOf('promoted')).toBeLessThan(order.indexOf(m.member));
     expect(guest.received('session.member').map((p) => (p as { member: string }).member)).toEqual([fac.member, m.member]);
+  });
+
+  it('checks a knock\'s invite proof against its verified roster (defence in depth; clients check it themselves)', async () => {
+    const { group, fac } = await setup(0);
+    const guest = await client();
+    const { inviteId, gateToken } = await group.invite();
+    const other = await group.invite();
+    const good = group.enterRequest(guest, { inviteId, gateToken });
+    const code = async (req: Record<string, unknown>): Promise<unknown> => ((await guest.request('session.enter', req)) as { error?: { code: string } }).error?.code;
+    const { knockProof: _dropped, ...unproven } = good;
+    expect(await code(unproven)).toBe('KNOCK_UNPROVEN');
+    // A proof signed with a key that is not the invite's (the relay's own, say).
+    const forged = signKnockProof(generateIdentity(), inviteId, { ...(good as never as KnockToProve), member: guest.member });
+    expect(await code({ ...good, knockProof: forged })).toBe('BAD_SIGNATURE');
+    // A real proof through another invite than the gate token presented.
+    expect(await code({ ...group.enterRequest(guest, { inviteId: other.inviteId, gateToken: other.gateToken }), inviteId, gateToken })).toBe('KNOCK_UNPROVEN');
+    // A real proof for another session key of the same member.
+    const otherKey = group.enterRequest(guest).sessionKey;
+    expect(await code({ ...good, sessionKey: otherKey })).toBe('KNOCK_UNPROVEN');
+    // Revoked in the roster (even while the relay's own gate still lets the token through).
+    await group.append({ type: 'inviteRevoke', inviteId });
+    expect(await code(group.enterRequest(guest, { inviteId, gateToken }))).toBe('INVITE_REVOKED');
+    expect(fac.received('session.knock')).toEqual([]);
+    expect(await code(group.enterRequest(guest, { inviteId: other.inviteId, gateToken: other.gateToken }))).toBeUndefined();
   });
 
   it('refuses new arrivals when the roster is locked, and banned keys', async () => {

@@ -5,7 +5,7 @@
  * The relay checks signatures, members and ids; it cannot check the rules digest against the encrypted card
  * (clients and facilitators do).
  */
-import { isFacilitator, rosterMember, verifyAcceptance, verifySessionKey } from '@kindred/shared/crypto';
+import { isFacilitator, rosterMember, verifyAcceptance, verifyKnockProof, verifySessionKey } from '@kindred/shared/crypto';
 import type { ClientRequest, ClientResult, Knock, PresentMember } from '@kindred/shared/protocol';
 import { rooms, type Call, type RelayContext, type RelaySocket } from './context';
 import type { GroupState, LiveSession } from './groupState';
@@ -46,6 +46,10 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
   if (req.inviteId === undefined || req.gateToken === undefined) refuse('NOT_MEMBER');
   await requireValidInvite(call, group, req.inviteId, req.gateToken);
   if (roster.locked) refuse('SESSION_LOCKED');
+  // Defence in depth: the relay checks the knock's invite proof against its own verified roster as facilitators do
+  // (clients never rely on it), through the invite whose gate token was presented.
+  const invite = verifyKnockProof(req.knockProof, { ...expected, acceptance: req.acceptance, sessionKey: req.sessionKey }, roster);
+  if (invite.id !== req.inviteId) refuse('KNOCK_UNPROVEN', 'the proof names another invite than the gate token');
   // A knocker hears of the facilitators present (their signed session keys), to introduce itself to them privately.
   const facilitators = await knock(call, group, live, req);
   return { status: 'waiting', present: facilitators, missed: [], sealed: [], waiting: [] };
@@ -81,7 +85,7 @@ async function knock(call: Call, group: GroupState, live: LiveSession, req: Clie
   const { groupId } = group;
   void socket.join([rooms.waiting(groupId, live.id), rooms.member(groupId, member)]);
   call.conn.groups.add(groupId);
-  const knockObject: Knock = { groupId, sessionId: live.id, member, acceptance: req.acceptance, sessionKey: req.sessionKey };
+  const knockObject: Knock = { groupId, sessionId: live.id, member, acceptance: req.acceptance, sessionKey: req.sessionKey, proof: req.knockProof };
   (socket.data.live ??= {})[groupId] = { sessionId: live.id, sessionKey: req.sessionKey, knock: knockObject };
   const sockets = live.waiting.get(member)?.sockets ?? new Set<string>();
   sockets.add(socket.id);

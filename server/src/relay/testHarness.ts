@@ -9,7 +9,12 @@ import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import {
   applyRosterEntry,
   createGenesis,
+  createInviteSecret,
   inviteGateHash,
+  inviteGateToken,
+  invitePublicKey,
+  inviteSigningKeyPair,
+  signKnockProof,
   createSessionKey,
   generateIdentity,
   initCrypto,
@@ -202,6 +207,8 @@ export class TestGroup<C extends TestClient = TestClient> {
   readonly groupId = b64(16);
   state!: RosterState;
   sessionId = '';
+  /** The secret of each invite this group made, by id (to sign knocks with). */
+  private readonly inviteSecrets = new Map<string, Uint8Array>();
 
   constructor(readonly facilitator: C) {}
 
@@ -233,21 +240,31 @@ export class TestGroup<C extends TestClient = TestClient> {
     return sessionId;
   }
 
-  /** The session.enter request of `client` for the open session. */
+  /**
+   * The session.enter request of `client` for the open session. With the id of an invite this group made
+   * (`invite()`), the knock is signed with that invite's key, as a knocking client does.
+   */
   enterRequest(client: TestClient, extra: Record<string, unknown> = {}): Record<string, unknown> {
     const acceptance = signAcceptance(client.ik, { groupId: this.groupId, sessionId: this.sessionId, rulesDigest: b64(32), agreement: true });
     const sessionKey = createSessionKey(client.ik, this.groupId, this.sessionId).signed;
-    return { groupId: this.groupId, sessionId: this.sessionId, acceptance, sessionKey, ...extra };
+    const secret = typeof extra.inviteId === 'string' ? this.inviteSecrets.get(extra.inviteId) : undefined;
+    const knockProof = secret
+      ? signKnockProof(inviteSigningKeyPair(secret), extra.inviteId as string, { groupId: this.groupId, sessionId: this.sessionId, member: client.member, acceptance, sessionKey })
+      : undefined;
+    return { groupId: this.groupId, sessionId: this.sessionId, acceptance, sessionKey, ...(knockProof ? { knockProof } : {}), ...extra };
   }
 
   enter(client: TestClient, extra: Record<string, unknown> = {}): Promise<AnyAck> {
     return client.request('session.enter', this.enterRequest(client, extra));
   }
 
-  /** Publishes an invite; returns its id and gate token. */
+  /** Publishes an invite as the engine does (its key in the roster, then the gate at the relay); returns its id and gate token. */
   async invite(): Promise<{ inviteId: string; gateToken: string }> {
     const inviteId = b64(16);
-    const gateToken = b64(32);
+    const secret = createInviteSecret();
+    const gateToken = inviteGateToken(secret);
+    await this.append({ type: 'invite', inviteId, invitePk: invitePublicKey(secret) });
+    this.inviteSecrets.set(inviteId, secret);
     await this.facilitator.ok('invite.create', { groupId: this.groupId, inviteId, gateHash: inviteGateHash(gateToken), card: dummyCard() });
     return { inviteId, gateToken };
   }

@@ -13,7 +13,8 @@ import { expectCode, GROUP, OTHER_GROUP, POLICY, seededIdentity } from './testki
 import type { IdentityKeyPair, RosterState } from './types';
 
 const BODY: Omit<GroupCardBody, 'signer'> = {
-  v: 1,
+  salt: 'Q'.repeat(43),
+  v: 2,
   groupId: GROUP,
   name: 'Tuesday grief circle',
   groundRules: 'What is said here stays here.',
@@ -87,6 +88,44 @@ describe('group card signatures', () => {
     expect(rulesDigest(signGroupCard(BODY, creator).body)).toBe(d1);
     expect(rulesDigest(signGroupCard({ ...BODY, revision: 2 }, creator).body)).not.toBe(d1);
     expect(rulesDigest(signGroupCard(BODY, ann).body)).not.toBe(d1);
+  });
+
+  it('rulesDigest is keyed by the card salt: a new card gets a fresh salt, so the same text gives another digest', () => {
+    const { salt: _salt, ...unsalted } = BODY;
+    const a = signGroupCard(unsalted, creator).body;
+    const b = signGroupCard(unsalted, creator).body;
+    expect(fromBase64Url(a.salt)).toHaveLength(32);
+    expect(a.salt).not.toBe(b.salt);
+    expect(rulesDigest(a)).not.toBe(rulesDigest(b));
+    // An edit keeps the salt (the engine passes the body on): digests of both revisions are computable by facilitators.
+    const next = signGroupCard({ ...a, revision: 2 }, creator).body;
+    expect(next.salt).toBe(a.salt);
+    expect(rulesDigest(next)).not.toBe(rulesDigest(a));
+    // The digest is not the unkeyed hash of the body (what a relay could compute from a guess).
+    expect(rulesDigest(a)).not.toBe(toBase64Url(sodium().crypto_generichash(32, labelled(LABEL.RULES_DIGEST, a), null)));
+  });
+
+  it('a digest does not confirm a guessed card without its salt (the relay cannot test names offline)', () => {
+    const real = signGroupCard({ ...BODY, salt: toBase64Url(sodium().randombytes_buf(32)) }, creator).body;
+    const digest = rulesDigest(real);
+    // The attacker knows every field but the salt (template text, signer, group, revision) and guesses the name right.
+    for (const salt of [BODY.salt, 'A'.repeat(43), toBase64Url(new Uint8Array(32))]) {
+      expect(rulesDigest({ ...real, salt })).not.toBe(digest);
+    }
+    const { salt: _s, ...withoutSalt } = real;
+    expect(toBase64Url(sodium().crypto_generichash(32, labelled(LABEL.RULES_DIGEST, withoutSalt), null))).not.toBe(digest);
+  });
+
+  it('a body of an older version (no salt) has no digest (MALFORMED), and its stored card reads BAD_VERSION', () => {
+    const { salt: _salt, ...old } = signGroupCard(BODY, creator).body;
+    expectCode(() => rulesDigest(old as never), 'MALFORMED');
+    const secret = createInviteSecret();
+    const key = sodium().crypto_kdf_derive_from_key(32, INVITE_SUBKEY_ID.CARD_KEY, KDF_CONTEXT.CARD_KEY, secret);
+    const ad = labelled(LABEL.GROUP_CARD_AD, { v: 1, groupId: GROUP });
+    const plaintext = sodium().pad(canonicalBytes({ body: old, sig: 'A'.repeat(86) }), CARD_BUCKETS[0]!);
+    const nonce = sodium().randombytes_buf(24);
+    const enc = { v: 1, nonce: toBase64Url(nonce), ct: toBase64Url(sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key)) };
+    expectCode(() => decryptGroupCard(enc, secret, GROUP), 'BAD_VERSION');
   });
 });
 

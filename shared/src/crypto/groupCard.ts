@@ -13,21 +13,28 @@ import { INVITE_SECRET_BYTES, INVITE_SUBKEY_ID } from './invite';
 import { KDF_CONTEXT, LABEL } from './labels';
 import { CARD_BUCKETS, maxPlaintext, padToBucket, unpadFromBucket } from './padding';
 import { isFacilitator } from './roster';
-import { hashObject, memberKey, signObject, verifyObject } from './signedObject';
+import { memberKey, signObject, verifyObject } from './signedObject';
 import { expectBytes, randomBytes, sodium, wipe } from './sodium';
 import type { IdentityKeyPair, RosterState } from './types';
 
 /** Largest card plaintext (canonical JSON of the signed card): the largest card bucket less its padding marker. */
 export const MAX_GROUP_CARD_PLAINTEXT = maxPlaintext(CARD_BUCKETS);
 
+/** Bytes of a card's salt, from which the key of its rules digest is derived. */
+export const CARD_SALT_BYTES = 32;
+/** crypto_kdf subkey id of the rules-digest key under a card's salt. */
+const RULES_DIGEST_SUBKEY_ID = 1;
+
 /**
- * Signs a card body with `ik`. The signer field is set from the key (a body naming someone else is MALFORMED);
- * the body is validated against GroupCardBody (MALFORMED).
+ * Signs a card body with `ik`. The signer field is set from the key (a body naming someone else is MALFORMED); a
+ * body without a salt gets 32 fresh random bytes (a new card; an edit keeps its card's salt, so every revision's
+ * digest is keyed the same way); the body is validated against GroupCardBody (MALFORMED).
  */
-export function signGroupCard(body: Omit<GroupCardBody, 'signer'> & { signer?: string }, ik: IdentityKeyPair): SignedGroupCard {
+export function signGroupCard(body: Omit<GroupCardBody, 'signer' | 'salt'> & { signer?: string; salt?: string }, ik: IdentityKeyPair): SignedGroupCard {
   const signer = memberIdOf(ik.publicKey);
   if (body.signer !== undefined && body.signer !== signer) throw new KindredError('MALFORMED', 'card signer is not the signing key');
-  const parsed = GroupCardBody.safeParse({ ...body, signer });
+  const salt = body.salt ?? toBase64Url(randomBytes(CARD_SALT_BYTES));
+  const parsed = GroupCardBody.safeParse({ ...body, signer, salt });
   if (!parsed.success) throw new KindredError('MALFORMED', 'group card body', { cause: parsed.error });
   return { body: parsed.data, sig: signObject(LABEL.GROUP_CARD, parsed.data, ik.secretKey) };
 }
@@ -57,11 +64,23 @@ export function verifyGroupCard(signed: unknown, trust: CardTrust): SignedGroupC
 }
 
 /**
- * The digest members accept before each session: BLAKE2b-256 of `LABEL.RULES_DIGEST || 0x00 || canonical(body)`
- * over the whole body, so it names one exact revision by one signer of one group.
+ * The digest members accept before each session: BLAKE2b-256 keyed with `crypto_kdf_derive_from_key(32, 1,
+ * "KdRulDig", salt)` over `LABEL.RULES_DIGEST || 0x00 || canonical(body)`, the whole body (salt included), so it
+ * names one exact revision by one signer of one group. The relay sees digests in acceptances but never the salt
+ * (it is inside the encrypted card): it can tell two digests equal, and cannot test a guessed card (a template
+ * and a list of names) against one. MALFORMED for a body that is not a valid card body (a card of an older
+ * version, without a salt, included).
  */
 export function rulesDigest(body: GroupCardBody): string {
-  return hashObject(LABEL.RULES_DIGEST, body);
+  const parsed = GroupCardBody.safeParse(body);
+  if (!parsed.success) throw new KindredError('MALFORMED', 'group card body', { cause: parsed.error });
+  const salt = fromBase64Url(parsed.data.salt);
+  const key = sodium().crypto_kdf_derive_from_key(32, RULES_DIGEST_SUBKEY_ID, KDF_CONTEXT.RULES_DIGEST_KEY, salt);
+  try {
+    return toBase64Url(sodium().crypto_generichash(32, labelled(LABEL.RULES_DIGEST, parsed.data), key));
+  } finally {
+    wipe(key, salt);
+  }
 }
 
 function cardKey(inviteSecret: Uint8Array): Uint8Array {
@@ -123,7 +142,12 @@ export function decryptGroupCard(enc: unknown, inviteSecret: Uint8Array, expecte
     wipe(plaintext);
   }
   const card = SignedGroupCard.safeParse(json);
-  if (!card.success) throw new KindredError('MALFORMED', 'group card plaintext', { cause: card.error });
+  if (!card.success) {
+    // A card stored by a build before the keyed rules digest has no salt: say so rather than "malformed".
+    const body = (json as { body?: unknown } | null)?.body;
+    if (typeof body === 'object' && body !== null && !('salt' in body)) throw new KindredError('BAD_VERSION', 'group card of an older version: publish the invite again');
+    throw new KindredError('MALFORMED', 'group card plaintext', { cause: card.error });
+  }
   if (card.data.body.groupId !== expectedGroupId) throw new KindredError('MALFORMED', 'group card of another group');
   return card.data;
 }

@@ -47,6 +47,8 @@ export function rosterOf(
     policy: { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false },
     session: { id: sessionId, open: true },
     rekeyEpoch: 3,
+    invites: [],
+    revokedInvites: [],
     ...over,
   };
 }

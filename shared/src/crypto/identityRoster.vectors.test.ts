@@ -3,8 +3,8 @@
  * compared exactly. The JSON is the source of truth; a change of format, label or context shows up here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64Url, fromHex, toHex } from '../encoding';
-import type { GroupCardBody, RosterOp, RosterPolicy, SignedRosterEntry } from '../protocol/objects';
+import { fromBase64Url, fromHex, toBase64Url, toHex } from '../encoding';
+import type { GroupCardBody, RosterOp, RosterPolicy, SignedAcceptance, SignedKnockProof, SignedRosterEntry, SignedSessionKey } from '../protocol/objects';
 import type { VaultContent } from '../protocol/vault';
 import { signAcceptance, verifyAcceptance } from './acceptance';
 import { signAuthChallenge, verifyAuthChallenge } from './authChallenge';
@@ -12,7 +12,9 @@ import { canonicalBytes, labelled } from './canonical';
 import { decryptGroupCard, encryptGroupCard, rulesDigest, signGroupCard, verifyGroupCard } from './groupCard';
 import { fingerprint, identityFromSeed, memberIdOf } from './identity';
 import { unwrapIdentity, wrapIdentity } from './identityWrap';
-import { formatInviteFragment, inviteGateHash, inviteGateToken, parseInviteFragment } from './invite';
+import { formatInviteFragment, inviteGateHash, inviteGateToken, invitePublicKey, inviteSigningKeyPair, parseInviteFragment } from './invite';
+import { acceptanceHash, knockProofHash, signKnockProof, verifyKnockProof } from './knockProof';
+import { createSessionKey } from './sessionKey';
 import { KDF_CONTEXT, LABEL } from './labels';
 import { applyRosterEntry, createGenesis, rosterEntryHash, signRosterEntry, verifyRosterChain } from './roster';
 import { RosterTracker } from './rosterTracker';
@@ -28,13 +30,20 @@ interface Vectors {
   safetyNumber: { a: number; b: number; number: string; qrPayload: string };
   identityWrap: { identity: number; passphrase: string; saltHex: string; nonceHex: string; params: { opslimit: number; memlimit: number }; wrapped: unknown };
   invite: { groupId: string; inviteId: string; secretHex: string; creator: number; cardKeyHex: string; gateToken: string; gateHash: string; head: { epoch: number; hash: string }; fragment: string };
-  groupCard: { signer: number; body: Omit<GroupCardBody, 'signer'>; signed: unknown; rulesDigest: string; nonceHex: string; encrypted: { v: number; nonce: string; ct: string } };
+  groupCard: {
+    signer: number; body: Omit<GroupCardBody, 'signer'>; signed: unknown; digestKeyHex: string; rulesDigest: string; nonceHex: string;
+    encrypted: { v: number; nonce: string; ct: string };
+  };
   roster: {
     groupId: string; policy: RosterPolicy; ops: { op: RosterOp; signer: number }[]; genesisSignedBytesHex: string;
     entries: SignedRosterEntry[]; hashes: string[]; epochCode: string; finalState: RosterState;
   };
   acceptance: { identity: number; input: { groupId: string; sessionId: string; rulesDigest: string; agreement: boolean }; signed: unknown };
   vault: { identity: number; vaultKeyHex: string; nonceHex: string; adHex: string; content: VaultContent; sealed: { v: number; nonce: string; ct: string } };
+  knock: {
+    signingSeedHex: string; invitePk: string; inviteEntry: SignedRosterEntry; revokeEntry: SignedRosterEntry; sessionKeySeedHex: string;
+    sessionKey: SignedSessionKey; acceptanceHash: string; proofSignedBytesHex: string; proof: SignedKnockProof; proofHash: string;
+  };
 }
 const v = raw as unknown as Vectors;
 let ids: IdentityKeyPair[] = [];
@@ -91,6 +100,10 @@ describe('identity and roster vectors', () => {
     const c = v.groupCard;
     const signed = signGroupCard(c.body, ids[c.signer]!);
     expect(signed).toEqual(c.signed);
+    // The rules digest is keyed: key = crypto_kdf_derive_from_key(32, 1, "KdRulDig", salt), BLAKE2b-256 of the labelled body.
+    const salt = fromBase64Url(c.body.salt);
+    expect(toHex(sodium().crypto_kdf_derive_from_key(32, 1, KDF_CONTEXT.RULES_DIGEST_KEY, salt))).toBe(c.digestKeyHex);
+    expect(toBase64Url(sodium().crypto_generichash(32, labelled(LABEL.RULES_DIGEST, signed.body), fromHex(c.digestKeyHex)))).toBe(c.rulesDigest);
     expect(rulesDigest(signed.body)).toBe(c.rulesDigest);
     const secret = fromHex(v.invite.secretHex);
     expect(encryptGroupCard(signed, secret, fromHex(c.nonceHex))).toEqual(c.encrypted);
@@ -154,5 +167,34 @@ describe('identity and roster vectors', () => {
     expect(padded.subarray(0, canonical.length)).toEqual(canonical);
     expect(padded[canonical.length]).toBe(0x80);
     expect(padded.subarray(canonical.length + 1).every((b) => b === 0)).toBe(true);
+  });
+
+  it('knock: invite signing key, invite roster entries, acceptance hash, knock proof and its hash', () => {
+    const k = v.knock;
+    const secret = fromHex(v.invite.secretHex);
+    // seed = crypto_kdf_derive_from_key(32, 3, "KdInvSig", secret); key pair = crypto_sign_seed_keypair(seed).
+    expect(toHex(sodium().crypto_kdf_derive_from_key(32, 3, KDF_CONTEXT.INVITE_SIGNING, secret))).toBe(k.signingSeedHex);
+    expect(toBase64Url(sodium().crypto_sign_seed_keypair(fromHex(k.signingSeedHex)).publicKey)).toBe(k.invitePk);
+    expect(invitePublicKey(secret)).toBe(k.invitePk);
+    // The invite entry (after the roster vector's chain), signed by the creator, then its revocation.
+    const withInvite = signRosterEntry(v.roster.finalState, { type: 'invite', inviteId: v.invite.inviteId, invitePk: k.invitePk }, ids[0]!);
+    expect(withInvite).toEqual(k.inviteEntry);
+    const state = applyRosterEntry(v.roster.finalState, k.inviteEntry);
+    expect(state.invites).toEqual([{ id: v.invite.inviteId, pk: k.invitePk }]);
+    // The knocker (identity 2) with a fixed session key and the acceptance vector's shape.
+    const a = v.acceptance;
+    const acceptance = signAcceptance(ids[2]!, a.input);
+    const sessionKey = createSessionKey(ids[2]!, a.input.groupId, a.input.sessionId, { seed: fromHex(k.sessionKeySeedHex) }).signed;
+    expect(sessionKey).toEqual(k.sessionKey);
+    expect(acceptanceHash(acceptance)).toBe(k.acceptanceHash);
+    const knock = { groupId: a.input.groupId, sessionId: a.input.sessionId, member: mid(2), acceptance: acceptance as SignedAcceptance, sessionKey };
+    const proof = signKnockProof(inviteSigningKeyPair(secret), v.invite.inviteId, knock);
+    expect(proof).toEqual(k.proof);
+    expect(toHex(labelled(LABEL.KNOCK_PROOF, k.proof.body))).toBe(k.proofSignedBytesHex);
+    expect(knockProofHash(proof)).toBe(k.proofHash);
+    expect(verifyKnockProof(k.proof, knock, state)).toEqual({ id: v.invite.inviteId, pk: k.invitePk });
+    expect(signRosterEntry(state, { type: 'inviteRevoke', inviteId: v.invite.inviteId }, ids[0]!)).toEqual(k.revokeEntry);
+    const revoked = applyRosterEntry(state, k.revokeEntry);
+    expect(() => verifyKnockProof(k.proof, knock, revoked)).toThrow(expect.objectContaining({ code: 'INVITE_REVOKED' }) as Error);
   });
 });

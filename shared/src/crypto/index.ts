@@ -10,19 +10,24 @@ export { wrapIdentity, unwrapIdentity, WRAP_PARAMS_AT_REST, WRAP_PARAMS_INTERACT
 export type { WrapParams, WrapTestingOptions } from './identityWrap';
 export { createAuthChallenge, signAuthChallenge, verifyAuthChallenge, AUTH_CHALLENGE_BYTES } from './authChallenge';
 export { safetyNumber, safetyNumberQrPayload, verifySafetyNumberQr, epochCode } from './safetyNumber';
-export { signGroupCard, verifyGroupCard, rulesDigest, encryptGroupCard, decryptGroupCard, MAX_GROUP_CARD_PLAINTEXT } from './groupCard';
+export { signGroupCard, verifyGroupCard, rulesDigest, encryptGroupCard, decryptGroupCard, MAX_GROUP_CARD_PLAINTEXT, CARD_SALT_BYTES } from './groupCard';
 export type { CardTrust } from './groupCard';
-export { createInviteSecret, inviteGateToken, inviteGateHash, checkInviteGate, formatInviteFragment, parseInviteFragment, INVITE_SECRET_BYTES } from './invite';
+export {
+  createInviteSecret, inviteGateToken, inviteGateHash, checkInviteGate, formatInviteFragment, parseInviteFragment, inviteSigningKeyPair,
+  invitePublicKey, INVITE_SECRET_BYTES,
+} from './invite';
 export type { InviteLink } from './invite';
 export {
   createGenesis, signRosterEntry, signRosterBody, rosterEntryHash, applyRosterEntry, verifyRosterChain,
-  rosterMember, isFacilitator, memberMaySend, MAX_ROSTER_MEMBERS, MAX_ROSTER_BANNED,
+  rosterMember, isFacilitator, memberMaySend, MAX_ROSTER_MEMBERS, MAX_ROSTER_BANNED, MAX_LIVE_INVITES, MAX_REVOKED_INVITES,
 } from './roster';
 export type { ApplyOptions, VerifyChainOptions } from './roster';
 export { RosterTracker, ROSTER_STATE_WINDOW } from './rosterTracker';
 export type { RosterStorage, SerializedRoster } from './rosterTracker';
 export { signAcceptance, verifyAcceptance } from './acceptance';
 export type { AcceptanceInput, ExpectedAcceptance } from './acceptance';
+export { signKnockProof, verifyKnockProof, acceptanceHash, knockProofHash } from './knockProof';
+export type { KnockToProve } from './knockProof';
 // Part B: session keys, sender-key chains, key distribution, messages, padding, rekey, direct boxes (docs/PROTOCOL.md part B).
 export { sealVault, openVault, vaultKey, emptyVault, VAULT_BUCKETS } from './vault';
 export { createSessionKey, verifySessionKey, wipeSessionKey } from './sessionKey';

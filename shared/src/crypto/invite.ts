@@ -1,10 +1,12 @@
 /**
  * Invites. An invite secret (32 random bytes) lives only in the URL fragment, which browsers never send to a
- * server. Two keys are derived from it with `crypto_kdf_derive_from_key`, each under its own 8-byte context and
- * subkey id so that neither can stand in for the other: the group-card key (id 1, KDF_CONTEXT.CARD_KEY,
- * groupCard.ts) and the gate token (id 2, KDF_CONTEXT.INVITE_GATE) a knocking client presents. The relay stores
- * only the token's hash, so its database cannot be used to knock, and never sees the secret, so it cannot read
- * the card.
+ * server. Three keys are derived from it with `crypto_kdf_derive_from_key`, each under its own 8-byte context and
+ * subkey id so that none can stand in for another: the group-card key (id 1, KDF_CONTEXT.CARD_KEY, groupCard.ts),
+ * the gate token (id 2, KDF_CONTEXT.INVITE_GATE) a knocking client presents to the relay, and the seed of the
+ * invite's Ed25519 signing key (id 3, KDF_CONTEXT.INVITE_SIGNING), whose public half is recorded in the signed
+ * roster and with which a knocker proves to the facilitators that it holds the invite (knockProof.ts). The relay
+ * stores only the token's hash, so its database cannot be used to knock, and never sees the secret, so it can
+ * neither read the card nor sign a knock.
  */
 import { KindredError } from '../errors';
 import { fromBase64Url, toBase64Url } from '../encoding';
@@ -13,11 +15,12 @@ import { RosterHead } from '../protocol/vault';
 import { labelled } from './canonical';
 import { FINGERPRINT_BYTES } from './identity';
 import { KDF_CONTEXT, LABEL } from './labels';
-import { bytesEqual, expectBytes, randomBytes, sodium } from './sodium';
+import { bytesEqual, expectBytes, randomBytes, sodium, wipe } from './sodium';
+import type { IdentityKeyPair } from './types';
 
 export const INVITE_SECRET_BYTES = 32;
 /** crypto_kdf subkey ids under an invite secret (the contexts differ too; distinct ids make it doubly clear). */
-export const INVITE_SUBKEY_ID = { CARD_KEY: 1, GATE_TOKEN: 2 } as const;
+export const INVITE_SUBKEY_ID = { CARD_KEY: 1, GATE_TOKEN: 2, SIGNING_SEED: 3 } as const;
 
 export function createInviteSecret(): Uint8Array {
   return randomBytes(INVITE_SECRET_BYTES);
@@ -27,6 +30,28 @@ export function createInviteSecret(): Uint8Array {
 export function inviteGateToken(secret: Uint8Array): string {
   expectBytes(secret, INVITE_SECRET_BYTES, 'invite secret');
   return toBase64Url(sodium().crypto_kdf_derive_from_key(32, INVITE_SUBKEY_ID.GATE_TOKEN, KDF_CONTEXT.INVITE_GATE, secret));
+}
+
+/**
+ * The invite's signing key pair: `crypto_sign_seed_keypair(crypto_kdf_derive_from_key(32, 3, "KdInvSig", secret))`.
+ * Whoever holds the link can sign knocks with it; the relay, which sees only the gate token, cannot.
+ */
+export function inviteSigningKeyPair(secret: Uint8Array): IdentityKeyPair {
+  expectBytes(secret, INVITE_SECRET_BYTES, 'invite secret');
+  const seed = sodium().crypto_kdf_derive_from_key(32, INVITE_SUBKEY_ID.SIGNING_SEED, KDF_CONTEXT.INVITE_SIGNING, secret);
+  try {
+    const kp = sodium().crypto_sign_seed_keypair(seed);
+    return { publicKey: kp.publicKey, secretKey: kp.privateKey };
+  } finally {
+    wipe(seed);
+  }
+}
+
+/** The invite's public signing key, base64url: what the `invite` roster entry records. */
+export function invitePublicKey(secret: Uint8Array): string {
+  const kp = inviteSigningKeyPair(secret);
+  wipe(kp.secretKey);
+  return toBase64Url(kp.publicKey);
 }
 
 function gateHashBytes(token: string): Uint8Array {

@@ -27,7 +27,7 @@ export const LABEL = {
   DIRECT_MESSAGE: 'kindred/v1/direct-message',
   /** Ed25519 by a member's identity key over the rules digest and session id. */
   RULES_ACCEPTANCE: 'kindred/v1/rules-acceptance',
-  /** BLAKE2b digest of a group card body (what an acceptance signs). */
+  /** BLAKE2b digest of a group card body, keyed under KDF_CONTEXT.RULES_DIGEST_KEY (what an acceptance signs). */
   RULES_DIGEST: 'kindred/v1/rules-digest',
   /** BLAKE2b over the two identity keys, for safety numbers. */
   SAFETY_NUMBER: 'kindred/v1/safety-number',
@@ -41,6 +41,12 @@ export const LABEL = {
   INVITE_GATE_HASH: 'kindred/v1/invite-gate-hash',
   /** AEAD associated data of the device vault (a kept-key device's groups and verified rosters at rest). */
   VAULT_AD: 'kindred/v1/vault',
+  /** Ed25519 by an invite's signing key over a knock (group, session, member, session key, invite, acceptance). */
+  KNOCK_PROOF: 'kindred/v1/knock',
+  /** BLAKE2b of a signed acceptance, bound into the knock proof. */
+  ACCEPTANCE_HASH: 'kindred/v1/acceptance-hash',
+  /** BLAKE2b of a signed knock proof, bound into the introduction that names the knocker. */
+  KNOCK_PROOF_HASH: 'kindred/v1/knock-proof-hash',
 } as const;
 
 /** 8-byte contexts for `crypto_kdf_derive_from_key`. */
@@ -49,6 +55,10 @@ export const KDF_CONTEXT = {
   CARD_KEY: 'KdCardKy',
   /** From an invite secret: the gate token presented to the relay (the relay stores its hash). */
   INVITE_GATE: 'KdInvGat',
+  /** From an invite secret: the seed of the invite's Ed25519 signing key (knock proofs). */
+  INVITE_SIGNING: 'KdInvSig',
+  /** From a card's random salt: the BLAKE2b key of its rules digest (the relay cannot test guesses). */
+  RULES_DIGEST_KEY: 'KdRulDig',
   /** From a sender chain key: the message key for the current counter. */
   MESSAGE_KEY: 'KdMsgKey',
   /** From a sender chain key: the next chain key. */

@@ -96,7 +96,7 @@ describe('message vectors', () => {
       groupId: ctx.groupId, epoch: V.head.epoch, head: V.head.hash, creator: V.identities.A.memberId,
       members: [V.identities.A.memberId, V.identities.B.memberId].sort().map((id) => ({ id, role: 'facilitator' as const, muted: false })),
       banned: [], locked: false, policy: { expirySeconds: 600, slowModeSeconds: 0, muteAllButFacilitators: false },
-      session: { id: ctx.sessionId, open: true }, rekeyEpoch: ctx.epoch,
+      session: { id: ctx.sessionId, open: true }, rekeyEpoch: ctx.epoch, invites: [], revokedInvites: [],
     };
     const rx = createMemoryReceiveState(ctx.groupId, ctx.sessionId);
     installSenderKey(rx, openSenderKey(sealed, skA.keyPair.publicKey, skB.keyPair, V.identities.B.memberId), 0);

@@ -22,6 +22,14 @@ export const MAX_ROSTER_MEMBERS = 1024;
 /** Banned keys kept: bounds the state; a facilitator can unban to make room. */
 export const MAX_ROSTER_BANNED = 1024;
 
+/** Live invites at once: bounds the state; a facilitator revokes one to make room. */
+export const MAX_LIVE_INVITES = 256;
+/**
+ * Revoked invites remembered by name (the latest; older ones are forgotten). A knock through a forgotten one is
+ * still refused, as naming an invite the roster does not list (INVITE_UNKNOWN instead of INVITE_REVOKED).
+ */
+export const MAX_REVOKED_INVITES = 256;
+
 /** Hash of a whole signed entry (body and signature): BLAKE2b-256 of `LABEL.ROSTER_HASH || 0x00 || canonical(entry)`. */
 export function rosterEntryHash(entry: SignedRosterEntry): string {
   return hashObject(LABEL.ROSTER_HASH, { body: entry.body, sig: entry.sig });
@@ -138,6 +146,8 @@ export function applyRosterEntry(state: RosterState | null, entry: unknown, opti
       policy: { ...op.policy },
       session: null,
       rekeyEpoch: 0,
+      invites: [],
+      revokedInvites: [],
     };
   }
 
@@ -156,6 +166,8 @@ export function applyRosterEntry(state: RosterState | null, entry: unknown, opti
     banned: [...state.banned],
     policy: { ...state.policy },
     session: state.session ? { ...state.session } : null,
+    invites: state.invites,
+    revokedInvites: state.revokedInvites,
   };
   const target = 'member' in op ? next.members.find((m) => m.id === op.member) : undefined;
   const needMember = (): RosterMember => {
@@ -251,6 +263,19 @@ export function applyRosterEntry(state: RosterState | null, entry: unknown, opti
       next.session = { id: op.sessionId, open: false };
       next.rekeyEpoch = body.epoch;
       break;
+    case 'invite':
+      // An id is never reused while remembered, so a knock names one key for good.
+      if (next.invites.some((i) => i.id === op.inviteId) || next.revokedInvites.some((i) => i.id === op.inviteId)) throw badOp('invite: id already used');
+      if (next.invites.length >= MAX_LIVE_INVITES) throw badOp('invite: too many live invites');
+      next.invites = [...next.invites, { id: op.inviteId, pk: op.invitePk }];
+      break;
+    case 'inviteRevoke': {
+      const revoked = next.invites.find((i) => i.id === op.inviteId);
+      if (!revoked) throw badOp('inviteRevoke: not a live invite');
+      next.invites = next.invites.filter((i) => i !== revoked);
+      next.revokedInvites = [...next.revokedInvites, revoked].slice(-MAX_REVOKED_INVITES);
+      break;
+    }
     default: {
       const never: never = op;
       throw badOp(`unknown op ${String((never as { type?: unknown }).type)}`);

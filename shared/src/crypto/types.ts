@@ -40,4 +40,14 @@ export interface RosterState {
   session: { id: string; open: boolean } | null;
   /** Epoch of the latest entry that forces a rekey (removal, leave, ban, session open or close). */
   rekeyEpoch: number;
+  /** Live invites, oldest first (at most MAX_LIVE_INVITES): knocks through these are shown. */
+  invites: RosterInvite[];
+  /** The latest revoked invites, oldest first (at most MAX_REVOKED_INVITES): knocks through these are refused by name. */
+  revokedInvites: RosterInvite[];
+}
+
+/** An invite recorded in the roster: its id and its public signing key (base64url). */
+export interface RosterInvite {
+  id: string;
+  pk: string;
 }

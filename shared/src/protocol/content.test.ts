@@ -56,10 +56,12 @@ describe('message content', () => {
   });
 
   it('round-trips an introduction and holds it to the pseudonym bounds', () => {
-    const intro = { kind: 'introduction' as const, name: 'Robin' };
+    const intro = { kind: 'introduction' as const, name: 'Robin', knock: 'k'.repeat(43) };
     expect(decodeDirectContent(encodeDirectContent(intro))).toEqual(intro);
-    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":""}')));
-    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":"' + 'n'.repeat(65) + '"}')));
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":"","knock":"' + 'k'.repeat(43) + '"}')));
+    // A name not bound to a knock proof is refused.
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":"Robin"}')));
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","name":"' + 'n'.repeat(65) + '","knock":"' + 'k'.repeat(43) + '"}')));
     // An introduction is a name, never a note: the two shapes do not mix.
     expectMalformed(() => decodeDirectContent(utf8('{"kind":"introduction","text":"Robin"}')));
     expectMalformed(() => decodeDirectContent(utf8('{"kind":"struggling","name":"Robin"}')));

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { KindredError } from '../errors';
 import { fromUtf8, utf8 } from '../encoding';
-import { MAX_TEXT_LENGTH, MemberId, OpaqueId } from './primitives';
+import { Hash32, MAX_TEXT_LENGTH, MemberId, OpaqueId } from './primitives';
 import { SignedGroupCard, type MessageType } from './objects';
 
 export const CONTENT_VERSION = 1 as const;
@@ -82,7 +82,12 @@ export type DirectNoteContent = z.infer<typeof DirectNoteContent>;
  * Someone in the waiting room tells the facilitators present its pseudonym for this session, so that they know whom
  * they admit. Facilitators take it only from a sender whose knock they verified, and only this kind from a knocker.
  */
-export const IntroductionContent = z.strictObject({ kind: z.literal('introduction'), name: z.string().min(1).max(MAX_DISPLAY_NAME) });
+export const IntroductionContent = z.strictObject({
+  kind: z.literal('introduction'),
+  name: z.string().min(1).max(MAX_DISPLAY_NAME),
+  /** knockProofHash of the knock this name belongs to: a facilitator shows the name only on that verified knock. */
+  knock: Hash32,
+});
 export type IntroductionContent = z.infer<typeof IntroductionContent>;
 /**
  * A facilitator tells the member who wrote a note that it has been read (the member sees "A facilitator has read

@@ -15,6 +15,7 @@ import {
   SealedSenderKey,
   SignedAcceptance,
   SignedRosterEntry,
+  SignedKnockProof,
   SignedSessionKey,
 } from './objects';
 
@@ -50,6 +51,11 @@ export const Knock = z.strictObject({
   member: MemberId,
   acceptance: SignedAcceptance,
   sessionKey: SignedSessionKey,
+  /**
+   * Signed with the invite's key (docs/PROTOCOL.md, "Knock proof"). Optional in the schema only so that a knock
+   * without one reaches the facilitator's engine and is reported as a security warning, not dropped unseen.
+   */
+  proof: SignedKnockProof.optional(),
 });
 export type Knock = z.infer<typeof Knock>;
 
@@ -105,6 +111,8 @@ export const ClientEvents = {
       sessionKey: SignedSessionKey,
       inviteId: OpaqueId.optional(),
       gateToken: b64Bytes(32).optional(),
+      /** A knocker's proof that it holds the invite (signed with the invite's key); members send none. */
+      knockProof: SignedKnockProof.optional(),
       lastSeq: RelaySeq.optional(),
     }),
     z.strictObject({

@@ -9,17 +9,22 @@ import { b64Bytes } from './primitives';
 /**
  * The wire protocol's version: what a client states in its Socket.IO handshake and the relay in its auth.challenge
  * answer (either side refuses another one), and the `v` of the objects whose format changed with it: message headers
- * and sealed sender keys (version 2 added the sender's current roster head to both).
+ * and sealed sender keys (version 2 added the sender's current roster head to both), group card bodies (version 2
+ * added the salt that keys the rules digest) and knock proofs (new in version 2).
  */
 export const PROTOCOL_VERSION = 2 as const;
 /**
- * The `v` of the objects whose format has not changed since version 1 (roster entries, group cards, session keys,
- * acceptances, direct boxes, wrapped identities). Kept apart so that stored roster chains and identities wrapped at
+ * The `v` of the objects whose format has not changed since version 1 (roster entries, session keys, acceptances,
+ * direct boxes, wrapped identities, the encrypted card's envelope). Roster entries gained the `invite` and
+ * `inviteRevoke` ops in version 2; an entry of an older op reads as it always did. Kept apart so that stored roster chains and identities wrapped at
  * rest stay valid across the protocol bump: a version names a format, and these formats did not change.
  */
 export const OBJECT_FORMAT_VERSION = 1 as const;
 const V = z.literal(OBJECT_FORMAT_VERSION);
 const V2 = z.literal(PROTOCOL_VERSION);
+
+/** An invite's Ed25519 public signing key (base64url, 32 bytes), derived from the invite secret. */
+export const InvitePublicKey = b64Bytes(32);
 
 export const Role = z.enum(['facilitator', 'member']);
 export type Role = z.infer<typeof Role>;
@@ -51,6 +56,9 @@ export const RosterOp = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('slowMode'), seconds: z.number().int().min(0).max(3600) }),
   z.strictObject({ type: z.literal('sessionOpen'), sessionId: OpaqueId }),
   z.strictObject({ type: z.literal('sessionClose'), sessionId: OpaqueId }),
+  /** A new invite and its public signing key (derived from the invite secret): facilitators check knocks with it. */
+  z.strictObject({ type: z.literal('invite'), inviteId: OpaqueId, invitePk: InvitePublicKey }),
+  z.strictObject({ type: z.literal('inviteRevoke'), inviteId: OpaqueId }),
 ]);
 export type RosterOp = z.infer<typeof RosterOp>;
 export type RosterOpType = RosterOp['type'];
@@ -72,7 +80,7 @@ export type SignedRosterEntry = z.infer<typeof SignedRosterEntry>;
 
 // ---------- Group card ----------
 export const GroupCardBody = z.strictObject({
-  v: V,
+  v: V2,
   groupId: OpaqueId,
   name: z.string().min(1).max(120),
   groundRules: z.string().min(1).max(8000),
@@ -84,6 +92,11 @@ export const GroupCardBody = z.strictObject({
   /** Increases with each edit so that an older card cannot be served as current. */
   revision: z.number().int().min(1).max(1_000_000),
   signer: MemberId,
+  /**
+   * 32 random bytes, kept across revisions, never seen by the relay (the card is encrypted): the key of the rules
+   * digest is derived from it, so the relay can compare digests but not test guesses of the card.
+   */
+  salt: b64Bytes(32),
 });
 export type GroupCardBody = z.infer<typeof GroupCardBody>;
 export const SignedGroupCard = z.strictObject({ body: GroupCardBody, sig: Signature });
@@ -181,6 +194,22 @@ export const AcceptanceBody = z.strictObject({
 export type AcceptanceBody = z.infer<typeof AcceptanceBody>;
 export const SignedAcceptance = z.strictObject({ body: AcceptanceBody, sig: Signature });
 export type SignedAcceptance = z.infer<typeof SignedAcceptance>;
+
+// ---------- Knock proof ----------
+/** What a knocker signs with its invite's signing key: this knock, through this invite, with this acceptance. */
+export const KnockProofBody = z.strictObject({
+  v: V2,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  member: MemberId,
+  sessionPk: X25519PublicKey,
+  inviteId: OpaqueId,
+  /** acceptanceHash of the signed acceptance the knock carries. */
+  acceptance: Hash32,
+});
+export type KnockProofBody = z.infer<typeof KnockProofBody>;
+export const SignedKnockProof = z.strictObject({ body: KnockProofBody, sig: Signature });
+export type SignedKnockProof = z.infer<typeof SignedKnockProof>;
 
 // ---------- Identity key at rest ----------
 /**

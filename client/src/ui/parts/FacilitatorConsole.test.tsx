@@ -14,7 +14,7 @@ afterEach(() => {
 const tab = (name: RegExp) => fireEvent.click(screen.getByRole('tab', { name }));
 
 function knock(letter: string, agreement: boolean, name?: string): Knocker {
-  return { member: letter.repeat(43), agreement, rulesDigest: 'd'.repeat(43), currentRules: true, ...(name ? { name } : {}) };
+  return { member: letter.repeat(43), agreement, rulesDigest: 'd'.repeat(43), currentRules: true, invite: { id: 'i'.repeat(22) }, ...(name ? { name } : {}) };
 }
 
 function facilitating() {
