@@ -110,13 +110,14 @@ describe('rollback after a restart', () => {
     const [fac, bob, carol] = s.all as [KindredClient, KindredClient, KindredClient];
     await fac.remove(carol.me);
     await fac.mute(bob.me);
-    const head = roster(fac);
-    // A link made now carries this head; the newcomer has never seen the group.
+    // A link made now carries the head with its own invite entry (the invite's signing key); the newcomer has never
+    // seen the group.
     const { fragment } = await fac.createInvite();
+    const head = roster(fac);
 
     const dana = await newClient(relay, { name: 'Dana' });
     open.push(dana);
-    serveRoster(relay, dana.me, head.epoch - 1); // before the mute
+    serveRoster(relay, dana.me, head.epoch - 1); // before the invite's entry
     await expect(dana.openInvite(fragment)).rejects.toMatchObject({ code: 'ROSTER_ROLLBACK' });
     expect(warnings(dana)).toContain('ROSTER_ROLLBACK');
     expect(dana.getState().group).toBeNull();
