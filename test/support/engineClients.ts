@@ -161,3 +161,12 @@ export async function sendAndSee(from: KindredClient, text: string, to: KindredC
 export function closeAll(clients: (KindredClient | undefined)[]): void {
   for (const c of clients) c?.close();
 }
+
+/** Resolves once `predicate()` holds, checked every 20 ms (for conditions outside an engine's state). */
+export async function waitFor(predicate: () => boolean, what = 'condition', timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setNativeTimeout(resolve, 20));
+  }
+}

@@ -103,6 +103,11 @@ export class Connection {
     return this.statusValue;
   }
 
+  /** Successful authentications so far: a request whose answer comes on another one was sent on a lost socket. */
+  get authentications(): number {
+    return this.authCount;
+  }
+
   /** Opens the socket; resolves once authenticated. */
   connect(): Promise<void> {
     if (this.statusValue === 'closed') return Promise.reject(new KindredError('UNAVAILABLE', 'connection closed'));

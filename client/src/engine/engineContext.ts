@@ -250,6 +250,21 @@ export class EngineContext {
     return this.lastGeneration;
   }
 
+  /**
+   * Resolves at the next entry into the session, or when the session is wiped (the caller checks which). No time
+   * limit: what was written offline waits for the connection, however long, until the session is over.
+   */
+  untilEntered(): Promise<void> {
+    if (this.entered || !this.secrets || this.secrets.wiped) return Promise.resolve();
+    return new Promise((resolve) => this.enteredWaiters.push(resolve));
+  }
+
+  /** The session was entered (first time or again after a drop): whatever waited for it goes on. */
+  markEntered(): void {
+    this.entered = true;
+    for (const w of this.enteredWaiters.splice(0)) w();
+  }
+
   /** Registers what a module clears when the session is wiped (its timers and schedules). */
   onWipe(hook: () => void): void {
     this.wipeHooks.push(hook);
@@ -265,6 +280,7 @@ export class EngineContext {
     const record = this.installRecord;
     if (record && !(open?.open && open.id === record.sessionId && this.group?.groupId === record.groupId)) this.installRecord = null;
     for (const hook of this.wipeHooks) hook();
+    for (const w of this.enteredWaiters.splice(0)) w(); // waiters see the wiped secrets and stop
     if (this.group) this.group.acceptance = null;
     this.publishGroup();
     this.update((s) => (s.session || (announce && sessionId) ? { ...s, session: null, ...(announce && sessionId ? { closedReason: reason } : {}) } : s));

@@ -11,7 +11,7 @@ export { Connection } from './connection';
 export type { ChallengeProver, ConnectionOptions, ConnectionStatus } from './connection';
 export { ExpiryScheduler, systemClock } from './expiry';
 export type { Clock } from './expiry';
-export { emptySession, expiryMs, initialState, isFacilitator, messageId, phaseOf, roleOf, talkShare } from './state';
+export { ONLINE, emptySession, expiryMs, initialState, isFacilitator, messageId, phaseOf, roleOf, talkShare } from './state';
 export type {
   ChatMessage,
   DirectNote,
@@ -19,6 +19,7 @@ export type {
   GroupView,
   InviteLink,
   CloseReason,
+  LinkView,
   Knocker,
   Phase,
   Round,

@@ -39,8 +39,10 @@ import type { EngineEvents } from './engineEvents';
 import { GroupFlows, type CardFields } from './groupFlows';
 import { KeyDistribution } from './keyDistribution';
 import { Messaging } from './messaging';
+import { Outbox } from './outbox';
 import { Introductions } from './introductions';
 import { Presence } from './presence';
+import { Resumption } from './resumption';
 import { RosterSync } from './rosterSync';
 import { SessionEntry } from './sessionEntry';
 import type { SessionSecrets } from './sessionSecrets';
@@ -83,7 +85,7 @@ export class KindredClient {
     // from a later epoch fetches the roster, an admission re-enters) are closed by the late-bound arrows below.
     const signals = new Signals(ctx);
     this.keys = new KeyDistribution(ctx, (secrets, envelope) => this.messaging.receiveEnvelope(secrets, envelope));
-    this.messaging = new Messaging(ctx, this.keys, signals, () => this.rosterSync.refreshRoster());
+    this.messaging = new Messaging(ctx, this.keys, signals, new Outbox(ctx), () => this.rosterSync.refreshRoster());
     this.introductions = new Introductions(ctx, () => this.rosterSync.refreshRoster());
     this.presence = new Presence(ctx, this.keys, this.messaging, this.introductions, () => this.rosterSync.refreshRoster());
     this.directNotes = new DirectNotes(ctx);
@@ -95,10 +97,12 @@ export class KindredClient {
     this.sessions = new SessionEntry(ctx, this.rosterSync, this.keys, this.messaging, this.presence, this.introductions);
     this.groups = new GroupFlows(ctx, this.rosterSync, this.messaging);
 
+    const resumption = new Resumption(ctx, () => this.sessions.resume());
     this.connection.on('status', (status) => {
       // Between a drop and the re-entry that follows, the relay no longer counts this socket in the session.
       if (status !== 'ready') ctx.entered = false;
       ctx.update((s) => ({ ...s, connection: status }));
+      resumption.onStatus(status);
       ctx.events.emit('connection', { status });
     });
     // A protocol version mismatch is final until the app is reloaded: the person is told (CLIENT_OUTDATED, RELAY_OUTDATED).
@@ -106,9 +110,7 @@ export class KindredClient {
       if (e.code === 'CLIENT_OUTDATED' || e.code === 'RELAY_OUTDATED') ctx.warn(e.code, 'connection');
     });
     this.connection.on('invalid', () => ctx.update((s) => ({ ...s, invalidPushes: this.connection.invalidPushes })));
-    this.connection.on('authenticated', ({ reconnect }) => {
-      if (reconnect) void this.sessions.resume().catch((e) => ctx.warnFromError(e, 'resume'));
-    });
+    this.connection.on('authenticated', ({ reconnect }) => resumption.onAuthenticated(reconnect));
     this.connection.onPush('roster.entry', (p) => void this.rosterSync.onRosterPush(p).catch((e) => ctx.warnFromError(e, 'roster')));
     this.connection.onPush('session.member', (p) => this.presence.onSessionMember(p));
     this.connection.onPush('session.knock', (p) => this.presence.onKnock(p));

@@ -3,7 +3,8 @@
  * receiving and decrypting what the relay forwards (from unmuted roster members only), announcing my pseudonym,
  * and expiring messages at their instant.
  */
-import { decryptMessage, encryptMessage, memberMaySend, needsRekey, stateHead, wipe } from '@kindred/shared/crypto';
+import { decryptMessage, encryptMessage, memberMaySend, needsRekey, randomBytes, stateHead, wipe } from '@kindred/shared/crypto';
+import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError, isKindredError } from '@kindred/shared/errors';
 import {
   MAX_TEXT_LENGTH,
@@ -20,7 +21,8 @@ import { ExpiryScheduler } from './expiry';
 import type { KeyDistribution } from './keyDistribution';
 import type { SessionSecrets } from './sessionSecrets';
 import type { Signals } from './signals';
-import { addMessage, capExpiry, expireMessages, expiryMs, messageId, type ChatMessage } from './state';
+import type { Outbox } from './outbox';
+import { addMessage, capExpiry, dropWaiting, expireMessages, expiryMs, markSent, messageId, type ChatMessage } from './state';
 
 /** Signals (typing, hands, rounds) live at most this long: they are state changes, not conversation. */
 const SIGNAL_TTL_SECONDS = 60;
@@ -35,37 +37,69 @@ export class Messaging {
     private readonly ctx: EngineContext,
     private readonly keys: KeyDistribution,
     private readonly signals: Signals,
+    private readonly outbox: Outbox,
     private readonly refreshRoster: () => Promise<void>,
   ) {
     this.expiry = new ExpiryScheduler(ctx.clock, (now) => this.expireDue(now));
     ctx.onWipe(() => this.expiry.clear());
   }
 
-  /** Sends a chat message to the session. MUTED locally when the roster mutes me (the relay refuses too). */
+  /**
+   * Sends a chat message to the session. MUTED locally when the roster mutes me (the relay refuses too). The message
+   * is shown at once as waiting to send, and goes out through the outbox (outbox.ts): after an outage, in order and
+   * once. Resolves when the relay took it; rejects (and the message leaves the log) when it is refused or the session
+   * ends first.
+   */
   async send(text: string, replyTo?: MessageRef): Promise<ChatMessage> {
     const ctx = this.ctx;
     if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new KindredError('BAD_REQUEST', 'text length');
+    const secrets = ctx.requireJoined();
     const roster = ctx.requireRoster();
     if (!memberMaySend(roster, ctx.me)) throw new KindredError('MUTED');
-    const content = replyTo ? { kind: 'text' as const, text, replyTo } : { kind: 'text' as const, text };
-    const { envelope } = await this.sendEnvelope('chat', encodeContent('chat', content));
-    const now = ctx.clock.now();
-    const message: ChatMessage = {
-      id: messageId({ sender: ctx.me, keyId: envelope.header.keyId, counter: envelope.header.counter }),
+    const clientId = toBase64Url(randomBytes(16));
+    const content: ChatContent = { kind: 'text', text, ...(replyTo ? { replyTo } : {}), id: clientId };
+    secrets.noteClientId(ctx.me, clientId);
+    const writtenAt = ctx.clock.now();
+    const waiting: ChatMessage = {
+      id: `${ctx.me}:waiting:${clientId}`,
+      clientId,
       sender: ctx.me,
       text,
       ...(replyTo ? { replyTo } : {}),
-      receivedAt: now,
-      expiresAt: now + envelope.header.ttl * 1000,
+      receivedAt: writtenAt,
+      expiresAt: writtenAt + roster.policy.expirySeconds * 1000,
       own: true,
+      waiting: true,
     };
-    this.addChat(message);
+    ctx.updateSession((s) => addMessage(s, waiting));
+    this.expiry.schedule(waiting.expiresAt);
+    let envelope: Envelope;
+    try {
+      ({ envelope } = await this.outbox.post({ envelope: null, encrypt: () => this.encryptWhenReady('chat', () => encodeContent('chat', content), 'unbounded') }));
+    } catch (e) {
+      if (ctx.secrets === secrets) ctx.updateSession((s) => dropWaiting(s, waiting.id));
+      throw e;
+    }
+    const { waiting: _sent, ...sent } = waiting;
+    const sentAt = ctx.clock.now();
+    const message: ChatMessage = {
+      ...sent,
+      id: messageId({ sender: ctx.me, keyId: envelope.header.keyId, counter: envelope.header.counter }),
+      receivedAt: sentAt,
+      expiresAt: sentAt + envelope.header.ttl * 1000,
+    };
+    if (ctx.secrets === secrets) {
+      ctx.updateSession((s) => markSent(s, waiting.id, message));
+      this.expiry.schedule(message.expiresAt);
+      ctx.events.emit('message', message);
+    }
     return message;
   }
 
   /** Sends a signal (presence, typing, hands, rounds, card update) to the session. */
   async sendSignal(content: SignalContent): Promise<void> {
-    await this.sendEnvelope('signal', encodeContent('signal', content));
+    const envelope = await this.encryptWhenReady('signal', () => encodeContent('signal', content), 'bounded');
+    await this.ctx.connection.request('message.send', { envelope });
     this.signals.apply(this.ctx.me, content);
   }
 
@@ -85,39 +119,44 @@ export class Messaging {
     await this.sendSignal({ kind: 'profile', name: ctx.displayName });
   }
 
-  private async sendEnvelope(type: 'chat' | 'signal', plaintext: Uint8Array): Promise<{ envelope: Envelope; seq: number }> {
+  /**
+   * Encrypts on my chain once it is fresh and the relay has accepted its keys. Waits for the session to be entered:
+   * within the request timeout ('bounded', signals: a typing hint is worthless later) or for as long as it takes
+   * ('unbounded', chat through the outbox).
+   */
+  private async encryptWhenReady(type: 'chat' | 'signal', encode: () => Uint8Array, wait: 'bounded' | 'unbounded'): Promise<Envelope> {
     const ctx = this.ctx;
-    try {
-      const secrets = ctx.requireJoined();
-      for (let attempt = 1; ; attempt++) {
-        if (!ctx.entered) await ctx.whenEntered();
-        await this.keys.ensureChain('send'); // makes a new chain if needed (a lazy rekey) and waits for the relay to take it
-        await this.keys.settled(); // and for any other distribution of mine still under way
-        if (secrets.wiped || ctx.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN');
-        const roster = ctx.requireRoster();
-        const chain = secrets.chain;
-        const now = ctx.clock.now();
-        // Checked in the same synchronous turn as the encryption below: a roster entry or a failed distribution that
-        // came in while waiting sends us round again, so no message goes on a chain a removed member holds, nor on
-        // one whose keys the relay has not accepted.
-        const ready =
-          chain !== null &&
-          needsRekey(chain, roster, now) === null &&
-          now - chain.createdAt < ctx.rekeyAfterMs &&
-          !this.keys.inFlight &&
-          !secrets.hasUnsealed(roster);
-        if (ready) {
-          const policy = roster.policy;
-          const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
-          stateHead(chain, { epoch: roster.epoch, hash: roster.head }); // every message states the roster I hold now
-          const envelope = encryptMessage(chain, { type, ttl }, plaintext);
-          const { seq } = await ctx.connection.request('message.send', { envelope });
-          return { envelope, seq };
+    const secrets = ctx.requireJoined();
+    for (let attempt = 1; ; attempt++) {
+      if (!ctx.entered) await (wait === 'bounded' ? ctx.whenEntered() : ctx.untilEntered());
+      await this.keys.ensureChain('send'); // makes a new chain if needed (a lazy rekey) and waits for the relay to take it
+      await this.keys.settled(); // and for any other distribution of mine still under way
+      if (secrets.wiped || ctx.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN');
+      const roster = ctx.requireRoster();
+      const chain = secrets.chain;
+      const now = ctx.clock.now();
+      // Checked in the same synchronous turn as the encryption below: a roster entry or a failed distribution that
+      // came in while waiting sends us round again, so no message goes on a chain a removed member holds, nor on
+      // one whose keys the relay has not accepted.
+      const ready =
+        chain !== null &&
+        ctx.entered &&
+        needsRekey(chain, roster, now) === null &&
+        now - chain.createdAt < ctx.rekeyAfterMs &&
+        !this.keys.inFlight &&
+        !secrets.hasUnsealed(roster);
+      if (ready) {
+        const policy = roster.policy;
+        const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
+        stateHead(chain, { epoch: roster.epoch, hash: roster.head }); // every message states the roster I hold now
+        const plaintext = encode();
+        try {
+          return encryptMessage(chain, { type, ttl }, plaintext);
+        } finally {
+          wipe(plaintext);
         }
-        if (attempt >= SEND_CHAIN_ATTEMPTS) throw new KindredError('UNAVAILABLE', 'sender key distribution did not settle');
       }
-    } finally {
-      wipe(plaintext);
+      if (attempt >= SEND_CHAIN_ATTEMPTS) throw new KindredError('UNAVAILABLE', 'sender key distribution did not settle');
     }
   }
 
@@ -178,8 +217,11 @@ export class Messaging {
       wipe(decrypted.plaintext);
     }
     if (content.kind === 'text') {
+      // A copy of a message shown already (its sender encrypted it again after a lost answer): dropped silently.
+      if (content.id !== undefined && !secrets.noteClientId(h.sender, content.id)) return;
       this.addChat({
         id: messageId({ sender: h.sender, keyId: h.keyId, counter: h.counter }),
+        ...(content.id !== undefined ? { clientId: content.id } : {}),
         sender: h.sender,
         text: content.text,
         ...(content.replyTo ? { replyTo: content.replyTo } : {}),

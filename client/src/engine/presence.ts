@@ -37,6 +37,17 @@ export class Presence {
     return true;
   }
 
+  /** On a re-entry: members shown present whom the relay no longer counts left while this device was away. */
+  keepOnly(secrets: SessionSecrets, present: ReadonlySet<string>): void {
+    const ctx = this.ctx;
+    for (const member of ctx.state.session?.present ?? []) {
+      if (member === ctx.me || present.has(member)) continue;
+      secrets.removePeer(member);
+      ctx.updateSession((s) => setPresent(s, member, false));
+      ctx.events.emit('presence', { member, present: false });
+    }
+  }
+
   onSessionMember(p: ServerPayload<'session.member'>): void {
     const ctx = this.ctx;
     const secrets = ctx.secrets;

@@ -91,8 +91,8 @@ export class SessionEntry {
       ...(secrets.lastSeq !== undefined ? { lastSeq: secrets.lastSeq } : {}),
     });
     if (ctx.secrets !== secrets) throw new KindredError('SESSION_NOT_OPEN', 'session ended while entering');
-    ctx.entered = res.status === 'joined';
-    if (ctx.entered) for (const w of ctx.enteredWaiters.splice(0)) w();
+    if (res.status === 'joined') ctx.markEntered();
+    else ctx.entered = false;
     const prevStatus = ctx.state.session?.sessionId === secrets.sessionId ? ctx.state.session.status : null;
     ctx.update((s) => ({
       ...s,
@@ -109,6 +109,7 @@ export class SessionEntry {
     }
 
     for (const p of res.present) this.presence.addPeer(secrets, p.member, p.sessionKey);
+    this.presence.keepOnly(secrets, new Set(res.present.map((p) => p.member))); // who left while I was away
     ctx.updateSession((s) => setPresent(s, ctx.me, true));
     for (const k of res.waiting) this.presence.onKnock(k);
     for (const sealed of res.sealed) this.keys.openSealed(secrets, sealed);

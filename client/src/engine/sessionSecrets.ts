@@ -31,6 +31,8 @@ import type { Envelope, SealedSenderKey, SignedAcceptance, SignedSessionKey } fr
 
 /** Most envelopes kept while waiting for their sender key (a burst behind a slow key distribution). */
 export const MAX_PENDING_ENVELOPES = 500;
+/** Chat client ids remembered per session for de-duplication (a copy arriving later than this many is shown). */
+export const MAX_CLIENT_IDS = 10_000;
 /** Most sealed keys kept while waiting for their sender's session key. */
 export const MAX_PENDING_SEALED = 500;
 
@@ -48,6 +50,8 @@ export class SessionSecrets {
   lastSeq: number | undefined;
   /** Members who were present when this device last announced its pseudonym (re-announced only to newcomers). */
   readonly profileSeenBy = new Set<string>();
+  /** `${sender} ${clientId}` of the chat messages shown in this session (the oldest forgotten past the bound). */
+  private readonly clientIds = new Set<string>();
   pendingEnvelopes: Envelope[] = [];
   pendingSealed: SealedSenderKey[] = [];
   /** While knocking: the hash of this device's knock proof, which its introductions name. */
@@ -137,6 +141,15 @@ export class SessionSecrets {
     return installSenderKey(this.receive, key, nowMs) ? 'installed' : 'duplicate';
   }
 
+  /** Records a chat message's (sender, client id); false when it was seen already in this session (a copy). */
+  noteClientId(sender: string, clientId: string): boolean {
+    const key = `${sender} ${clientId}`;
+    if (this.clientIds.has(key)) return false;
+    this.clientIds.add(key);
+    if (this.clientIds.size > MAX_CLIENT_IDS) this.clientIds.delete(this.clientIds.values().next().value as string);
+    return true;
+  }
+
   queueEnvelope(envelope: Envelope): void {
     this.pendingEnvelopes.push(envelope);
     if (this.pendingEnvelopes.length > MAX_PENDING_ENVELOPES) this.pendingEnvelopes.shift();
@@ -160,6 +173,7 @@ export class SessionSecrets {
     this.sealedTo.clear();
     this.pendingEnvelopes = [];
     this.pendingSealed = [];
+    this.clientIds.clear();
   }
 
   private recipients(roster: RosterState, exclude: Set<string>): SenderKeyRecipient[] {

@@ -14,8 +14,15 @@ import type { RosterState } from '@kindred/shared/crypto';
 
 /** A chat message as the UI shows it. Removed from the state at `expiresAt` (local clock) or the session's end. */
 export interface ChatMessage {
-  /** `${sender}:${keyId}:${counter}`: unique in a session; what `replyTo` points at. */
+  /**
+   * `${sender}:${keyId}:${counter}`: unique in a session; what `replyTo` points at. A message of mine still waiting to
+   * be sent has `${sender}:waiting:${clientId}` until the relay takes it.
+   */
   id: string;
+  /** The sender's random id inside the encrypted content (absent from older senders): one message shown once. */
+  clientId?: string;
+  /** Mine, written but not yet taken by the relay (offline, or re-entering): shown as "waiting to send". */
+  waiting?: true;
   sender: string;
   text: string;
   replyTo?: MessageRef;
@@ -162,9 +169,27 @@ export type CloseReason = 'ended' | 'removed' | 'banned' | 'left';
  */
 export type Phase = 'idle' | 'card' | 'accepted' | 'no-session' | 'entering' | 'waiting' | 'in-session' | 'closed';
 
+/**
+ * The link to the session as a person should see it. `offline` from the moment the connection drops until the
+ * session is re-entered (a reconnected socket that has not re-entered still cannot send); presence shown meanwhile is
+ * unknown. A re-entry that fails is retried with backoff: `failures` so far and when the next try is.
+ */
+export interface LinkView {
+  offline: boolean;
+  /** Local clock when the link was lost; null while online. */
+  since: number | null;
+  /** Re-entries that failed since the drop. */
+  failures: number;
+  /** Local clock of the next re-entry attempt after a failure; null when none is scheduled. */
+  retryAt: number | null;
+}
+
+export const ONLINE: LinkView = Object.freeze({ offline: false, since: null, failures: 0, retryAt: null }) as LinkView;
+
 export interface EngineState {
   me: string;
   connection: ConnectionStatus;
+  link: LinkView;
   group: GroupView | null;
   session: SessionView | null;
   warnings: SecurityWarning[];
@@ -186,6 +211,7 @@ export function initialState(me: string): EngineState {
   return {
     me,
     connection: 'idle',
+    link: ONLINE,
     group: null,
     session: null,
     warnings: [],
@@ -284,7 +310,7 @@ export function expiryMs(headerTtlSeconds: number, policy: RosterPolicy): number
 
 /** Adds a message unless one with the same id is there (a replay is dropped silently); counts talk share. */
 export function addMessage(session: SessionView, message: ChatMessage): SessionView {
-  if (session.messages.some((m) => m.id === message.id)) return session;
+  if (session.messages.some((m) => m.id === message.id || sameClientMessage(m, message))) return session;
   const prev = session.talk[message.sender] ?? { messages: 0, characters: 0 };
   return {
     ...session,
@@ -294,6 +320,35 @@ export function addMessage(session: SessionView, message: ChatMessage): SessionV
       ...session.talk,
       [message.sender]: { messages: prev.messages + 1, characters: prev.characters + [...message.text].length },
     },
+  };
+}
+
+function sameClientMessage(a: ChatMessage, b: ChatMessage): boolean {
+  return a.clientId !== undefined && a.clientId === b.clientId && a.sender === b.sender;
+}
+
+/** My waiting message `pendingId` now taken by the relay: it keeps its place, under its final id. */
+export function markSent(session: SessionView, pendingId: string, sent: Pick<ChatMessage, 'id' | 'receivedAt' | 'expiresAt'>): SessionView {
+  if (!session.messages.some((m) => m.id === pendingId)) return session;
+  return {
+    ...session,
+    messages: session.messages.map((m) => {
+      if (m.id !== pendingId) return m;
+      const { waiting: _sent, ...rest } = m;
+      return { ...rest, id: sent.id, receivedAt: sent.receivedAt, expiresAt: sent.expiresAt };
+    }),
+  };
+}
+
+/** My waiting message `pendingId` refused for good: it leaves the log and the talk count. */
+export function dropWaiting(session: SessionView, pendingId: string): SessionView {
+  const m = session.messages.find((x) => x.id === pendingId);
+  if (!m) return session;
+  const prev = session.talk[m.sender] ?? { messages: 1, characters: [...m.text].length };
+  return {
+    ...session,
+    messages: session.messages.filter((x) => x.id !== pendingId),
+    talk: { ...session.talk, [m.sender]: { messages: Math.max(0, prev.messages - 1), characters: Math.max(0, prev.characters - [...m.text].length) } },
   };
 }
 

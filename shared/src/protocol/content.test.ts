@@ -22,6 +22,12 @@ describe('message content', () => {
     expect(decodeContent('chat', encodeContent('chat', c))).toEqual(c);
   });
 
+  it('round-trips a chat text with its client message id, and refuses an id that is not 16 bytes', () => {
+    const c = { kind: 'text' as const, text: 'hello', id: id16 };
+    expect(decodeContent('chat', encodeContent('chat', c))).toEqual(c);
+    expectMalformed(() => encodeContent('chat', { kind: 'text', text: 'x', id: 'short' }));
+  });
+
   it('round-trips each signal kind', () => {
     const signals: SignalContent[] = [
       { kind: 'profile', name: 'Robin' },

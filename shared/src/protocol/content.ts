@@ -33,6 +33,11 @@ export const ChatContent = z.discriminatedUnion('kind', [
     kind: z.literal('text'),
     text: z.string().min(1).max(MAX_TEXT_LENGTH),
     replyTo: MessageRef.optional(),
+    /**
+     * The sender's random id for this message (16 bytes): a message re-sent after a lost answer is shown once, even
+     * if it was encrypted again under another counter. Receivers keep the first of each (sender, id) in a session.
+     */
+    id: OpaqueId.optional(),
   }),
 ]);
 export type ChatContent = z.infer<typeof ChatContent>;
