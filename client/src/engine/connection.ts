@@ -129,6 +129,14 @@ export class Connection {
   }
 
   /**
+   * The platform says the network is gone (a browser's `offline` event): drop the transport now rather than after
+   * a ping timeout, so the drop shows at once; socket.io-client reconnects by itself when it can.
+   */
+  networkLost(): void {
+    if (this.statusValue === 'ready' || this.statusValue === 'authenticating') this.socket.io.engine?.close();
+  }
+
+  /**
    * Drops the transport as a network blip would (tests and tools). By default socket.io-client reconnects by
    * itself; with `hold` it stays offline until the returned function is called.
    */

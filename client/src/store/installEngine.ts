@@ -4,7 +4,7 @@ import { KindredClient } from '../engine';
 import { indexedDbKeyStore } from '../identity/keyStore';
 import { keptKeyVault } from '../vault/keptKeyVault';
 import { indexedDbVaultBackend } from '../vault/vaultRecord';
-import { setEngineFactory } from './engineHost';
+import { currentEngine, setEngineFactory } from './engineHost';
 import { configureIdentity } from './identityStore';
 
 export function installRealEngine(): void {
@@ -24,4 +24,6 @@ export function installRealEngine(): void {
     const rosterStorage = keptKeyVault(identity, indexedDbKeyStore, indexedDbVaultBackend);
     return new KindredClient({ url: window.location.origin, identity, rosterStorage });
   });
+  // The browser knows at once when the network is gone; the socket alone may notice only at its ping timeout.
+  window.addEventListener('offline', () => currentEngine()?.connection.networkLost());
 }

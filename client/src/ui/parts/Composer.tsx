@@ -16,7 +16,6 @@ const BLOCKED: Record<NonNullable<ComposerBlock>, string> = {
 
 /** Writing a message. When the member may not send (muted, not their turn), it says why and cannot send. */
 export function Composer() {
-  const busy = useSession((s) => s.busy === 'send');
   const error = useErrorFrom('send');
   const clearError = useSession((s) => s.clearError);
   const [text, setText] = useState('');
@@ -49,10 +48,13 @@ export function Composer() {
 
   const send = () => {
     const body = text.trim();
-    if (block || body.length === 0 || busy) return;
+    if (block || body.length === 0) return;
     setTyping(false);
+    // The message shows at once in the log ("waiting to send" while offline) and goes out by itself: the composer is
+    // free for the next one. A refusal brings the text back when nothing new was typed.
+    setText('');
     void dispatch('send', (engine) => engine.send(body)).then((ok) => {
-      if (ok) setText('');
+      if (!ok) setText((current) => (current.length === 0 ? body : current));
     });
   };
 
@@ -88,7 +90,7 @@ export function Composer() {
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={onKeyDown}
       />
-      <button type="submit" className="primary" disabled={block !== null || busy || text.trim().length === 0}>
+      <button type="submit" className="primary" disabled={block !== null || text.trim().length === 0}>
         Send
       </button>
       <p id="composer-hint" className="hint">

@@ -7,7 +7,7 @@ import { useNames } from '../names';
 import { useNow } from '../useNow';
 
 type Line =
-  | { kind: 'message'; id: string; at: number; sender: string; text: string; expiresAt: number }
+  | { kind: 'message'; id: string; at: number; sender: string; text: string; expiresAt: number; waiting: boolean }
   | { kind: 'notice'; id: string; at: number; text: string; noticeKind: string };
 
 /**
@@ -24,7 +24,7 @@ export function MessageLog() {
   const lines: Line[] = useMemo(
     () =>
       [
-        ...messages.map((m) => ({ kind: 'message' as const, id: m.id, at: m.receivedAt, sender: m.sender, text: m.text, expiresAt: m.expiresAt })),
+        ...messages.map((m) => ({ kind: 'message' as const, id: m.clientId !== undefined ? `${m.sender}:${m.clientId}` : m.id, at: m.receivedAt, sender: m.sender, text: m.text, expiresAt: m.expiresAt, waiting: m.waiting === true })),
         ...events.map((e) => ({ kind: 'notice' as const, id: `n-${e.id}`, at: e.at, text: describeEvent(e, me, nameOf), noticeKind: lineKind(e) })),
       ].sort((a, b) => a.at - b.at),
     [messages, events, me, nameOf],
@@ -41,11 +41,11 @@ export function MessageLog() {
         {lines.length === 0 ? <li className="empty">No messages yet.</li> : null}
         {lines.map((line) =>
           line.kind === 'message' ? (
-            <li key={line.id} className={line.sender === me ? 'msg own' : 'msg'}>
+            <li key={line.id} className={`msg${line.sender === me ? ' own' : ''}${line.waiting ? ' waiting' : ''}`}>
               <p className="msg-meta">
                 <span className="msg-sender">{nameOf(line.sender)}</span>{' '}
                 <time dateTime={new Date(line.at).toISOString()}>{clockTime(line.at)}</time>
-                <span className="msg-expiry"> · {disappearsIn(line.expiresAt, now)}</span>
+                {line.waiting ? <span className="msg-waiting"> · waiting to send</span> : <span className="msg-expiry"> · {disappearsIn(line.expiresAt, now)}</span>}
               </p>
               <p className="msg-text">{line.text}</p>
             </li>

@@ -25,17 +25,19 @@ export function Roster() {
   const error = useErrorFrom('mute', 'unmute', 'remove', 'ban', 'promote', 'demote');
   const members = [...all].sort((a, b) => Number(b.present) - Number(a.present) || (a.role === b.role ? 0 : a.role === 'facilitator' ? -1 : 1));
   const here = members.filter((m) => m.present).length;
+  // Offline, this device cannot know who is here: nobody is shown away, and the count says it is unknown.
+  const offline = useEngine((s) => s.link.offline);
   return (
     <section className="roster" aria-labelledby="roster-h">
       <h2 id="roster-h">
-        People <span className="count">({here} here)</span>
+        People <span className="count">({offline ? 'who is here is unknown while you are offline' : `${here} here`})</span>
       </h2>
       <ul>
         {members.map((m) => (
-          <li key={m.id} className={m.present ? 'member' : 'member away'}>
+          <li key={m.id} className={m.present || offline ? 'member' : 'member away'}>
             <p className="member-line">
               <span className="member-name">{nameOf(m.id)}</span>
-              {tags(m).map((t) => (
+              {tags(m, offline).map((t) => (
                 <span key={t} className={`tag tag-${t.replace(/[^a-z]/g, '')}`}>
                   {t}
                 </span>
@@ -62,11 +64,11 @@ export function Roster() {
   );
 }
 
-function tags(m: Member): string[] {
+function tags(m: Member, offline: boolean): string[] {
   return [
     m.role === 'facilitator' ? 'facilitator' : null,
     m.muted ? 'muted' : null,
-    m.present ? null : 'away',
+    m.present || offline ? null : 'away',
     m.handRaised ? 'hand raised' : null,
     m.typing ? 'typing…' : null,
     m.verified ? 'verified' : null,

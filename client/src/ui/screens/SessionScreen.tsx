@@ -9,6 +9,7 @@ import { ErrorNotice } from '../parts/ErrorNotice';
 import { FacilitatorConsole } from '../parts/FacilitatorConsole';
 import { MemberTools } from '../parts/MemberTools';
 import { MessageLog } from '../parts/MessageLog';
+import { OfflineBanner } from '../parts/OfflineBanner';
 import { SessionStatus } from '../parts/SessionStatus';
 
 /**
@@ -16,7 +17,6 @@ import { SessionStatus } from '../parts/SessionStatus';
  * beside it on a wide screen and in a sheet a tap away on a phone. Facilitators get their console there, in tabs.
  */
 export function SessionScreen() {
-  const reconnecting = useEngine((s) => s.connection !== 'ready');
   const facilitator = useEngine(isFacilitator);
   const otherError = useErrorFrom('verify', 'typing');
   const sideOpen = useApp((s) => s.sideOpen);
@@ -43,11 +43,7 @@ export function SessionScreen() {
           </button>
         </div>
         <SessionStatus />
-        {reconnecting ? (
-          <p className="notice" role="status">
-            The connection dropped. Reconnecting by itself; messages that have not expired will come back.
-          </p>
-        ) : null}
+        <OfflineBanner />
         {facilitator ? <DistressBanner /> : null}
         <ErrorNotice error={otherError} />
         <MessageLog />
