@@ -2,7 +2,8 @@
  * Test support (imported by tests only): a three-master Redis Cluster of the test's own, on loopback ports, with
  * nothing on disk that outlives it (`--save ""`, no AOF, node configs in a temporary directory deleted at stop).
  * Started with the machine's redis-server and redis-cli (the same Redis 7 the other tests use); a test file starts
- * one in beforeAll and stops it in afterAll. A killed test process takes its Redis processes with it (exit hook).
+ * one in beforeAll and stops it in afterAll. A test process that exits or is killed takes its Redis processes with it
+ * (an exit hook, and a watchdog per Redis process).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -82,6 +83,19 @@ async function until(what: string, check: () => Promise<boolean>, exited: () => 
   }
 }
 
+/**
+ * A killed test process (SIGKILL, a run's timeout) runs no exit hook: a watchdog of its own, outside the test's
+ * process group, kills the Redis process and deletes the directory once the test process is gone. It ends with the
+ * Redis process otherwise.
+ */
+function watchOver(child: ChildProcess, dir: string): void {
+  const script =
+    'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
+    'if ! kill -0 "$0" 2>/dev/null; then kill -9 "$1" 2>/dev/null; rm -rf "$2"; fi';
+  const watchdog = spawn('sh', ['-c', script, String(process.pid), String(child.pid), dir], { stdio: 'ignore', detached: true });
+  watchdog.unref();
+}
+
 export async function startRedisCluster(): Promise<LocalRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'kindred-redis-cluster-'));
   const processes: ChildProcess[] = [];
@@ -113,6 +127,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
         child.stdout.on('data', (c: Buffer) => output.push(c.toString()));
         child.stderr.on('data', (c: Buffer) => output.push(c.toString()));
         processes.push(child);
+        watchOver(child, dir);
         const exited = (): string | undefined => (child.exitCode !== null || child.signalCode !== null ? `redis-server exited: ${output.join('')}` : undefined);
         try {
           await until(`redis-server on ${port}`, async () => (await command(port, 'PING')).startsWith('+PONG'), exited);
