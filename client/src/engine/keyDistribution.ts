@@ -145,7 +145,8 @@ export class KeyDistribution {
     this.openSealed(secrets, sealed);
   }
 
-  openSealed(secrets: SessionSecrets, sealed: SealedSenderKey): void {
+  /** `sealedBeforeMyKey`: it cannot be for my current session key, so failing to open it is expected, not an attack. */
+  openSealed(secrets: SessionSecrets, sealed: SealedSenderKey, sealedBeforeMyKey = false): void {
     const roster = this.ctx.group?.tracker.state;
     if (!roster || !roster.members.some((m) => m.id === sealed.from)) {
       secrets.queueSealed(sealed); // may be a newcomer whose admission we have not seen yet
@@ -156,6 +157,7 @@ export class KeyDistribution {
       if (r === 'no-peer-key') return secrets.queueSealed(sealed);
       if (r === 'installed') this.retryPending(secrets);
     } catch (e) {
+      if (sealedBeforeMyKey && isKindredError(e) && e.code === 'DECRYPT_FAILED') return;
       this.ctx.warnFromError(e, 'sender key');
     }
   }

@@ -112,7 +112,12 @@ export class SessionEntry {
     this.presence.keepOnly(secrets, new Set(res.present.map((p) => p.member))); // who left while I was away
     ctx.updateSession((s) => setPresent(s, ctx.me, true));
     for (const k of res.waiting) this.presence.onKnock(k);
-    for (const sealed of res.sealed) this.keys.openSealed(secrets, sealed);
+    // On the first entry with this session key, nobody can have sealed anything to it yet: what the relay kept for
+    // this member id was sealed to an earlier key (the same person on a tab that closed). Those fail to open and
+    // are dropped without a warning; a forged one gains a dishonest relay nothing it could not do by dropping.
+    const fresh = !secrets.enteredOnce;
+    secrets.enteredOnce = true;
+    for (const sealed of res.sealed) this.keys.openSealed(secrets, sealed, fresh);
     // A device that has received nothing yet resumes after a drop from the seq at its entry (without a lastSeq the
     // relay replays nothing). A message pushed before this answer has set lastSeq already.
     if (secrets.lastSeq === undefined && res.seq !== undefined) secrets.lastSeq = res.seq;

@@ -52,6 +52,8 @@ export class SessionSecrets {
   readonly profileSeenBy = new Set<string>();
   /** `${sender} ${clientId}` of the chat messages shown in this session (the oldest forgotten past the bound). */
   private readonly clientIds = new Set<string>();
+  /** True once the relay accepted this session key (a later entry is a resume with the same key). */
+  enteredOnce = false;
   pendingEnvelopes: Envelope[] = [];
   pendingSealed: SealedSenderKey[] = [];
   /** While knocking: the hash of this device's knock proof, which its introductions name. */
@@ -88,13 +90,18 @@ export class SessionSecrets {
     const pk = verifySessionKey(signed, { groupId: this.groupId, sessionId: this.sessionId, member });
     this.record?.noteSessionKey(member, signed.body.gen, signed.body.sessionPk);
     const old = this.peers.get(member);
-    if (old && !sameBytes(old, pk)) this.sealedTo.delete(member); // a new key: it needs our chain again
+    if (old && !sameBytes(old, pk)) {
+      // A new key (the member came back on a new device or tab): it needs our chain and our name again.
+      this.sealedTo.delete(member);
+      this.profileSeenBy.delete(member);
+    }
     this.peers.set(member, pk);
   }
 
   removePeer(member: string): void {
     this.peers.delete(member);
     this.sealedTo.delete(member);
+    this.profileSeenBy.delete(member); // whoever comes back under this id starts with no names
   }
 
   /** A new own chain at the roster's epoch; the old one is wiped. Returns the boxes for the present members. */
