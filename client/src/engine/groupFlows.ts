@@ -54,6 +54,7 @@ export class GroupFlows {
     await ctx.connection.request('group.create', { genesis });
     const tracker = new RosterTracker(groupId, fingerprint(ctx.me));
     tracker.accept([genesis]);
+    if (ctx.group?.invite) wipe(ctx.group.invite.signingKey.secretKey);
     ctx.group = { groupId, tracker, card, knownCards: [card], invite: null, madeInvites: new Map(), acceptance: null };
     ctx.publishGroup();
     const invite = await this.createInvite();
@@ -126,13 +127,7 @@ export class GroupFlows {
         ctx.warnFromError(e, 'invite roster');
         throw e;
       }
-      const signingKey = inviteSigningKeyPair(link.secret);
-      try {
-        requireInviteInRoster(tracker.state as RosterState, link.inviteId, signingKey.publicKey);
-      } catch (e) {
-        wipe(signingKey.secretKey);
-        throw e;
-      }
+      requireInviteInRoster(tracker.state as RosterState, link.inviteId, invitePublicKey(link.secret));
       const signed = decryptGroupCard(res.card, link.secret, link.groupId);
       let card: SignedGroupCard;
       try {
@@ -141,6 +136,8 @@ export class GroupFlows {
         ctx.warnFromError(e, 'group card');
         throw e;
       }
+      // Kept for this link's knocks (the secret itself is wiped below); wiped when replaced or when the group is left.
+      const signingKey = inviteSigningKeyPair(link.secret);
       if (existing) {
         if (!existing.card || card.body.revision >= existing.card.body.revision) existing.card = card;
         rememberCard(existing, card);
@@ -150,6 +147,7 @@ export class GroupFlows {
       } else {
         ctx.wipeSession('left', false);
         ctx.savedEpoch = -1;
+        if (ctx.group?.invite) wipe(ctx.group.invite.signingKey.secretKey);
         ctx.group = { groupId: link.groupId, tracker, card, knownCards: [card], invite: { inviteId: link.inviteId, gateToken, signingKey }, madeInvites: new Map(), acceptance: null };
       }
       ctx.publishGroup();
@@ -197,8 +195,7 @@ export class GroupFlows {
  * The link's invite must be one the verified roster records, under the key its secret gives: facilitators check a
  * knock against that record, so a knock through any other would never be shown. INVITE_REVOKED, INVITE_UNKNOWN.
  */
-function requireInviteInRoster(roster: RosterState, inviteId: string, publicKey: Uint8Array): void {
-  const pk = toBase64Url(publicKey);
+function requireInviteInRoster(roster: RosterState, inviteId: string, pk: string): void {
   if (roster.revokedInvites.some((i) => i.id === inviteId)) throw new KindredError('INVITE_REVOKED', 'this invite link');
   if (!roster.invites.some((i) => i.id === inviteId && i.pk === pk)) throw new KindredError('INVITE_UNKNOWN', 'this invite link');
 }

@@ -26,6 +26,7 @@ import {
   randomBytes,
   safetyNumber,
   signAuthChallenge,
+  wipe,
   type IdentityKeyPair,
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
@@ -183,6 +184,7 @@ export class KindredClient {
     const ctx = this.ctx;
     if (ctx.closed) return;
     ctx.wipeSession('left', false);
+    if (ctx.group?.invite) wipe(ctx.group.invite.signingKey.secretKey); // the invite's key signs knocks: not left in memory
     ctx.group = null;
     ctx.installRecord = null;
     ctx.closed = true;
