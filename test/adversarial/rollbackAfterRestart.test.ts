@@ -22,7 +22,7 @@ async function keptKey(): Promise<{ identity: IdentityKeyPair; storage: () => Re
   const keyStore = memoryKeyStore();
   await keyStore.save(wrapIdentity(identity, 'correct horse battery staple', { opslimit: 1, memlimit: 8192 }, { allowWeakParams: true }));
   const backend = memoryVaultBackend();
-  // What client/src/store/installEngine.ts gives the engine for every identity.
+  // What client/src/store/installEngine.ts gives the engine for every identity (one instance as both storages).
   return { identity, backend, storage: () => keptKeyVault(identity, keyStore, backend) };
 }
 
@@ -65,7 +65,8 @@ describe('rollback after a restart', () => {
   it('a kept-key member restarted with its vault refuses a roster older than the one it verified', async () => {
     relay = await startRelay();
     const alice = await keptKey();
-    const s = await sessionWith(relay, [{ name: 'Alice', identity: alice.identity, rosterStorage: alice.storage() }, { name: 'Bob' }, { name: 'Carol' }]);
+    const first = alice.storage();
+    const s = await sessionWith(relay, [{ name: 'Alice', identity: alice.identity, rosterStorage: first, groupStorage: first }, { name: 'Bob' }, { name: 'Carol' }]);
     open.push(...s.all);
     const [fac, a, bob, carol] = s.all as [KindredClient, KindredClient, KindredClient, KindredClient];
     const before = roster(a).epoch;
@@ -83,6 +84,20 @@ describe('rollback after a restart', () => {
     await expect(restarted.openInvite(s.fragment)).rejects.toMatchObject({ code: 'ROSTER_ROLLBACK' });
     expect(warnings(restarted)).toContain('ROSTER_ROLLBACK');
     expect(restarted.getState().group).toBeNull(); // nothing of the old roster is shown: Carol is not back, Bob not unmuted
+
+    // Reopened from the vault without any link, while the relay still serves the old roster: the kept head stands.
+    const third = alice.storage();
+    const reopened = await newClient(relay, { identity: alice.identity, rosterStorage: third, groupStorage: third });
+    open.push(reopened);
+    serveRoster(relay, reopened.me, before);
+    expect((await reopened.storedGroups()).map((g) => [g.groupId, g.name])).toEqual([[s.groupId, 'Evening circle']]);
+    expect((await reopened.reopenGroup(s.groupId))?.name).toBe('Evening circle');
+    expect(roster(reopened).epoch).toBe(before + 2);
+    expect(member(roster(reopened), carol.me)).toBeUndefined();
+    expect(member(roster(reopened), bob.me)?.muted).toBe(true);
+    // And the record at rest says none of it in clear.
+    const atRest = JSON.stringify(alice.backend.record);
+    for (const needle of [s.groupId, 'Evening circle', carol.me, bob.me, fac.me, roster(reopened).head]) expect(atRest).not.toContain(needle);
 
     // With the true chain the restarted member carries on at the head it had.
     relay.tap.clearRules();

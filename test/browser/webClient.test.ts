@@ -439,6 +439,51 @@ describe('the web client in Chromium against the real relay', () => {
     await fac.context().close();
   }, 240_000);
 
+  it('a facilitator closes the browser, opens it again with the same storage, unlocks, reopens the group from "My groups" and opens a session', async () => {
+    const groupName = canary('Monday circle');
+    const facName = canary('Hal');
+    const passphrase = 'correct horse battery staple';
+    const f = await newPerson('facilitator (next week)');
+    const invite = await createGroup(f, groupName, facName, false);
+    await f.getByText('Keep your facilitator key on this device (recommended)').click();
+    await f.getByLabel(/^Passphrase \(at least/).fill(passphrase);
+    await f.getByLabel('The same passphrase again').fill(passphrase);
+    await f.getByRole('button', { name: 'Keep my key' }).click();
+    await f.getByText('Your key is kept in this browser, protected by your passphrase.').waitFor();
+    const vaultRecord = async (page: Page) => (await indexedDbRecords(page)).find((r) => r.key === 'vault')?.value;
+    await expect.poll(async () => (await vaultRecord(f)) !== undefined).toBe(true);
+
+    // The vault holds nothing readable: only a version, a nonce and a ciphertext; no group id, invite id or secret,
+    // creator fingerprint, roster head, group name or pseudonym in clear.
+    const record = (await vaultRecord(f))!;
+    expect(SealedVault.safeParse(JSON.parse(record)).success).toBe(true);
+    const [, groupId, inviteId, secret, creator, , head] = invite.slice(invite.indexOf('#/join/') + '#/join/'.length).split('.');
+    for (const needle of [groupId, inviteId, secret, creator, head, groupName, facName]) expect(record).not.toContain(needle);
+
+    // The browser is closed; next week it opens again with the same storage, and no link.
+    const storageState = await f.context().storageState({ indexedDB: true });
+    await f.context().close();
+    const context = await ready().browser.newContext({ viewport: DESKTOP, storageState });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    watches.push({ name: 'facilitator (next week, reopened)', watch: watchContext(context) });
+    const page = await context.newPage();
+    await open(page, `${ready().relay.origin}/`);
+    await page.getByRole('button', { name: 'My groups' }).click();
+    await heading(page, 'Welcome back').waitFor();
+    await page.getByLabel('Passphrase').fill(passphrase);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await heading(page, 'My groups').waitFor();
+    await page.getByRole('heading', { level: 2, name: groupName }).waitFor();
+    await screen(page, '18-my-groups');
+    // Keyboard: the group's button is reached and pressed without a mouse.
+    const openIt = page.getByRole('button', { name: `Open ${groupName}` });
+    await openIt.focus();
+    await page.keyboard.press('Enter');
+    await heading(page, groupName).waitFor();
+    await openSession(page);
+    await send(page, canary('Hal: welcome back, everyone'));
+  }, 120_000);
+
   it('talked to the relay only, under the CSP, with no page error, and every screen passed axe', () => {
     const origin = ready().relay.origin;
     expect(watches.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { generateIdentity, initCrypto, type IdentityKeyPair, type RosterStorage } from '@kindred/shared/crypto';
 import type { RosterPolicy } from '@kindred/shared/protocol';
-import { KindredClient, type CardFields, type Clock, type EngineEvents, type EngineState } from '@kindred/client/engine';
+import { KindredClient, type CardFields, type Clock, type EngineEvents, type EngineState, type GroupStorage } from '@kindred/client/engine';
 
 // Captured at load, before any test fakes the globals.
 const setNativeTimeout = globalThis.setTimeout.bind(globalThis);
@@ -18,6 +18,7 @@ export interface ClientOptions {
   clock?: Clock;
   requestTimeoutMs?: number;
   rosterStorage?: RosterStorage;
+  groupStorage?: GroupStorage;
   rekeyAfterMs?: number;
   /** Present members up to which a rekey after a removal is eager (KindredClientOptions); 0 makes it always lazy. */
   eagerRekeyMaxPresent?: number;
@@ -31,6 +32,7 @@ export async function newClient(relay: { url: string }, opts: ClientOptions = {}
     ...(opts.name ? { displayName: opts.name } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.rosterStorage ? { rosterStorage: opts.rosterStorage } : {}),
+    ...(opts.groupStorage ? { groupStorage: opts.groupStorage } : {}),
     ...(opts.rekeyAfterMs ? { rekeyAfterMs: opts.rekeyAfterMs } : {}),
     ...(opts.eagerRekeyMaxPresent !== undefined ? { eagerRekeyMaxPresent: opts.eagerRekeyMaxPresent } : {}),
     requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,

@@ -5,6 +5,7 @@ import { TopBar } from '../ui/parts/TopBar';
 import { CreateGroupScreen } from '../ui/screens/CreateGroupScreen';
 import { HomeScreen } from '../ui/screens/HomeScreen';
 import { JoinScreen } from '../ui/screens/JoinScreen';
+import { MyGroupsScreen } from '../ui/screens/MyGroupsScreen';
 import { PhaseView } from '../ui/screens/PhaseView';
 import { IdentityGate } from '../ui/parts/IdentityGate';
 import { useIdentity } from '../store/identityStore';
@@ -59,5 +60,7 @@ function Screen() {
     case 'group':
       if (identity !== 'ready' || phase === 'idle') return <HomeScreen />;
       return <PhaseView />;
+    case 'groups':
+      return <MyGroupsScreen />;
   }
 }

@@ -2,6 +2,7 @@
 import { REKEY_AFTER_MS, type IdentityKeyPair, type RosterStorage } from '@kindred/shared/crypto';
 import type { Connection, ConnectionOptions } from './connection';
 import type { EngineSettings } from './engineContext';
+import type { GroupStorage } from './groupStorage';
 import { systemClock, type Clock } from './expiry';
 import { EAGER_REKEY_MAX_PRESENT } from '@kindred/shared/crypto';
 
@@ -16,6 +17,11 @@ export interface KindredClientOptions {
    * on load, so the storage is not trusted either. Without it, rosters live in memory only.
    */
   rosterStorage?: RosterStorage;
+  /**
+   * Where the device keeps its groups (name, card, invite secrets) to reopen them without a link (`reopenGroup`,
+   * `storedGroups`); the web client gives the device vault of a kept key. Without it nothing is kept.
+   */
+  groupStorage?: GroupStorage;
   /** Pseudonym announced to the session (E2E encrypted, never seen by the relay). */
   displayName?: string;
   /** Local clock (ms); defaults to Date.now. */
@@ -42,6 +48,7 @@ export function engineSettings(options: KindredClientOptions, me: string, connec
     clock: options.clock ?? systemClock,
     connection,
     rosterStorage: options.rosterStorage,
+    groupStorage: options.groupStorage,
     displayName: options.displayName,
     rekeyAfterMs: options.rekeyAfterMs ?? REKEY_AFTER_MS,
     typingTimeoutMs: options.typingTimeoutMs ?? 8_000,

@@ -12,6 +12,7 @@ import type { Connection } from './connection';
 import { Emitter } from './emitter';
 import type { EngineEvents } from './engineEvents';
 import type { Clock } from './expiry';
+import type { GroupStorage } from './groupStorage';
 import type { SessionSecrets } from './sessionSecrets';
 import { addEvent, initialState, phaseOf, type EngineState, type GroupView, type SecurityWarning, type SessionEvent, type SessionView } from './state';
 
@@ -43,6 +44,7 @@ export interface EngineSettings {
   clock: Clock;
   connection: Connection;
   rosterStorage: RosterStorage | undefined;
+  groupStorage: GroupStorage | undefined;
   displayName: string | undefined;
   rekeyAfterMs: number;
   typingTimeoutMs: number;
@@ -87,6 +89,7 @@ export class EngineContext {
   readonly clock: Clock;
   readonly connection: Connection;
   readonly rosterStorage: RosterStorage | undefined;
+  readonly groupStorage: GroupStorage | undefined;
   readonly rekeyAfterMs: number;
   readonly typingTimeoutMs: number;
   readonly eagerRekeyMaxPresent: number;
@@ -122,6 +125,7 @@ export class EngineContext {
     this.clock = settings.clock;
     this.connection = settings.connection;
     this.rosterStorage = settings.rosterStorage;
+    this.groupStorage = settings.groupStorage;
     this.displayName = settings.displayName;
     this.rekeyAfterMs = settings.rekeyAfterMs;
     this.typingTimeoutMs = settings.typingTimeoutMs;

@@ -25,11 +25,12 @@ import {
   wipe,
   type RosterState,
 } from '@kindred/shared/crypto';
-import { toBase64Url } from '@kindred/shared/encoding';
+import { fromBase64Url, toBase64Url } from '@kindred/shared/encoding';
 import { KindredError, isKindredError } from '@kindred/shared/errors';
 import { PROTOCOL_VERSION, type GroupCardBody, type RosterPolicy, type SignedGroupCard, type SignedRosterEntry } from '@kindred/shared/protocol';
 import { rememberCard, type EngineContext, type GroupContext } from './engineContext';
 import type { Messaging } from './messaging';
+import type { GroupStorage, StoredGroup } from './groupStorage';
 import type { RosterSync } from './rosterSync';
 
 /** The card fields a facilitator writes; id, signer, revision and expiry are filled in by the engine. */
@@ -62,6 +63,69 @@ export class GroupFlows {
   }
 
   /**
+   * Keeps the group on this device now (groupStorage, rosterStorage): its verified chain, name and card. Called when a
+   * key becomes kept after the group was created or opened (what was saved before went nowhere).
+   */
+  async keepGroup(): Promise<void> {
+    const ctx = this.ctx;
+    const g = ctx.group;
+    if (!g || !ctx.rosterStorage || g.tracker.epoch < 0) return;
+    await g.tracker.save(ctx.rosterStorage);
+    ctx.savedEpoch = Math.max(ctx.savedEpoch, g.tracker.epoch);
+    await this.remember(g.groupId, g.card ? { name: g.card.body.name, card: g.card } : {});
+  }
+
+  /** Keeps what reopening the group needs (a no-op without groupStorage); a failure is reported, never thrown. */
+  private remember(groupId: string, patch: Parameters<GroupStorage['rememberGroup']>[1]): Promise<void> {
+    const store = this.ctx.groupStorage;
+    if (!store) return Promise.resolve();
+    return store.rememberGroup(groupId, patch).catch((e: unknown) => this.ctx.warnFromError(e, 'keeping the group'));
+  }
+
+  /** The groups this device keeps (groupStorage), most recently used first; none without it. */
+  async storedGroups(): Promise<StoredGroup[]> {
+    return (await this.ctx.groupStorage?.listGroups()) ?? [];
+  }
+
+  /**
+   * Reopens a group this device keeps, without a link: its chain is loaded and verified again from genesis against the
+   * kept creator fingerprint, brought up to date from the relay (roster.get; a relay that serves less is not believed
+   * over the kept chain), and the kept card is checked against it. Facilitators can then open the next session and
+   * make new invites. NOT_FOUND when the group is not kept; the relay refuses a device that is no longer a member.
+   */
+  async reopenGroup(groupId: string): Promise<GroupCardBody | null> {
+    const ctx = this.ctx;
+    const stored = await ctx.groupStorage?.loadGroup(groupId);
+    if (!stored || !ctx.rosterStorage) throw new KindredError('NOT_FOUND', 'this group is not kept on this device');
+    let tracker: RosterTracker;
+    try {
+      tracker = await RosterTracker.load(ctx.rosterStorage, groupId, stored.creatorFingerprint);
+    } catch (e) {
+      ctx.warnFromError(e, 'stored roster');
+      throw e;
+    }
+    const roster = tracker.state;
+    if (!roster) throw new KindredError('NOT_FOUND', 'no kept roster for this group');
+    let card: SignedGroupCard | null = null;
+    if (stored.card) {
+      try {
+        card = verifyGroupCard(stored.card, roster);
+      } catch (e) {
+        ctx.warnFromError(e, 'kept group card');
+      }
+    }
+    const kept = stored.invites[stored.invites.length - 1];
+    const invite = kept ? keptInvite(kept) : null;
+    ctx.wipeSession('left', false);
+    ctx.savedEpoch = tracker.epoch;
+    ctx.group = { groupId, tracker, card, knownCards: card ? [card] : [], invite, madeInvites: new Map(), acceptance: null };
+    ctx.publishGroup();
+    await this.roster.refreshRoster();
+    await this.remember(groupId, {});
+    return card?.body ?? null;
+  }
+
+  /**
    * A new invite (facilitators): a fresh secret; its public signing key recorded in the signed roster (an `invite`
    * entry, so every facilitator can check knocks through it without trusting the relay); then its gate hash and the
    * card encrypted under it, at the relay. `label` is what this device shows on knocks through it.
@@ -84,6 +148,7 @@ export class GroupFlows {
       const roster = ctx.requireRoster();
       const head = { epoch: roster.epoch, hash: roster.head };
       const fragment = formatInviteFragment({ groupId: g.groupId, inviteId, secret, creatorFingerprint: fingerprint(roster.creator), head });
+      await this.remember(g.groupId, { invite: { inviteId, secret: toBase64Url(secret) } });
       return { inviteId, fragment };
     } finally {
       wipe(secret);
@@ -151,6 +216,8 @@ export class GroupFlows {
         ctx.group = { groupId: link.groupId, tracker, card, knownCards: [card], invite: { inviteId: link.inviteId, gateToken, signingKey }, madeInvites: new Map(), acceptance: null };
       }
       ctx.publishGroup();
+      const kept = (ctx.group as GroupContext).card;
+      await this.remember(link.groupId, { ...(kept ? { name: kept.body.name, card: kept } : {}), invite: { inviteId: link.inviteId, secret: toBase64Url(link.secret) } });
       // A member follows the group's roster pushes (roster.get joins this socket to the group room).
       if (tracker.state?.members.some((m) => m.id === ctx.me)) await this.roster.refreshRoster();
       return (ctx.group as GroupContext).card!.body;
@@ -186,6 +253,7 @@ export class GroupFlows {
     g.card = card;
     rememberCard(g, card);
     ctx.publishGroup();
+    await this.remember(g.groupId, { name: card.body.name, card });
     if (ctx.state.session?.status === 'joined') await this.messaging.sendSignal({ kind: 'card.updated', card });
     return card.body;
   }
@@ -198,4 +266,14 @@ export class GroupFlows {
 function requireInviteInRoster(roster: RosterState, inviteId: string, pk: string): void {
   if (roster.revokedInvites.some((i) => i.id === inviteId)) throw new KindredError('INVITE_REVOKED', 'this invite link');
   if (!roster.invites.some((i) => i.id === inviteId && i.pk === pk)) throw new KindredError('INVITE_UNKNOWN', 'this invite link');
+}
+
+/** What a kept invite secret (base64url) gives a device that knocks through it; the secret's bytes wiped after. */
+function keptInvite(kept: { inviteId: string; secret: string }): NonNullable<GroupContext['invite']> {
+  const secret = fromBase64Url(kept.secret);
+  try {
+    return { inviteId: kept.inviteId, gateToken: inviteGateToken(secret), signingKey: inviteSigningKeyPair(secret) };
+  } finally {
+    wipe(secret);
+  }
 }

@@ -6,7 +6,7 @@ export { KindredClient } from './kindredClient';
 export { EAGER_REKEY_MAX_PRESENT } from '@kindred/shared/crypto';
 export { KEYS_REQUEST_BUDGET_BYTES } from '@kindred/shared/protocol';
 export { MAX_KEYS_PER_REQUEST } from './keyChunks';
-export type { CardFields, EngineEvents, KindredClientOptions } from './kindredClient';
+export type { CardFields, EngineEvents, GroupStorage, KindredClientOptions, StoredGroup } from './kindredClient';
 export { Connection } from './connection';
 export type { ChallengeProver, ConnectionOptions, ConnectionStatus } from './connection';
 export { ExpiryScheduler, systemClock } from './expiry';

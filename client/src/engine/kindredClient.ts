@@ -38,6 +38,7 @@ import { DirectNotes } from './directNotes';
 import { EngineContext, type Listener } from './engineContext';
 import type { EngineEvents } from './engineEvents';
 import { GroupFlows, type CardFields } from './groupFlows';
+import type { StoredGroup } from './groupStorage';
 import { KeyDistribution } from './keyDistribution';
 import { Messaging } from './messaging';
 import { Outbox } from './outbox';
@@ -53,6 +54,7 @@ import { removeKnock, talkShare, type ChatMessage, type EngineState, type Invite
 export type { CardFields } from './groupFlows';
 export type { EngineEvents } from './engineEvents';
 export type { KindredClientOptions } from './clientOptions';
+export type { GroupStorage, StoredGroup } from './groupStorage';
 
 export class KindredClient {
   readonly me: string;
@@ -242,6 +244,25 @@ export class KindredClient {
     const card = await this.groups.openInvite(fragment);
     this.acknowledgeClosed();
     return card;
+  }
+
+  /** The groups this device keeps (the `groupStorage` option), most recently used first. */
+  storedGroups(): Promise<StoredGroup[]> {
+    return this.groups.storedGroups();
+  }
+
+  /**
+   * Reopens a group this device keeps, without an invite link: the kept chain (verified again), brought up to date
+   * from the relay, and the kept card. Facilitators then open the next session as usual. Returns the card, or null
+   * when none was kept.
+   */
+  reopenGroup(groupId: string): Promise<GroupCardBody | null> {
+    return this.groups.reopenGroup(groupId);
+  }
+
+  /** Keeps the current group on this device now (after its key became kept): chain, name and card. */
+  keepGroup(): Promise<void> {
+    return this.groups.keepGroup();
   }
 
   /** Loads the roster of a group this device is a member of (after a restart of the app), without an invite. */

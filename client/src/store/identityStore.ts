@@ -9,7 +9,7 @@ import type { IdentityKeyPair } from '@kindred/shared/crypto';
 import { KindredError } from '@kindred/shared/errors';
 import type { IdentityCrypto } from '../identity/identityCrypto';
 import { memoryKeyStore, type KeyStore } from '../identity/keyStore';
-import { startEngine, wipeEngine } from './engineHost';
+import { currentEngine, startEngine, wipeEngine } from './engineHost';
 import { toUserError, type UserError } from './userError';
 
 export type IdentityStatus = 'unknown' | 'checking' | 'absent' | 'locked' | 'ready';
@@ -129,6 +129,8 @@ export const identityStore = createStore<IdentityStoreState>()((set, get) => {
         await nextFrame();
         await deps.keyStore.save(c.wrap(current, passphrase));
         set({ kind: 'saved', hasSaved: true });
+        // The group opened with this key so far is kept from now on (its device vault, "My groups").
+        await currentEngine()?.keepGroup();
       });
     },
     async forgetSaved() {

@@ -19,10 +19,11 @@ export function installRealEngine(): void {
     keyStore: indexedDbKeyStore,
   });
   // The relay serves this page, so its origin is the relay's (the CSP allows connect-src 'self' only).
-  // A kept key keeps its verified rosters in the device vault, so a relay serving an older one after a reload is refused.
+  // A kept key keeps its groups and their verified rosters in the device vault: a relay serving an older roster after a
+  // reload is refused, and "My groups" reopens a group without a link.
   setEngineFactory((identity) => {
-    const rosterStorage = keptKeyVault(identity, indexedDbKeyStore, indexedDbVaultBackend);
-    return new KindredClient({ url: window.location.origin, identity, rosterStorage });
+    const vault = keptKeyVault(identity, indexedDbKeyStore, indexedDbVaultBackend);
+    return new KindredClient({ url: window.location.origin, identity, rosterStorage: vault, groupStorage: vault });
   });
   // The browser knows at once when the network is gone; the socket alone may notice only at its ping timeout.
   window.addEventListener('offline', () => currentEngine()?.connection.networkLost());

@@ -7,12 +7,14 @@ export type Route =
   | { name: 'home' }
   | { name: 'create' }
   | { name: 'join'; fragment: string | null }
-  | { name: 'group' };
+  | { name: 'group' }
+  | { name: 'groups' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '/create') return { name: 'create' };
   if (path === '/group') return { name: 'group' };
+  if (path === '/groups') return { name: 'groups' };
   if (path === '/join') return { name: 'join', fragment: null };
   if (path.startsWith('/join/')) {
     const fragment = path.slice('/join/'.length);
@@ -32,6 +34,8 @@ export function routeHash(route: Route): string {
       return '#/join';
     case 'group':
       return '#/group';
+    case 'groups':
+      return '#/groups';
   }
 }
 

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useApp } from '../../store/appStore';
 import { parseRoute } from '../../store/route';
+import { MyGroupsLink } from '../parts/MyGroupsLink';
 
 /** The landing page: join with a link, or start a group. */
 export function HomeScreen() {
@@ -24,6 +25,7 @@ export function HomeScreen() {
     <main id="main" className="screen narrow">
       <h1>Kindred</h1>
       <p>A private space for support groups. Messages are encrypted on your device; the server cannot read them, and they disappear after the session.</p>
+      <MyGroupsLink />
       <section aria-labelledby="join-h" className="panel">
         <h2 id="join-h">Join a group</h2>
         <p>Open the invite link your facilitator sent you, or paste it here.</p>
