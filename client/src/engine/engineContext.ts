@@ -151,6 +151,15 @@ export class EngineContext {
     return this.secrets;
   }
 
+  /**
+   * True when the latest roster entry forces a rekey and the session is above eagerRekeyMaxPresent: each device then
+   * makes its new chain only when it next speaks (keyDistribution.ts), so nothing may make every device speak at once
+   * (headSync's acknowledgements wait for real messages instead).
+   */
+  lazyRekeyPending(roster: RosterState): boolean {
+    return roster.rekeyEpoch === roster.epoch && (this.state.session?.present.length ?? 0) > this.eagerRekeyMaxPresent;
+  }
+
   isPresent(member: string): boolean {
     return this.state.session?.present.includes(member) ?? false;
   }

@@ -23,10 +23,14 @@ export class KeyDistribution {
   /** Bytes per keys.distribute request; halved for this relay when it answers PAYLOAD_TOO_LARGE. */
   private keysRequestBudget = KEYS_REQUEST_BUDGET_BYTES;
 
-  /** `receive` decrypts an envelope that waited for a sender key (messaging). */
+  /**
+   * `receive` decrypts an envelope that waited for a sender key (messaging); `observeHead` is told the roster head
+   * each opened sealed key states (headSync).
+   */
   constructor(
     private readonly ctx: EngineContext,
     private readonly receive: (secrets: SessionSecrets, envelope: Envelope) => void,
+    private readonly observeHead: (from: string, head: { epoch: number; hash: string }) => void,
   ) {
     ctx.onWipe(() => {
       if (this.rekeyTimer !== null) clearTimeout(this.rekeyTimer);
@@ -153,7 +157,7 @@ export class KeyDistribution {
       return;
     }
     try {
-      const r = secrets.openSealed(sealed, this.ctx.clock.now());
+      const r = secrets.openSealed(sealed, this.ctx.clock.now(), (head) => this.observeHead(sealed.from, head));
       if (r === 'no-peer-key') return secrets.queueSealed(sealed);
       if (r === 'installed') this.retryPending(secrets);
     } catch (e) {

@@ -43,6 +43,7 @@ import { KeyDistribution } from './keyDistribution';
 import { Messaging } from './messaging';
 import { Outbox } from './outbox';
 import { Introductions } from './introductions';
+import { HeadSync } from './headSync';
 import { Presence } from './presence';
 import { Resumption } from './resumption';
 import { RosterSync } from './rosterSync';
@@ -71,6 +72,7 @@ export class KindredClient {
   private readonly groups: GroupFlows;
   private readonly directNotes: DirectNotes;
   private readonly introductions: Introductions;
+  private readonly heads: HeadSync;
 
   /** Prefer `KindredClient.create`, which also loads libsodium. */
   constructor(options: KindredClientOptions) {
@@ -87,8 +89,13 @@ export class KindredClient {
     // Wired in dependency order; the three cycles of the protocol (a waiting key lets a message through, a message
     // from a later epoch fetches the roster, an admission re-enters) are closed by the late-bound arrows below.
     const signals = new Signals(ctx);
-    this.keys = new KeyDistribution(ctx, (secrets, envelope) => this.messaging.receiveEnvelope(secrets, envelope));
-    this.messaging = new Messaging(ctx, this.keys, signals, new Outbox(ctx), () => this.rosterSync.refreshRoster());
+    this.heads = new HeadSync(ctx, () => this.rosterSync.refreshRoster(), (entries, source) => this.rosterSync.acceptEntries(entries, source));
+    this.keys = new KeyDistribution(
+      ctx,
+      (secrets, envelope) => this.messaging.receiveEnvelope(secrets, envelope),
+      (from, head) => this.heads.observe(from, head),
+    );
+    this.messaging = new Messaging(ctx, this.keys, signals, new Outbox(ctx), () => this.rosterSync.refreshRoster(), this.heads);
     this.introductions = new Introductions(ctx, () => this.rosterSync.refreshRoster());
     this.presence = new Presence(ctx, this.keys, this.messaging, this.introductions, () => this.rosterSync.refreshRoster());
     this.directNotes = new DirectNotes(ctx);
@@ -96,7 +103,14 @@ export class KindredClient {
       this.messaging.applyExpiryPolicy(expirySeconds);
       this.directNotes.applyExpiryPolicy(expirySeconds);
     };
-    this.rosterSync = new RosterSync(ctx, this.keys, expiryPolicyChanged, (secrets) => this.sessions.enter(secrets));
+    // Each move of my roster: headSync clears a gap it closes, the new head is announced, and a change of my own is
+    // followed member by member until acknowledged.
+    const rosterAdvanced = (own: number | null): void => {
+      if (own !== null) return this.heads.madeChange(own);
+      this.heads.onRosterAdvanced();
+      this.messaging.announceHead();
+    };
+    this.rosterSync = new RosterSync(ctx, this.keys, expiryPolicyChanged, (secrets) => this.sessions.enter(secrets), rosterAdvanced);
     this.sessions = new SessionEntry(ctx, this.rosterSync, this.keys, this.messaging, this.presence, this.introductions);
     this.groups = new GroupFlows(ctx, this.rosterSync, this.messaging);
 
@@ -128,6 +142,7 @@ export class KindredClient {
       else this.introductions.onDirect(p.box);
     });
     this.connection.onPush('session.closed', (p) => this.presence.onSessionClosed(p));
+    this.connection.onPush('peer', (p) => this.heads.onPeerBox(p.box));
   }
 
   /** Loads libsodium, then builds the client (not yet connected). */

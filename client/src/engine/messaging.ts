@@ -17,6 +17,7 @@ import {
   type SignalContent,
 } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
+import type { HeadSync } from './headSync';
 import { ExpiryScheduler } from './expiry';
 import type { KeyDistribution } from './keyDistribution';
 import type { SessionSecrets } from './sessionSecrets';
@@ -39,6 +40,7 @@ export class Messaging {
     private readonly signals: Signals,
     private readonly outbox: Outbox,
     private readonly refreshRoster: () => Promise<void>,
+    private readonly heads: HeadSync,
   ) {
     this.expiry = new ExpiryScheduler(ctx.clock, (now) => this.expireDue(now));
     ctx.onWipe(() => this.expiry.clear());
@@ -148,6 +150,7 @@ export class Messaging {
       if (ready) {
         const policy = roster.policy;
         const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
+        this.heads.assertMaySend(); // a newer roster is being withheld from me: say nothing until I have it
         stateHead(chain, { epoch: roster.epoch, hash: roster.head }); // every message states the roster I hold now
         const plaintext = encode();
         try {
@@ -158,6 +161,18 @@ export class Messaging {
       }
       if (attempt >= SEND_CHAIN_ATTEMPTS) throw new KindredError('UNAVAILABLE', 'sender key distribution did not settle');
     }
+  }
+
+  /**
+   * "I hold this roster": a signal whose header states my head, sent on accepting new entries, so that a facilitator
+   * sees my acknowledgement and anyone behind learns a newer roster exists. Best effort.
+   */
+  announceHead(): void {
+    const ctx = this.ctx;
+    const roster = ctx.group?.tracker.state;
+    if (!ctx.entered || ctx.state.session?.status !== 'joined' || !roster?.members.some((m) => m.id === ctx.me)) return;
+    if (ctx.lazyRekeyPending(roster)) return; // my next message states it; no rekey of everyone at once for this
+    void this.sendSignal({ kind: 'head' }).catch(() => undefined);
   }
 
   /** A message the relay forwards (pushed, or missed and replayed on entering). */
@@ -179,6 +194,9 @@ export class Messaging {
     const roster = g?.tracker.state;
     if (!g || !roster) return;
     if (envelope.header.sender === ctx.me) return; // my own, echoed or replayed: I keep my plaintext already
+    const stated = { epoch: envelope.header.headEpoch, hash: envelope.header.headHash };
+    // I know of a newer roster than the sender states and lack it: its sender cannot be judged yet.
+    if (this.heads.holds(stated)) return secrets.queueEnvelope(envelope);
     const now = ctx.clock.now();
     let decrypted: ReturnType<typeof decryptMessage>;
     try {
@@ -189,13 +207,18 @@ export class Messaging {
         case 'REPLAY':
         case 'SENDER_MUTED':
           return; // dropped silently: a replay is a duplicate, a muted member's message is ignored
+        case 'HEAD_AHEAD':
+          // Thrown after the signature: the sender's own statement, proof that a newer roster exists.
+          this.heads.observe(envelope.header.sender, stated);
+          return secrets.queueEnvelope(envelope);
         case 'UNKNOWN_SENDER_KEY':
         case 'EPOCH_AHEAD':
-        case 'HEAD_AHEAD':
-          // Kept until the roster it needs is verified (the sender's head, or its chain's epoch, is ahead of mine).
-          if (e.code !== 'UNKNOWN_SENDER_KEY') void this.refreshRoster().catch(() => undefined);
+          // Kept until the key or the roster epoch it needs arrives.
+          if (e.code === 'EPOCH_AHEAD') void this.refreshRoster().catch(() => undefined);
           return secrets.queueEnvelope(envelope);
         case 'HEAD_TOO_OLD':
+          // Signed, and too far behind to judge: refused, and the sender is sent what it lacks.
+          this.heads.observe(envelope.header.sender, stated);
           return ctx.events.emit('error', { code: e.code, context: 'message' });
         case 'SENDER_NOT_IN_ROSTER':
           // A removed member's message still in flight is expected; anyone never in the roster is a ghost.
@@ -208,6 +231,7 @@ export class Messaging {
       }
     }
     const h = decrypted.header;
+    this.heads.observe(h.sender, stated); // its acknowledgement; and the entries it lacks if it is behind me
     let content: ChatContent | SignalContent;
     try {
       content = decodeContent(h.type, decrypted.plaintext);

@@ -19,6 +19,8 @@ export class RosterSync {
     /** A facilitator set a stricter or looser expiry: what is already shown follows a stricter one. */
     private readonly expiryPolicyChanged: (expirySeconds: number) => void,
     private readonly enter: (secrets: SessionSecrets) => Promise<unknown>,
+    /** My roster moved (headSync clears a gap and the new head is announced); `own` is the epoch of my own entry. */
+    private readonly advanced: (own: number | null) => void,
   ) {}
 
   /** Loads the roster of a group this device is a member of (after a restart of the app), without an invite. */
@@ -47,6 +49,7 @@ export class RosterSync {
         throw e;
       }
       this.applyRosterEntries([entry], 'own');
+      this.advanced(entry.body.epoch);
       return;
     }
   }
@@ -59,6 +62,11 @@ export class RosterSync {
       return this.refreshRoster();
     }
     this.applyRosterEntries([p.entry], 'push');
+  }
+
+  /** Entries a peer sent in-band (headSync): verified like any others. */
+  acceptEntries(entries: readonly SignedRosterEntry[], source: string): void {
+    this.applyRosterEntries(entries, source);
   }
 
   /** Verifies and applies entries; a refused chain changes nothing and raises a security warning. */
@@ -115,6 +123,7 @@ export class RosterSync {
       void this.enter(secrets).catch((e) => ctx.warnFromError(e, 'admission'));
       return;
     }
+    this.advanced(null); // before the retries: a closed gap releases what it held
     this.keys.retrySealed(secrets);
     this.keys.retryPending(secrets);
     void this.keys.ensureChain('roster').catch((e) => ctx.warnFromError(e, 'rekey'));

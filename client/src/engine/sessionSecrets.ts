@@ -141,10 +141,11 @@ export class SessionSecrets {
   }
 
   /** Opens and installs a sealed sender key from a roster member whose session key we hold; false if we lack it. */
-  openSealed(sealed: SealedSenderKey, nowMs: number): 'installed' | 'duplicate' | 'no-peer-key' {
+  openSealed(sealed: SealedSenderKey, nowMs: number, onHead?: (head: { epoch: number; hash: string }) => void): 'installed' | 'duplicate' | 'no-peer-key' {
     const pk = this.peers.get(sealed.from);
     if (!pk) return 'no-peer-key';
     const key = openSenderKey(sealed, pk, this.pairwise, this.me);
+    onHead?.(key.head); // the sender's roster head, authenticated by the box
     return installSenderKey(this.receive, key, nowMs) ? 'installed' : 'duplicate';
   }
 

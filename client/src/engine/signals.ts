@@ -72,6 +72,8 @@ export class Signals {
         }
         return;
       }
+      case 'head':
+        return; // its header's stated head is what counts (headSync.ts): nothing to show
     }
     ctx.events.emit('signal', { from, content });
   }

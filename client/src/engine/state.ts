@@ -130,6 +130,29 @@ export interface SessionView {
   sentNotes: SentNote[];
   /** The change log of this session (roster changes, arrivals and departures, security warnings); the last 200. */
   log: SessionEvent[];
+  /**
+   * A newer roster this device knows exists (a verified header or sealed key stated it) but has not obtained:
+   * messages are held meanwhile; past the bound (`withheld`) the server may be withholding it and sending is paused.
+   * Null when the device holds the newest roster it has seen stated (headSync.ts).
+   */
+  rosterGap: RosterGap | null;
+  /** Facilitators: who present has acknowledged the last roster change I made (null before I make one). */
+  rosterAcks: RosterAcks | null;
+}
+
+export interface RosterGap {
+  epoch: number;
+  /** When this device learned it was behind. */
+  since: number;
+  withheld: boolean;
+}
+
+export interface RosterAcks {
+  /** The epoch of my change. */
+  epoch: number;
+  madeAt: number;
+  /** Each member present when I made it (me excepted): acknowledged (stated a head at or after it), or overdue. */
+  members: { member: string; acked: boolean; overdue: boolean }[];
 }
 
 export interface GroupView {
@@ -258,6 +281,8 @@ export function emptySession(groupId: string, sessionId: string, status: Session
     directs: [],
     sentNotes: [],
     log: [],
+    rosterGap: null,
+    rosterAcks: null,
   };
 }
 

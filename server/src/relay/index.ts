@@ -14,7 +14,7 @@ import { TokenBucket } from './rateLimit';
 import { authChallenge, authProve } from './auth';
 import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rosterGet } from './groups';
 import { handleDisconnect, sessionEnter, sessionLeave } from './sessions';
-import { directSend, keysDistribute, messageSend } from './relay';
+import { directSend, keysDistribute, messageSend, peerSend } from './relay';
 import { SealedOutbox } from './sealedOutbox';
 import { attachDispatcher, readiness, type HandlerTable } from './validation';
 import { protocolGate } from './protocolGate';
@@ -37,6 +37,7 @@ const handlers: HandlerTable = {
   'keys.distribute': keysDistribute,
   'message.send': messageSend,
   'direct.send': directSend,
+  'peer.send': peerSend,
 };
 
 /** How long a group stays loaded with nothing of it on this node before the idle sweep unloads it. */

@@ -91,3 +91,20 @@ export async function directSend(call: Call, req: ClientRequest<'direct.send'>):
   call.relay.io.to(rooms.member(box.groupId, box.to)).emit('direct', { box });
   return {};
 }
+
+/**
+ * A peer box (protocol v2): from a member joined in the session to another member of the roster present in it. The
+ * relay sees opaque ids and ciphertext only; what is inside (roster entries, or a request for them) is for the two
+ * members. Bounded like every event (schema size, rate limit).
+ */
+export async function peerSend(call: Call, req: ClientRequest<'peer.send'>): Promise<ClientResult<'peer.send'>> {
+  const { box } = req;
+  if (box.from !== call.member) refuse('FORBIDDEN', 'box from another member');
+  if (box.to === call.member) refuse('BAD_REQUEST', 'box to oneself');
+  const group = loadedGroup(call, box.groupId);
+  const live = joinedSession(call, group, box.sessionId);
+  if (!rosterMember(group.roster, box.to)) refuse('NOT_MEMBER', 'recipient not in the roster');
+  if (!(await call.relay.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'recipient not present');
+  call.relay.io.to(rooms.member(box.groupId, box.to)).emit('peer', { box });
+  return {};
+}

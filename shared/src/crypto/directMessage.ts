@@ -3,7 +3,7 @@
  * (X25519 + XSalsa20-Poly1305) from the sender's session key to each facilitator's session key, authenticated both
  * ways and deniable like the sender-key boxes, and never readable by the group or the relay.
  *
- * Box plaintext (docs/PROTOCOL.md part B, "Direct box"):
+ * Box plaintext (docs/PROTOCOL.md part B, "Direct box"; the format is labelledBox.ts):
  *
  *   utf8(LABEL.DIRECT_MESSAGE) || 0x00 || canonical({v, groupId, sessionId, from, to}) || 0x00 || pad(plaintext)
  *
@@ -11,31 +11,18 @@
  * keys). Canonical JSON never contains 0x00, so the second separator is unambiguous. The padded plaintext is raw
  * bytes (padded to DIRECT_BUCKETS, up to 16 KiB) so the box stays within the DirectBox schema's 20,000 bytes.
  */
-import { z } from 'zod';
 import { KindredError } from '../errors';
-import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../encoding';
 import { DirectBox, OBJECT_FORMAT_VERSION } from '../protocol/objects';
-import { MemberId, OpaqueId } from '../protocol/primitives';
-import { canonicalBytes } from './canonical';
 import type { SenderKeyRecipient } from './keyDistribution';
 import { LABEL } from './labels';
-import { DIRECT_BUCKETS, padToBucket, unpadFromBucket } from './padding';
-import { boxTo, openFrom, pairwiseFor, type PairwiseKeys } from './pairwiseBox';
-import { parseWire } from './parseWire';
-import { csprngBytes } from './csprng';
-import { expectBytes, wipe } from './sodium';
+import { openLabelledBox, sealLabelledBox, type BoxContext, type BoxKind } from './labelledBox';
+import { DIRECT_BUCKETS } from './padding';
+import type { PairwiseKeys } from './pairwiseBox';
 import type { RosterState, SessionKeyPair } from './types';
 
-const PREFIX = concatBytes(utf8(LABEL.DIRECT_MESSAGE), new Uint8Array([0]));
+const DIRECT: BoxKind<DirectBox> = { label: LABEL.DIRECT_MESSAGE, v: OBJECT_FORMAT_VERSION, buckets: DIRECT_BUCKETS, schema: DirectBox, what: 'direct box' };
 
-const Meta = z.strictObject({ v: z.literal(OBJECT_FORMAT_VERSION), groupId: OpaqueId, sessionId: OpaqueId, from: MemberId, to: MemberId });
-
-export interface DirectContext {
-  groupId: string;
-  sessionId: string;
-  /** The sender's member id. */
-  from: string;
-}
+export type DirectContext = BoxContext;
 
 /** Boxes `plaintext` to one recipient. PAYLOAD_TOO_LARGE over 16,383 bytes. `fixed.nonce` is for test vectors only. */
 export function sealDirect(
@@ -45,23 +32,7 @@ export function sealDirect(
   plaintext: Uint8Array,
   fixed?: { nonce: Uint8Array },
 ): DirectBox {
-  expectBytes(to.sessionPk, 32, 'recipient session key');
-  const padded = padToBucket(plaintext, DIRECT_BUCKETS);
-  const meta = canonicalBytes({ v: OBJECT_FORMAT_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member });
-  const inner = concatBytes(PREFIX, meta, new Uint8Array([0]), padded);
-  const nonce = fixed ? expectBytes(fixed.nonce, 24, 'nonce') : csprngBytes(24);
-  const { pw, done } = pairwiseFor(me);
-  try {
-    const box = boxTo(pw, to.sessionPk, inner, nonce);
-    return parseWire(
-      DirectBox,
-      { v: OBJECT_FORMAT_VERSION, groupId: ctx.groupId, sessionId: ctx.sessionId, from: ctx.from, to: to.member, nonce: toBase64Url(nonce), box: toBase64Url(box) },
-      'direct box',
-    );
-  } finally {
-    wipe(padded, inner);
-    done();
-  }
+  return sealLabelledBox(DIRECT, me, to, ctx, plaintext, fixed);
 }
 
 /**
@@ -92,33 +63,5 @@ export function openDirect(
   myKeyPair: SessionKeyPair | PairwiseKeys,
   expected: { groupId: string; sessionId: string; me: string },
 ): { from: string; plaintext: Uint8Array } {
-  const b = parseWire(DirectBox, box, 'direct box');
-  if (b.groupId !== expected.groupId || b.sessionId !== expected.sessionId) throw new KindredError('WRONG_SESSION', 'direct box');
-  if (b.to !== expected.me) throw new KindredError('WRONG_KEY', 'direct box is for another member');
-  expectBytes(senderSessionPk, 32, 'sender session key');
-  const { pw, done } = pairwiseFor(myKeyPair);
-  let inner: Uint8Array;
-  try {
-    inner = openFrom(pw, senderSessionPk, fromBase64Url(b.box), fromBase64Url(b.nonce));
-  } finally {
-    done();
-  }
-  try {
-    if (inner.length <= PREFIX.length || !PREFIX.every((x, i) => inner[i] === x)) throw new KindredError('MALFORMED', 'not a direct box');
-    const sep = inner.indexOf(0, PREFIX.length);
-    if (sep < 0) throw new KindredError('MALFORMED', 'direct box separator');
-    let metaValue: unknown;
-    try {
-      metaValue = JSON.parse(fromUtf8(inner.subarray(PREFIX.length, sep)));
-    } catch (cause) {
-      throw new KindredError('MALFORMED', 'direct box meta', { cause });
-    }
-    const meta = parseWire(Meta, metaValue, 'direct box meta');
-    if (meta.groupId !== b.groupId || meta.sessionId !== b.sessionId || meta.from !== b.from || meta.to !== b.to) {
-      throw new KindredError('MALFORMED', 'direct box: inner fields differ from routing fields');
-    }
-    return { from: b.from, plaintext: unpadFromBucket(inner.slice(sep + 1), DIRECT_BUCKETS) };
-  } finally {
-    wipe(inner);
-  }
+  return openLabelledBox(DIRECT, box, senderSessionPk, myKeyPair, expected);
 }

@@ -50,4 +50,7 @@ export type { DecryptedMessage, DecryptOptions, FixedMessageInputs } from './mes
 export { needsRekey, rekey, sealToMembers, EAGER_REKEY_MAX_PRESENT, REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from './rekeyPolicy';
 export type { RekeyReason } from './rekeyPolicy';
 export { sealDirect, openDirect, sealToFacilitators } from './directMessage';
+export { sealPeer, openPeer } from './peerBox';
+export { HeadWatch, ASK_PEERS_AFTER_MS, WITHHELD_AFTER_MS, PEER_SEND_INTERVAL_MS } from './headWatch';
+export type { Head, HeadVerdict, Proof } from './headWatch';
 export type { DirectContext } from './directMessage';

@@ -25,6 +25,8 @@ export const LABEL = {
   MESSAGE_AD: 'kindred/v1/message-ad',
   /** Plaintext prefix inside a crypto_box sent privately to facilitators. */
   DIRECT_MESSAGE: 'kindred/v1/direct-message',
+  /** Plaintext prefix inside a crypto_box between two members: roster entries one lacks (protocol v2). */
+  PEER_BOX: 'kindred/v1/peer-box',
   /** Ed25519 by a member's identity key over the rules digest and session id. */
   RULES_ACCEPTANCE: 'kindred/v1/rules-acceptance',
   /** BLAKE2b digest of a group card body, keyed under KDF_CONTEXT.RULES_DIGEST_KEY (what an acceptance signs). */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { KindredError } from '../errors';
 import { fromUtf8, utf8 } from '../encoding';
 import { Hash32, MAX_TEXT_LENGTH, MemberId, OpaqueId } from './primitives';
-import { SignedGroupCard, type MessageType } from './objects';
+import { SignedGroupCard, SignedRosterEntry, type MessageType } from './objects';
 
 export const CONTENT_VERSION = 1 as const;
 
@@ -70,6 +70,11 @@ export const SignalContent = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('round.end'), roundId: OpaqueId }),
   /** A facilitator shares an edited group card (newer revision, signed); clients verify it before showing it. */
   z.strictObject({ kind: z.literal('card.updated'), card: SignedGroupCard }),
+  /**
+   * "I hold this roster": sent by every member on accepting new roster entries. It says nothing beyond its header,
+   * whose stated head is the acknowledgement a facilitator's change waits for (and proof of it for anyone behind).
+   */
+  z.strictObject({ kind: z.literal('head') }),
 ]);
 export type SignalContent = z.infer<typeof SignalContent>;
 export type SignalKind = SignalContent['kind'];
@@ -102,6 +107,27 @@ export const ReadReceiptContent = z.strictObject({ kind: z.literal('read-receipt
 export type ReadReceiptContent = z.infer<typeof ReadReceiptContent>;
 export const DirectContent = z.union([DirectNoteContent, IntroductionContent, ReadReceiptContent]);
 export type DirectContent = z.infer<typeof DirectContent>;
+
+// ---------- peer boxes (member to member, protocol v2) ----------
+/** Most entries in one peer box (~3 KB: the box stays in the 4 KiB bucket, far under any relay bound); a member further behind asks again. */
+export const MAX_PEER_ENTRIES = 8;
+export const PeerContent = z.discriminatedUnion('kind', [
+  /** Signed roster entries the recipient lacks, in epoch order (it verifies them like any others). */
+  z.strictObject({ kind: z.literal('entries'), entries: z.array(SignedRosterEntry).min(1).max(MAX_PEER_ENTRIES) }),
+  /** "Send me the entries after this epoch": a member behind a head it could not get from the relay. */
+  z.strictObject({ kind: z.literal('head-request'), since: z.number().int().min(-1).max(1_000_000) }),
+]);
+export type PeerContent = z.infer<typeof PeerContent>;
+
+export function encodePeerContent(content: PeerContent): Uint8Array {
+  const parsed = PeerContent.safeParse(content);
+  if (!parsed.success) throw new KindredError('MALFORMED', 'peer content', { cause: parsed.error });
+  return utf8(JSON.stringify(parsed.data));
+}
+
+export function decodePeerContent(bytes: Uint8Array): PeerContent {
+  return parseJson(PeerContent, bytes, 'peer content');
+}
 
 export type ContentFor<T extends MessageType> = T extends 'chat' ? ChatContent : SignalContent;
 

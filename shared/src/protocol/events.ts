@@ -10,6 +10,7 @@ import { Hash32, MemberId, OpaqueId, Signature, b64Bytes } from './primitives';
 import {
   DirectBox,
   EncryptedGroupCard,
+  PeerBox,
   Envelope,
   PROTOCOL_VERSION,
   SealedSenderKey,
@@ -140,6 +141,8 @@ export const ClientEvents = {
   'message.send': [z.strictObject({ envelope: Envelope }), z.strictObject({ seq: RelaySeq })],
   /** A private box to one facilitator ("I'm struggling", a breach report). */
   'direct.send': [z.strictObject({ box: DirectBox }), empty],
+  /** A box to one present member of the session: roster entries it lacks, or a request for them (protocol v2). */
+  'peer.send': [z.strictObject({ box: PeerBox }), empty],
 } as const;
 
 /** Most sealed keys in one `keys.sealed` push (~110 KiB of JSON): the relay cuts a longer batch into several. */
@@ -161,6 +164,7 @@ export const ServerEvents = {
   'keys.sealed': z.strictObject({ sealed: z.array(SealedSenderKey).min(1).max(MAX_SEALED_PER_PUSH) }),
   message: RelayedMessage,
   direct: z.strictObject({ box: DirectBox }),
+  peer: z.strictObject({ box: PeerBox }),
   /** The session ended or this member may no longer be in it (removed, banned). Clients wipe it. */
   'session.closed': z.strictObject({
     groupId: OpaqueId,

@@ -181,6 +181,21 @@ export const DirectBox = z.strictObject({
 });
 export type DirectBox = z.infer<typeof DirectBox>;
 
+/**
+ * Member to member (protocol v2): roster entries one of them lacks, or a request for them, boxed from one session
+ * key to another (peerBox.ts). The relay routes it to one present member and sees only opaque ids and ciphertext.
+ */
+export const PeerBox = z.strictObject({
+  v: V2,
+  groupId: OpaqueId,
+  sessionId: OpaqueId,
+  from: MemberId,
+  to: MemberId,
+  nonce: Nonce24,
+  box: b64Max(22_000),
+});
+export type PeerBox = z.infer<typeof PeerBox>;
+
 // ---------- Rules acceptance ----------
 export const AcceptanceBody = z.strictObject({
   v: V,
