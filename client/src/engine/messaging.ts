@@ -58,6 +58,7 @@ export class Messaging {
     const secrets = ctx.requireJoined();
     const roster = ctx.requireRoster();
     if (!memberMaySend(roster, ctx.me)) throw new KindredError('MUTED');
+    this.heads.assertMaySend(); // ROSTER_WITHHELD: nothing is written while a newer roster is withheld from me
     const clientId = toBase64Url(randomBytes(16));
     const content: ChatContent = { kind: 'text', text, ...(replyTo ? { replyTo } : {}), id: clientId };
     secrets.noteClientId(ctx.me, clientId);
