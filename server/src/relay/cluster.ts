@@ -9,7 +9,7 @@
  */
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import { KindredError } from '@kindred/shared/errors';
-import type { RedisClient } from '../redisClient';
+import { isCluster, type RedisClient } from '../redisClient';
 import type { RelayServer } from './context';
 import type { RelayLog } from './deps';
 import { adapterChannelPrefix } from './redisKeys';
@@ -26,8 +26,16 @@ export interface ClusterDeps {
 
 export interface RelayCluster {
   readonly logs: SessionLogs;
-  /** Tells the other nodes that `groupId` has an entry at `epoch`; resolves once they applied it or timed out. */
-  rosterAppended(groupId: string, epoch: number): Promise<void>;
+  /**
+   * Tells the other nodes that `groupId` has an entry at `epoch` (taking `evict` out of its sessions, if set);
+   * resolves once they applied it or timed out.
+   */
+  rosterAppended(groupId: string, epoch: number, evict: string | undefined): Promise<void>;
+  /**
+   * `lost` runs (synchronously) as soon as a connection to Redis drops, `restored` once every one is back: whatever
+   * a node heard from the others may have been lost in between (pub/sub is at most once).
+   */
+  watchConnection(handlers: { lost(): void; restored(): void }): void;
   /**
    * Resolves once this node's subscriptions to the channels of `rooms` (joined just before) are in effect in Redis,
    * so that whatever is published on those rooms from then on reaches this node.
@@ -61,10 +69,10 @@ export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: B
   const noListener = (): void => undefined;
   return {
     logs: new RedisSessionLogs(redis, keyPrefix, limits),
-    async rosterAppended(groupId, epoch) {
+    async rosterAppended(groupId, epoch, evict) {
       try {
         // Waits for one answer per other node (counted by the adapter), or rejects after its request timeout (5 s).
-        await io.serverSideEmitWithAck('roster.appended', { groupId, epoch });
+        await io.serverSideEmitWithAck('roster.appended', evict === undefined ? { groupId, epoch } : { groupId, epoch, evict });
       } catch (e) {
         // Some node did not confirm in time (dying, partitioned): it catches up from storage when next used (every
         // session.enter, roster.get, invite.open and roster.append reads the entries it lacks first).
@@ -90,5 +98,34 @@ export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: B
         }),
       );
     },
+    watchConnection({ lost, restored }) {
+      const down = new Set<string>();
+      const drop = (key: string): void => {
+        const wasUp = down.size === 0;
+        down.add(key);
+        if (wasUp) lost();
+      };
+      const back = (key: string): void => {
+        if (down.delete(key) && down.size === 0) restored();
+      };
+      const watched = { cmd: redis, sub: subscriber };
+      for (const [name, client] of Object.entries(watched)) {
+        // A client emits 'reconnecting' right after its socket dropped (before any retry) and 'ready' once a new one
+        // is usable; a cluster client says the same per shard.
+        if (isCluster(client)) {
+          client.on('node-reconnecting', (n: NodeInfo) => drop(`${name}:${n.host}:${n.port}`));
+          client.on('node-ready', (n: NodeInfo) => back(`${name}:${n.host}:${n.port}`));
+        } else {
+          client.on('reconnecting', () => drop(name));
+          client.on('ready', () => back(name));
+        }
+      }
+    },
   };
+}
+
+/** How a cluster client names the shard an event is about. */
+interface NodeInfo {
+  host: string;
+  port: number;
 }

@@ -28,8 +28,12 @@ export interface RelaySocketData {
 
 /** Between relay nodes (io.serverSideEmit through the Redis adapter). */
 export interface InterNodeEvents {
-  /** A node appended a roster entry at `epoch`: the others read it from storage and apply it to their sockets. */
-  'roster.appended': (notice: { groupId: string; epoch: number }, ack: (done: boolean) => void) => void;
+  /**
+   * A node appended a roster entry at `epoch`: the others read it from storage and apply it to their sockets.
+   * `evict` names the member it takes out of the group's sessions: a node stops pushing to that member's sockets at
+   * once, before it reads storage, so that nothing the adapter delivers after the notice reaches them.
+   */
+  'roster.appended': (notice: { groupId: string; epoch: number; evict?: string }, ack: (done: boolean) => void) => void;
 }
 
 export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
@@ -57,6 +61,11 @@ export interface RelayContext {
   readonly cluster: RelayCluster | null;
   /** Set when the node shuts down: no more questions to other nodes (the Redis client is about to close). */
   closing: boolean;
+  /**
+   * False while this node's connection to the shared state is lost, and until it has re-read every group it holds
+   * afterwards: its clients are disconnected and new connections closed meanwhile (always true on a single node).
+   */
+  inSync: boolean;
   /** Sealed keys on their way, one push per recipient per turn (sealedOutbox.ts). */
   readonly outbox: SealedOutbox;
   now(): number;

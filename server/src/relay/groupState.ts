@@ -169,6 +169,11 @@ export class GroupRegistry {
     return this.groups.get(groupId);
   }
 
+  /** Every group loaded on this node (a resync reads them all again). */
+  loaded(): GroupState[] {
+    return [...this.groups.values()];
+  }
+
   /** Loaded groups (the idle sweep, tests). */
   get size(): number {
     return this.groups.size;

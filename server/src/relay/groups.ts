@@ -9,7 +9,7 @@ import { isKindredError } from '@kindred/shared/errors';
 import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
 import { rooms, type Call, type RelayContext } from './context';
 import type { GroupState } from './groupState';
-import { applyRosterEffects, currentGroup, warnOf } from './rosterEffects';
+import { advanceHead, applyRosterEffects, currentGroup, evicted, warnOf } from './rosterEffects';
 import { RosterChain } from './rosterChain';
 import { refuse } from './validation';
 
@@ -114,13 +114,18 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
       }
       throw err;
     }
+    const before = group.session;
     group.chain.accept([entry]);
     await applyRosterEffects(relay, group, entry);
+    // The entry is durable; the shared head moves before anyone hears of it, so that from now on every node's next
+    // message in the session is refused until that node has read the entry (relay.ts). A session the entry closed
+    // keeps its head too: a node that missed the close must not go on relaying in it.
+    await advanceHead(relay, group, before);
     return { epoch: next.epoch };
   });
   // Every other node applies the entry to its own sockets before the facilitator hears it is done: a mute, removal,
   // ban or lock is then enforced everywhere (outside the group's lock: the others do not need it).
-  if (relay.cluster && !relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch);
+  if (relay.cluster && !relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch, evicted(entry));
   const { op } = entry.body;
   if (op.type === 'role' && op.role === 'facilitator') {
     // The entry is stored and applied: failing to show the waiting room (another node too slow to answer) must not

@@ -70,13 +70,16 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   });
   const directory = cluster ? clusterDirectory(io, () => relay.closing) : localDirectory;
   const outbox = new SealedOutbox((room, sealed) => io.to(room).emit('keys.sealed', { sealed }), deps.deferSealedFlush);
-  const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, outbox, now };
+  const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, inSync: true, outbox, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
   const cryptoReady = readiness(ready);
 
   io.use(protocolGate);
   io.on('connection', (socket: RelaySocket) => {
+    // Out of touch with the shared state: the client is better served by another node, or by this one once it has
+    // caught up (socket.io-client reconnects by itself after a transport close, with its back-off).
+    if (!relay.inSync) return void socket.conn.close();
     const conn: Connection = {
       socket,
       bucket: new TokenBucket(rateLimit.perSecond, rateLimit.burst, now()),
@@ -89,13 +92,26 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   });
   if (cluster) {
     io.on('roster.appended', (notice, ack) => {
-      onRosterAppended(relay, notice.groupId).then(
+      const group = relay.groups.peek(notice.groupId);
+      // Not loaded here: it is read fresh from storage on first use.
+      if (!group) return ack(true);
+      if (notice.evict !== undefined) stopPushesTo(relay, group, notice.evict);
+      catchUp(relay, group).then(
         () => ack(true),
         (err: unknown) => {
           deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'could not apply a roster entry from another node');
           ack(false);
         },
       );
+    });
+    // Each loss starts a new generation: a resync that finishes after the connection dropped again lets no one in.
+    let generation = 0;
+    cluster.watchConnection({
+      lost: () => {
+        generation += 1;
+        lostSharedState(relay);
+      },
+      restored: () => resync(relay, generation, () => generation),
     });
   }
 
@@ -116,11 +132,52 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   return { ready, groups, sweepIdleGroups, sweep, close };
 }
 
-/** Another node appended to `groupId`'s roster: if this node has the group, catch up and apply the effects here. */
-async function onRosterAppended(relay: RelayContext, groupId: string): Promise<void> {
-  const group = relay.groups.peek(groupId);
-  // Not loaded here: it is read fresh from storage on first use.
-  if (group) await catchUp(relay, group);
+/**
+ * Synchronously takes one member's sockets on this node out of the group's rooms (not its member room: the eviction
+ * that follows still tells it why). The adapter delivers what other nodes sent after the notice only after this.
+ */
+function stopPushesTo(relay: RelayContext, group: GroupState, member: string): void {
+  const { groupId } = group;
+  const live = group.session;
+  const leave = [rooms.group(groupId)];
+  if (live) leave.push(live.room, rooms.waiting(groupId, live.id));
+  relay.io.local.in(rooms.member(groupId, member)).socketsLeave(leave);
+}
+
+/**
+ * The connection to Redis dropped: roster notices may be lost from now on, so this node can no longer vouch that its
+ * sockets hear only what their roster allows. It closes every client connection (each client reconnects and resumes
+ * with lastSeq, here once this node has caught up, or on another node) and refuses new ones until resync() is done.
+ */
+function lostSharedState(relay: RelayContext): void {
+  relay.inSync = false;
+  relay.deps.log.warn({}, 'lost the shared state: clients disconnected until it is back and every group is read again');
+  for (const socket of relay.io.sockets.sockets.values()) socket.conn.close();
+}
+
+/** How long resync() waits before reading storage again after a failure. */
+const RESYNC_RETRY_MS = 1000;
+
+/** Back in touch with Redis: every group this node holds is read again from storage before clients are let in. */
+function resync(relay: RelayContext, generation: number, current: () => number): void {
+  const attempt = async (): Promise<void> => {
+    for (const group of relay.groups.loaded()) await catchUp(relay, group);
+  };
+  const run = (): void => {
+    if (current() !== generation || relay.closing) return;
+    attempt().then(
+      () => {
+        if (current() !== generation) return;
+        relay.inSync = true;
+        relay.deps.log.info({}, 'shared state back: every group read again');
+      },
+      (err: unknown) => {
+        relay.deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'resync failed; trying again');
+        setTimeout(run, RESYNC_RETRY_MS).unref();
+      },
+    );
+  };
+  run();
 }
 
 /**

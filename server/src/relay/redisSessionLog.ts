@@ -10,10 +10,15 @@
  *   bytes            the envelope JSON bytes in buf (expiring with it; counted again from the list if missing)
  *   sealed:<member>  list of "<at> <sealed key JSON>", capped likewise
  *   away:<member>    "<since>", expiring after ttlMs
+ *   head             "<epoch> <hash>", the group's roster head as of the latest entry stored while this session is
+ *                    open (it only moves up); every append checks the node's roster against it in the same script.
+ *                    Kept when the session is disposed (until SEQ_TTL_MS), so a node that missed the close is refused
+ *   sent:<sender>    list of "<seq> <send id>", the sender's last RECENT_SENDS messages: a retried envelope gets
+ *                    its first seq back and is not pushed twice (expiring SEQ_TTL_MS after the sender's last message)
  * Only ciphertext and opaque ids. The TTL is checked on the relay's clock when reading (as in memory) and enforced
  * by Redis key expiry besides, so nothing outlives it even if no node ever reads it again.
  *
- * Seq allocation and buffering are one Lua script (one round trip, atomic). Delivery between nodes may reorder
+ * The roster check, seq allocation and buffering are one Lua script (one round trip, atomic). Delivery between nodes may reorder
  * messages allocated a few microseconds apart, so missedAfter also returns up to REORDER_SLACK messages before
  * lastSeq: clients drop the duplicates as replays, and nothing is lost.
  */
@@ -22,25 +27,51 @@ import type { Envelope, RelayedMessage, SealedSenderKey } from '@kindred/shared/
 import { createHash } from 'node:crypto';
 import { isCluster, type RedisClient } from '../redisClient';
 import { sessionKeyBase } from './redisKeys';
-import { memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
+import { RECENT_SENDS, memorySeqBase, sendId, type Appended, type BufferLimits, type RosterHead, type SessionLog, type SessionLogs } from './sessionLog';
 
 /** The seq counter outlives quiet spells (a support group may be silent for a long time) but not forever. */
 export const SEQ_TTL_MS = 48 * 3600 * 1000;
 /** Messages before lastSeq returned again on resume, to cover reordering between nodes. */
 export const REORDER_SLACK = 32;
 
-// KEYS: seq, buf, bytes. ARGV: envelope JSON, now, maxItems, ttlMs, seqTtlMs, seq base, maxBytes. Returns the seq.
+/**
+ * One message, one round trip. KEYS: seq, buf, bytes, head, sent:<sender>. ARGV: envelope JSON, now, maxItems, ttlMs,
+ * seqTtlMs, seq base, maxBytes, the node's head epoch, its head hash, the send id. Returns {1, seq} for a new
+ * message, {0, seq} for one appended before (same send id), {-1, head epoch} when the shared head is newer than the
+ * node's (nothing appended). The head moves up to the node's when it is older or missing.
+ */
 const APPEND_SCRIPT = `
 local function jsonLen(item)
   local a = string.find(item, ' ', 1, true)
   return #item - string.find(item, ' ', a + 1, true)
 end
+local nodeEpoch = tonumber(ARGV[8])
+local head = redis.call('GET', KEYS[4])
+local headEpoch = -1
+if head then
+  local sp = string.find(head, ' ', 1, true)
+  headEpoch = tonumber(string.sub(head, 1, sp - 1))
+  if headEpoch > nodeEpoch then return {-1, headEpoch} end
+  -- storage never holds two entries at one epoch: the same epoch with another hash is a node misled about its roster
+  if headEpoch == nodeEpoch and string.sub(head, sp + 1) ~= ARGV[9] then return {-1, headEpoch} end
+end
+if headEpoch < nodeEpoch then
+  redis.call('SET', KEYS[4], ARGV[8] .. ' ' .. ARGV[9], 'PX', ARGV[5])
+end
+for _, item in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
+  local sp = string.find(item, ' ', 1, true)
+  if string.sub(item, sp + 1) == ARGV[10] then return {0, tonumber(string.sub(item, 1, sp - 1))} end
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[6]) end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[4], ARGV[5])
+-- %d, not .. : Lua writes numbers above 10^14 in exponent form
+redis.call('RPUSH', KEYS[5], string.format('%d', seq) .. ' ' .. ARGV[10])
+redis.call('LTRIM', KEYS[5], -${RECENT_SENDS}, -1)
+redis.call('PEXPIRE', KEYS[5], ARGV[5])
 local max = tonumber(ARGV[3])
 if max > 0 then
-  -- %d, not .. : Lua writes numbers above 10^14 in exponent form
   redis.call('RPUSH', KEYS[2], string.format('%d', seq) .. ' ' .. ARGV[2] .. ' ' .. ARGV[1])
   local bytes = tonumber(redis.call('GET', KEYS[3]) or '-1')
   if bytes < 0 then
@@ -56,12 +87,43 @@ if max > 0 then
   redis.call('SET', KEYS[3], string.format('%d', bytes), 'PX', ARGV[4])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
-return seq`;
-/** EVALSHA names the script by this digest; each Redis (each shard of a cluster) learns it on first EVAL. */
-const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
+return {1, seq}`;
+
+/** KEYS: head. ARGV: epoch, hash, ttlMs. Moves the head up to (epoch, hash) unless it is there or beyond. */
+const ADVANCE_HEAD_SCRIPT = `
+local head = redis.call('GET', KEYS[1])
+if head then
+  local sp = string.find(head, ' ', 1, true)
+  if tonumber(string.sub(head, 1, sp - 1)) >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+/**
+ * A Lua script run by EVALSHA (by its digest), and by EVAL where Redis does not know it yet (first use, a restart, or
+ * a shard of a cluster that never ran it: EVAL goes to the keys' shard and leaves the script cached there).
+ */
+class Script {
+  private readonly sha: string;
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: RedisClient, keys: string[], args: string[]): Promise<unknown> {
+    const options = { keys, arguments: args };
+    try {
+      return await redis.evalSha(this.sha, options);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      return redis.eval(this.source, options);
+    }
+  }
+}
 
 export class RedisSessionLogs implements SessionLogs {
   readonly shared = true;
+  readonly appendScript = new Script(APPEND_SCRIPT);
+  readonly advanceHeadScript = new Script(ADVANCE_HEAD_SCRIPT);
 
   constructor(
     private readonly redis: RedisClient,
@@ -75,20 +137,6 @@ export class RedisSessionLogs implements SessionLogs {
 
   get client(): RedisClient {
     return this.redis;
-  }
-
-  /**
-   * EVALSHA, and EVAL where Redis does not know the script yet (first use, a restart, or a shard of a cluster that
-   * never ran it: EVAL goes to the keys' shard and leaves the script cached there).
-   */
-  async runAppend(keys: string[], args: string[]): Promise<number> {
-    const options = { keys, arguments: args };
-    try {
-      return Number(await this.redis.evalSha(APPEND_SHA, options));
-    } catch (e) {
-      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
-      return Number(await this.redis.eval(APPEND_SCRIPT, options));
-    }
   }
 }
 
@@ -126,11 +174,12 @@ class RedisSessionLog implements SessionLog {
     return this.logs.client;
   }
 
-  append(envelope: Envelope, now: number): Promise<RelayedMessage> {
+  append(envelope: Envelope, now: number, head: RosterHead): Promise<Appended> {
     return shared(async () => {
       const { ttlMs, maxItems } = this.limits;
-      const seq = await this.logs.runAppend(
-        [`${this.base}seq`, `${this.base}buf`, `${this.base}bytes`],
+      const [status, n] = (await this.logs.appendScript.run(
+        this.redis,
+        [`${this.base}seq`, `${this.base}buf`, `${this.base}bytes`, `${this.base}head`, `${this.base}sent:${envelope.header.sender}`],
         [
           JSON.stringify(envelope),
           String(now),
@@ -140,9 +189,20 @@ class RedisSessionLog implements SessionLog {
           // Only read when the counter does not exist yet (the first message of the session, or after a loss).
           String(memorySeqBase(Date.now())),
           String(this.limits.maxBytes),
+          String(head.epoch),
+          head.head,
+          sendId(envelope),
         ],
-      );
-      return { seq, envelope };
+      )) as [number, number];
+      if (status === 1) return { status: 'new', relayed: { seq: n, envelope } };
+      if (status === 0) return { status: 'duplicate', seq: n };
+      return { status: 'stale', epoch: n };
+    });
+  }
+
+  advanceHead(head: RosterHead): Promise<void> {
+    return shared(async () => {
+      await this.logs.advanceHeadScript.run(this.redis, [`${this.base}head`], [String(head.epoch), head.head, String(SEQ_TTL_MS)]);
     });
   }
 
@@ -223,7 +283,8 @@ class RedisSessionLog implements SessionLog {
       // On a cluster, SCAN walks one shard: the one that owns the session's hash tag, and so every key of it.
       const redis = isCluster(this.redis) ? await this.redis.getNodeClientForKey(`${this.base}seq`) : this.redis;
       const keys: string[] = [];
-      for await (const batch of redis.scanIterator({ MATCH: `${this.base}*`, COUNT: 100 })) keys.push(...batch);
+      const head = `${this.base}head`;
+      for await (const batch of redis.scanIterator({ MATCH: `${this.base}*`, COUNT: 100 })) keys.push(...batch.filter((k) => k !== head));
       if (keys.length > 0) await this.redis.unlink(keys);
     });
   }

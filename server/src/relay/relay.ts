@@ -7,6 +7,8 @@ import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/cryp
 import type { ClientRequest, ClientResult, RelayedMessage } from '@kindred/shared/protocol';
 import { rooms, type Call } from './context';
 import type { GroupState, LiveSession } from './groupState';
+import { catchUp } from './rosterEffects';
+import type { Appended } from './sessionLog';
 import { refuse } from './validation';
 
 /** The live session this socket has joined, or the refusal that says why not. */
@@ -24,10 +26,24 @@ function loadedGroup(call: Call, groupId: string): GroupState {
   return group;
 }
 
+/** How many times a message is judged again after the shared roster head turned out newer than this node's. */
+const STALE_RETRIES = 3;
+
 export function messageSend(call: Call, req: ClientRequest<'message.send'>): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
+  const { header } = req.envelope;
+  if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
+  return judgeAndAppend(call, req, 0);
+}
+
+/**
+ * Judges the message against this node's roster, then appends it to the session log, which checks that roster
+ * against the group's shared head in the same call (the one round trip a message costs). When another node moved
+ * the head (this node missed a notice, was cut off from Redis or paused), nothing was appended: the node reads what
+ * it lacks from storage, applies it, and judges the message again, so nothing is accepted against an older roster.
+ */
+function judgeAndAppend(call: Call, req: ClientRequest<'message.send'>, attempt: number): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
   const { envelope } = req;
   const { header } = envelope;
-  if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
   const group = loadedGroup(call, header.groupId);
   const live = joinedSession(call, group, header.sessionId);
   const roster = group.roster;
@@ -35,14 +51,30 @@ export function messageSend(call: Call, req: ClientRequest<'message.send'>): Cli
   if (!memberMaySend(roster, call.member)) refuse('MUTED');
   const now = call.relay.now();
   // Slow mode paces chat from members; facilitators and control signals (typing, hands) are not paced.
-  if (header.type === 'chat' && roster.policy.slowModeSeconds > 0 && !isFacilitator(roster, call.member)) {
+  const paced = header.type === 'chat' && roster.policy.slowModeSeconds > 0 && !isFacilitator(roster, call.member);
+  if (paced && attempt === 0) {
     const last = live.lastChat.get(call.member);
     if (last !== undefined && now - last < roster.policy.slowModeSeconds * 1000) refuse('SLOW_MODE');
     live.lastChat.set(call.member, now);
   }
-  const appended = live.log.append(envelope, now);
+  const appended = live.log.append(envelope, now, roster);
   // In memory the seq comes back at once and the message goes out in this turn; Redis answers with a promise.
-  return appended instanceof Promise ? appended.then((relayed) => broadcast(call, live, relayed)) : broadcast(call, live, appended);
+  if (!(appended instanceof Promise)) return settle(call, req, group, live, appended, attempt);
+  return appended.then((a) => settle(call, req, group, live, a, attempt));
+}
+
+function settle(
+  call: Call,
+  req: ClientRequest<'message.send'>,
+  group: GroupState,
+  live: LiveSession,
+  appended: Appended,
+  attempt: number,
+): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
+  if (appended.status === 'new') return broadcast(call, live, appended.relayed);
+  if (appended.status === 'duplicate') return { seq: appended.seq }; // pushed when it was first appended
+  if (attempt + 1 >= STALE_RETRIES) refuse('UNAVAILABLE', 'the roster is changing');
+  return catchUp(call.relay, group).then(() => judgeAndAppend(call, req, attempt + 1));
 }
 
 function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {

@@ -13,11 +13,33 @@ import type { GroupState, LiveSession } from './groupState';
 
 type EvictReason = 'removed' | 'banned' | 'left';
 
-/** Reads the entries this node lacks (appended by another node) and applies them. Takes the group's lock. */
+/**
+ * Reads the entries this node lacks (appended by another node) and applies them. Takes the group's lock. When there
+ * were some, the shared head is moved too (best effort): the node that appended them may have failed to move it.
+ */
 export function catchUp(relay: RelayContext, group: GroupState): Promise<void> {
   return group.exclusive(async () => {
-    for (const e of await relay.groups.refreshRoster(group)) await applyRosterEffects(relay, group, e);
+    const before = group.session;
+    const fresh = await relay.groups.refreshRoster(group);
+    for (const e of fresh) await applyRosterEffects(relay, group, e);
+    if (fresh.length > 0) await advanceHead(relay, group, before).catch(warnOf(relay, 'moving the shared roster head failed'));
   });
+}
+
+/**
+ * Moves the shared roster head of the live session (and of `before`, the session as it was before the entries just
+ * applied, when they closed it) to the group's roster. Rejects when the shared state cannot be reached.
+ */
+export async function advanceHead(relay: RelayContext, group: GroupState, before: LiveSession | null): Promise<void> {
+  const roster = group.roster;
+  const logs = new Set([before?.log, group.session?.log]);
+  for (const log of logs) if (log) await log.advanceHead(roster);
+}
+
+/** The member an entry takes out of the group's sessions (removed, banned, left), if any. */
+export function evicted(entry: SignedRosterEntry): string | undefined {
+  const op = entry.body.op;
+  return op.type === 'remove' || op.type === 'ban' || op.type === 'leave' ? op.member : undefined;
 }
 
 /** The group, with the entries other nodes appended applied first (a no-op without other nodes). */

@@ -23,11 +23,49 @@ export interface BufferLimits {
   maxBytes: number;
 }
 
+/** A roster head: the epoch of the group's latest entry and that entry's hash. */
+export interface RosterHead {
+  readonly epoch: number;
+  /** Hash of the entry at `epoch` (RosterState has both fields, so a roster state is its own head). */
+  readonly head: string;
+}
+
+/**
+ * What became of a message handed to the log:
+ *  - new: it has its seq and is buffered; the relay pushes it to the session.
+ *  - duplicate: the same (sender, keyId, counter) was appended before (a client retrying after a lost answer); `seq`
+ *    is the one it got then, and it is not pushed again.
+ *  - stale: the shared roster head is newer than the one the node judged the message against; nothing was appended.
+ *    The node must catch up from storage and judge the message again.
+ */
+export type Appended =
+  | { readonly status: 'new'; readonly relayed: RelayedMessage }
+  | { readonly status: 'duplicate'; readonly seq: number }
+  | { readonly status: 'stale'; readonly epoch: number };
+
+/** How many recent (keyId, counter) pairs per sender a log remembers to answer a retried envelope with its seq. */
+export const RECENT_SENDS = 32;
+
+/** The name of a message in its session (PROTOCOL.md §4, message.send): a retry of it is the same message. */
+export function sendId(envelope: Envelope): string {
+  const { sender, keyId, counter } = envelope.header;
+  return `${sender}:${keyId}:${counter}`;
+}
+
 export interface SessionLog {
   /** True when other nodes see the same log (Redis); false in memory. */
   readonly shared: boolean;
-  /** Gives the envelope the session's next seq (the first is 1, so lastSeq 0 asks for everything), buffers it. */
-  append(envelope: Envelope, now: number): MaybePromise<RelayedMessage>;
+  /**
+   * Gives the envelope the session's next seq (the first is 1, so lastSeq 0 asks for everything) and buffers it,
+   * unless the group's shared roster head is newer than `head` (the roster the node judged the message against) or
+   * the envelope was appended before. Moves the shared head up to `head` when it is older.
+   */
+  append(envelope: Envelope, now: number, head: RosterHead): MaybePromise<Appended>;
+  /**
+   * A roster entry at `head` is stored: the shared head moves to it unless it is already there or beyond. A node
+   * whose roster is older finds out on its next append. In memory there is one node: nothing to do.
+   */
+  advanceHead(head: RosterHead): MaybePromise<void>;
   /** The latest seq given (or, before the first message, a number below every seq to come): where an entry resumes from. */
   currentSeq(): MaybePromise<number>;
   /** Buffered messages after `lastSeq` (a shared log may add a few before it: clients drop replays), oldest first. */
@@ -78,6 +116,8 @@ export class MemorySessionLog implements SessionLog {
   private readonly messages: TextLog;
   private readonly sealed = new Map<string, ReconnectBuffer<SealedSenderKey>>();
   private readonly away = new Map<string, number>();
+  /** Per sender: the last RECENT_SENDS send ids with their seqs (a retried envelope gets its seq back). */
+  private readonly recent = new Map<string, { id: string; seq: number }[]>();
 
   constructor(
     private readonly limits: BufferLimits,
@@ -87,11 +127,26 @@ export class MemorySessionLog implements SessionLog {
     this.lastSeq = seqBase;
   }
 
-  append(envelope: Envelope, now: number): RelayedMessage {
+  append(envelope: Envelope, now: number, _head?: RosterHead): Appended {
+    const id = sendId(envelope);
+    const sender = envelope.header.sender;
+    let recent = this.recent.get(sender);
+    if (recent) {
+      for (const r of recent) if (r.id === id) return { status: 'duplicate', seq: r.seq };
+    } else {
+      recent = [];
+      this.recent.set(sender, recent);
+    }
     this.lastSeq += 1;
     const relayed = { seq: this.lastSeq, envelope };
     this.messages.push(relayed.seq, JSON.stringify(envelope), now);
-    return relayed;
+    if (recent.length >= RECENT_SENDS) recent.shift();
+    recent.push({ id, seq: relayed.seq });
+    return { status: 'new', relayed };
+  }
+
+  advanceHead(): void {
+    // One node: its roster is the only one, so there is no shared head to move.
   }
 
   currentSeq(): number {
@@ -139,10 +194,12 @@ export class MemorySessionLog implements SessionLog {
   forget(member: string): void {
     this.away.delete(member);
     this.sealed.delete(member);
+    this.recent.delete(member);
   }
 
   dispose(): void {
     this.messages.clear();
+    this.recent.clear();
     this.away.clear();
     this.sealed.clear();
   }

@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Envelope, SealedSenderKey } from '@kindred/shared/protocol';
+import type { Envelope, RelayedMessage, SealedSenderKey } from '@kindred/shared/protocol';
 import { connectRedis, keysMatching, type RedisClient } from '../redisClient';
 import { dropKeysAndClose, testRedis } from '../testServices';
 import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
-import { MemorySessionLogs, memorySeqBase, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
+import { MemorySessionLogs, memorySeqBase, type BufferLimits, type RosterHead, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
 
 const limits = { ttlMs: 1000, maxItems: 3, maxBytes: 1024 * 1024 };
@@ -25,6 +25,15 @@ function sealedTo(to: string): SealedSenderKey {
   return { v: 2, groupId: b64(16), sessionId: b64(16), from: b64(32), to, keyId: b64(16), nonce: b64(24), box: b64(80) };
 }
 
+const HEAD = { epoch: 3, head: 'h3' };
+
+/** Appends a message that must be new (the usual case), and returns it as relayed. */
+async function add(log: SessionLog, e: Envelope, now: number, head: RosterHead = HEAD): Promise<RelayedMessage> {
+  const r = await log.append(e, now, head);
+  if (r.status !== 'new') throw new Error(`expected a new message, got ${r.status}`);
+  return r.relayed;
+}
+
 function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slack: number): void {
   const open = (): SessionLogs => openWith(limits);
   describe(`session log: ${name}`, () => {
@@ -36,7 +45,7 @@ function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slac
       const sent = [0, 1, 2, 3, 4].map(envelope);
       const seq: number[] = [];
       for (const [i, e] of sent.entries()) {
-        const r = await log.append(e, 100 + i);
+        const r = await add(log, e, 100 + i);
         expect(r.envelope).toBe(e);
         seq.push(r.seq);
       }
@@ -54,7 +63,7 @@ function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slac
       const maxBytes = 40 * size;
       log = openWith({ ttlMs: 1000, maxItems: 1000, maxBytes }).open(b64(16), b64(16));
       const seqs: number[] = [];
-      for (let i = 0; i < 200; i++) seqs.push((await log.append(envelope(i), 100)).seq);
+      for (let i = 0; i < 200; i++) seqs.push((await add(log, envelope(i), 100)).seq);
       const kept = (await log.missedAfter(seqs[0]! - 1, 100)).map((m) => m.seq).filter((q) => q >= seqs[0]!);
       const keptBytes = kept.length * size;
       expect(keptBytes).toBeLessThanOrEqual(maxBytes);
@@ -62,7 +71,7 @@ function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slac
       expect(kept).toEqual(seqs.slice(seqs.length - kept.length)); // the newest, in order, none missing
       // One message of a third of the bound: kept, and older ones go to make room.
       const large = { ...envelope(999), ct: b64(Math.floor((maxBytes / 3) * 0.75)) };
-      const big = (await log.append(large, 101)).seq;
+      const big = (await add(log, large, 101)).seq;
       const after = (await log.missedAfter(seqs[0]! - 1, 101)).filter((m) => m.seq >= seqs[0]!);
       expect(after[after.length - 1]).toEqual({ seq: big, envelope: large });
       const total = after.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.envelope)), 0);
@@ -73,10 +82,10 @@ function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slac
     it('tells where an entry resumes from: below every seq to come before the first message, then the latest seq', async () => {
       fresh();
       const atEntry = await log.currentSeq();
-      const first = await log.append(envelope(0), 100);
+      const first = await add(log, envelope(0), 100);
       expect(first.seq).toBeGreaterThan(atEntry);
       expect((await log.missedAfter(atEntry, 100)).map((m) => m.seq)).toContain(first.seq);
-      const second = await log.append(envelope(1), 101);
+      const second = await add(log, envelope(1), 101);
       expect(await log.currentSeq()).toBe(second.seq);
     });
 
@@ -97,10 +106,22 @@ function contract(name: string, openWith: (l: BufferLimits) => SessionLogs, slac
       expect(await log.sealedFor(b, 1101)).toEqual([]); // older than the TTL
     });
 
+    it('answers an envelope appended before with its first seq, and appends nothing for it', async () => {
+      fresh();
+      const e = envelope(7);
+      const first = await add(log, e, 100);
+      await add(log, envelope(8), 100);
+      expect(await log.append({ ...e }, 101, HEAD)).toEqual({ status: 'duplicate', seq: first.seq });
+      // the same counter under another key id is another message
+      const other = await add(log, { ...e, header: { ...e.header, keyId: b64(16) } }, 101);
+      expect(other.seq).toBe(first.seq + 2);
+      expect((await log.missedAfter(first.seq - 1, 101)).filter((m) => m.seq >= first.seq)).toHaveLength(3);
+    });
+
     it('forgets a member, and everything when the session ends', async () => {
       fresh();
       const [a, b] = [b64(32), b64(32)];
-      await log.append(envelope(0), 100);
+      await add(log, envelope(0), 100);
       await log.bufferSealed([sealedTo(a), sealedTo(b)], 100);
       await log.markAway(a, 100);
       await log.forget(a);
@@ -145,21 +166,44 @@ function keysOf(name: string, client: () => RedisClient): void {
       const nodeA = new RedisSessionLogs(client(), prefix, limits).open(g, s);
       const nodeB = new RedisSessionLogs(client(), prefix, limits).open(g, s);
       const before = memorySeqBase(Date.now());
-      const first = (await nodeA.append(envelope(0), 1)).seq;
+      const first = (await add(nodeA, envelope(0), 1)).seq;
       expect(first).toBeGreaterThan(before);
-      expect((await nodeB.append(envelope(1), 1)).seq).toBe(first + 1);
+      expect((await add(nodeB, envelope(1), 1)).seq).toBe(first + 1);
       expect((await nodeA.missedAfter(first + REORDER_SLACK, 1)).map((m) => m.seq)).toEqual([first + 1]);
       await nodeB.bufferSealed([sealedTo('m')], 1);
       await nodeA.markAway('m', 1);
       expect(await nodeB.isAway('m', 1)).toBe(true);
       const base = `${prefix}s:{${g}}:${s}:`; // the group's hash tag: one Redis Cluster slot for all of them
       const keys = async (): Promise<string[]> => (await keysMatching(client(), `${base}*`)).sort();
-      expect(await keys()).toEqual([`${base}away:m`, `${base}buf`, `${base}bytes`, `${base}sealed:m`, `${base}seq`]);
+      const sentKeys = 2; // one sent:<sender> list per sender (each test envelope has its own sender)
+      expect((await keys()).filter((k) => !k.startsWith(`${base}sent:`))).toEqual([`${base}away:m`, `${base}buf`, `${base}bytes`, `${base}head`, `${base}sealed:m`, `${base}seq`]);
+      expect((await keys()).filter((k) => k.startsWith(`${base}sent:`))).toHaveLength(sentKeys);
       // Redis lost the counter (a restart without persistence): the numbering goes on above what clients saw.
       await client().unlink(`${base}seq`);
-      expect((await nodeB.append(envelope(2), 1)).seq).toBeGreaterThan(first + 1);
+      expect((await add(nodeB, envelope(2), 1)).seq).toBeGreaterThan(first + 1);
       await nodeB.dispose();
-      expect(await keys()).toEqual([]);
+      // The head stays (until its TTL), so that a node that missed the close is refused rather than heard.
+      expect(await keys()).toEqual([`${base}head`]);
+      expect(await client().pTTL(`${base}head`)).toBeGreaterThan(0);
+    });
+
+    it('refuses a message judged against an older roster than the shared head, and the head only moves up', async () => {
+      const [g, s] = [b64(16), b64(16)];
+      const fresh = new RedisSessionLogs(client(), prefix, limits).open(g, s);
+      const stale = new RedisSessionLogs(client(), prefix, limits).open(g, s);
+      await add(stale, envelope(0), 1, { epoch: 3, head: 'h3' });
+      // Another node stored epoch 4 and moved the head before answering its facilitator.
+      await fresh.advanceHead({ epoch: 4, head: 'h4' });
+      await fresh.advanceHead({ epoch: 2, head: 'h2' }); // late or repeated: no effect
+      const before = await stale.currentSeq();
+      expect(await stale.append(envelope(1), 2, { epoch: 3, head: 'h3' })).toEqual({ status: 'stale', epoch: 4 });
+      // Same epoch, another hash: a node misled about its roster is refused as well.
+      expect(await stale.append(envelope(1), 2, { epoch: 4, head: 'forged' })).toEqual({ status: 'stale', epoch: 4 });
+      expect(await stale.currentSeq()).toBe(before); // nothing appended
+      await add(stale, envelope(1), 2, { epoch: 4, head: 'h4' });
+      // A node ahead of the head (its own entry, the head not yet moved) moves it up with its message.
+      await add(fresh, envelope(2), 3, { epoch: 5, head: 'h5' });
+      expect(await stale.append(envelope(3), 3, { epoch: 4, head: 'h4' })).toEqual({ status: 'stale', epoch: 5 });
     });
   });
 }
