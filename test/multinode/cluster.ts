@@ -31,6 +31,7 @@ export interface RelayNode {
 /** A relay started as its own process (`pnpm --filter @kindred/server start` does the same: tsx src/main.ts). */
 export interface ChildNode {
   url: string;
+  port: number;
   process: ChildProcess;
   /** Everything the process wrote. */
   output: string[];
@@ -40,8 +41,11 @@ export interface ChildNode {
 
 export interface TestCluster {
   nodes: RelayNode[];
-  /** A node in a child process, on the same database schema and Redis prefix. */
-  spawnNode(): Promise<ChildNode>;
+  /**
+   * A node in a child process, on the same database schema and Redis prefix; through `redisUrl` (a fault proxy) if
+   * given, on `port` if given (a node restarted where its clients left it).
+   */
+  spawnNode(opts?: { redisUrl?: string; port?: number }): Promise<ChildNode>;
   /** The relays' shared clock in ms; tests move it by hand. */
   clock: { now: number };
   schema: string;
@@ -159,17 +163,23 @@ export async function startCluster(
   for (let i = 0; i < size; i++) nodes.push(await startNode());
   const children: ChildNode[] = [];
 
-  const spawnNode = async (): Promise<ChildNode> => {
+  const spawnNode = async (opts: { redisUrl?: string; port?: number } = {}): Promise<ChildNode> => {
+    if (nodes.length === 0 && children.length === 0) {
+      // No in-process node made the schema: a child finds its tables only in a schema that exists.
+      const storage = createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 1 });
+      await storage.migrate();
+      await storage.close();
+    }
     // The schema goes on the connection's search path through the URL (libpq's `options`), as an operator would.
     const databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: SERVER_DIR,
       env: {
         ...process.env,
-        KINDRED_PORT: '0',
+        KINDRED_PORT: String(opts.port ?? 0),
         KINDRED_HOST: '127.0.0.1',
         KINDRED_DATABASE_URL: databaseUrl,
-        KINDRED_REDIS_URL: redis.url,
+        KINDRED_REDIS_URL: opts.redisUrl ?? redis.url,
         KINDRED_REDIS_CLUSTER: String(redis.cluster),
         KINDRED_REDIS_PREFIX: prefix,
         KINDRED_LOG_LEVEL: 'warn',
@@ -191,6 +201,7 @@ export async function startCluster(
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const node: ChildNode = {
       url,
+      port: Number(new URL(url).port),
       process: child,
       output,
       async crash() {
