@@ -8,32 +8,34 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class FaultProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   private cutUntil = 0;
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
-
-  /** Listens on a free loopback port, forwarding to `target` (host:port). */
-  static async start(target: { host: string; port: number }): Promise<FaultProxy> {
-    let proxy: FaultProxy | undefined;
-    const server = createServer((inbound) => {
-      if (!proxy || Date.now() < proxy.cutUntil) return void inbound.destroy();
+  private readonly server: Server;
+  private constructor(target: { host: string; port: number }) {
+    this.server = createServer((inbound) => {
+      if (Date.now() < this.cutUntil) return void inbound.destroy();
       const outbound = connect(target.port, target.host);
       const pair: [Socket, Socket] = [inbound, outbound];
-      proxy.pairs.add(pair);
+      this.pairs.add(pair);
       const drop = (): void => {
         inbound.destroy();
         outbound.destroy();
-        proxy?.pairs.delete(pair);
+        this.pairs.delete(pair);
       };
       inbound.on('error', drop).on('close', drop);
       outbound.on('error', drop).on('close', drop);
       inbound.pipe(outbound);
       outbound.pipe(inbound);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new FaultProxy(server, (server.address() as { port: number }).port);
+  }
+
+  /** Listens on a free loopback port, forwarding to `target` (host:port). */
+  static async start(target: { host: string; port: number }): Promise<FaultProxy> {
+    const proxy = new FaultProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
   }
 
   /** A URL of the same scheme as `url` (redis://host:port) that goes through this proxy. */
