@@ -175,9 +175,11 @@ describe('authorization matrix', () => {
       sessionId: group.sessionId,
       sealed: [{ v: 2, groupId: group.groupId, sessionId: group.sessionId, from: from.member, to, keyId: b64(16), nonce: b64(24), box: b64(100) }],
     });
-    expect(code(await member.request('keys.distribute', sealed(member, stranger.member)))).toBe('NOT_MEMBER');
-    expect(code(await member.request('keys.distribute', sealed(member, removed.member)))).toBe('NOT_MEMBER');
-    expect(code(await member.request('keys.distribute', sealed(member, banned.member)))).toBe('NOT_MEMBER');
+    // A recipient outside the roster is refused by name; the request itself (and any other recipient) goes on.
+    const refusedAs = (to: string): unknown => ({ ok: true, recipients: [{ to, outcome: 'refused', code: 'NOT_MEMBER' }] });
+    expect(await member.request('keys.distribute', sealed(member, stranger.member))).toEqual(refusedAs(stranger.member));
+    expect(await member.request('keys.distribute', sealed(member, removed.member))).toEqual(refusedAs(removed.member));
+    expect(await member.request('keys.distribute', sealed(member, banned.member))).toEqual(refusedAs(banned.member));
     expect(code(await member.request('keys.distribute', sealed(fac, muted.member)))).toBe('FORBIDDEN');
     expect(code(await stranger.request('keys.distribute', sealed(stranger, member.member)))).toBe('NOT_MEMBER');
     expect(code(await member.request('keys.distribute', sealed(member, muted.member)))).toBe('ok'); // a muted member still reads

@@ -133,6 +133,23 @@ async function scenario(faulted: number, fault: (during: () => Promise<void>) =>
   });
 
   const senders = [new Sender(fac, 'fac'), new Sender(far, 'far'), new Sender(near, 'near'), new Sender(muted, 'muted')];
+  try {
+    await faultWithTraffic(fac, muted, removed, [fac, far, near], senders, toRemoved, fault);
+  } finally {
+    await Promise.all(senders.map((s) => s.stop()));
+    closeAll(everyone);
+  }
+}
+
+async function faultWithTraffic(
+  fac: KindredClient,
+  muted: KindredClient,
+  removed: KindredClient,
+  observers: KindredClient[],
+  senders: Sender[],
+  toRemoved: string[],
+  fault: (during: () => Promise<void>) => Promise<void>,
+): Promise<void> {
   await sleep(1_000); // steady traffic before the fault
   let mutedAt = Infinity;
   let removedAt = Infinity;
@@ -151,7 +168,6 @@ async function scenario(faulted: number, fault: (during: () => Promise<void>) =>
   await Promise.all(senders.map((s) => s.stop()));
 
   // A barrier: once each observer shows the last message of every sender, everything before it has arrived.
-  const observers = [fac, far, near];
   const accepted = senders.flatMap((s) => s.sent.filter((m) => m.id !== undefined));
   for (const c of observers) {
     const last = senders.filter((s) => s.name !== 'muted').map((s) => s.sent.filter((m) => m.id !== undefined).at(-1)!.text);
@@ -177,7 +193,6 @@ async function scenario(faulted: number, fault: (during: () => Promise<void>) =>
     expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
     expect(accepted.filter((m) => !counts.has(m.text)).map((m) => m.text)).toEqual([]);
   }
-  closeAll(everyone);
 }
 
 describe('three relay node processes under faults, with moderation during the fault', () => {

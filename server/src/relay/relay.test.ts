@@ -142,9 +142,17 @@ describe('keys.distribute and direct.send', () => {
       error: { code: 'FORBIDDEN' },
     });
     const stranger = await client();
-    expect(await fac.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, fac, stranger)] })).toMatchObject({
-      error: { code: 'NOT_MEMBER' },
+    // Refused per recipient: the stranger's key goes nowhere, and a's, in the same request, is delivered.
+    const toA2 = sealed(group, fac, a);
+    expect(await fac.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, fac, stranger), toA2] })).toEqual({
+      ok: true,
+      recipients: [
+        { to: stranger.member, outcome: 'refused', code: 'NOT_MEMBER' },
+        { to: a.member, outcome: 'delivered' },
+      ],
     });
+    expect(await a.next('keys.sealed', (p: { sealed: unknown[] }) => p.sealed.includes(toA2))).toEqual({ sealed: [toA2] });
+    expect(stranger.received('keys.sealed')).toEqual([]);
     expect(await stranger.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, stranger, a)] })).toMatchObject({
       ok: false,
     });

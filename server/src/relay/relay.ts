@@ -4,7 +4,8 @@
  * on opaque ids and the roster: the relay never decrypts and never logs a payload.
  */
 import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/crypto';
-import type { ClientRequest, ClientResult, RelayedMessage } from '@kindred/shared/protocol';
+import { isKindredError } from '@kindred/shared/errors';
+import type { ClientRequest, ClientResult, KeyRecipientOutcome, RelayedMessage } from '@kindred/shared/protocol';
 import { rooms, type Call } from './context';
 import type { GroupState, LiveSession } from './groupState';
 import { catchUp } from './rosterEffects';
@@ -84,26 +85,38 @@ function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): Clie
   return { seq: relayed.seq };
 }
 
+/**
+ * Sealed sender keys, answered per recipient: a recipient the relay refuses (not in the roster, not in the session and
+ * not recently away) never fails the keys of the others. What only the caller can get wrong (a key for another
+ * session, or from another member) refuses the whole request.
+ */
 export async function keysDistribute(call: Call, req: ClientRequest<'keys.distribute'>): Promise<ClientResult<'keys.distribute'>> {
   const { relay } = call;
   const group = loadedGroup(call, req.groupId);
   const live = joinedSession(call, group, req.sessionId);
   const now = relay.now();
-  // All or nothing: check every box before forwarding any.
   for (const sealed of req.sealed) {
     if (sealed.groupId !== req.groupId || sealed.sessionId !== req.sessionId) refuse('WRONG_SESSION');
     if (sealed.from !== call.member) refuse('FORBIDDEN', 'sealed key from another member');
-    if (!rosterMember(group.roster, sealed.to)) refuse('NOT_MEMBER', 'recipient not in this session');
   }
-  // A recipient must be present, or have gone away less than the buffer TTL ago (it will resume and read them).
-  const isPresent = await relay.directory.presentNow(live);
+  // Who is present, on every node. When another node cannot answer now (paused, cut off), presence is unknown: a
+  // roster member's keys are then buffered for it rather than refused, and it reads them when it (re-)enters.
+  const isPresent = await Promise.resolve(relay.directory.presentNow(live)).catch((err: unknown) => {
+    if (isKindredError(err, 'UNAVAILABLE')) return undefined;
+    throw err;
+  });
+  const outcomes = new Map<string, KeyRecipientOutcome>();
   for (const to of new Set(req.sealed.map((s) => s.to))) {
-    if (!isPresent(to) && !(await live.log.isAway(to, now))) refuse('NOT_MEMBER', 'recipient not in this session');
+    if (!rosterMember(group.roster, to)) outcomes.set(to, { to, outcome: 'refused', code: 'NOT_MEMBER' });
+    else if (isPresent?.(to)) outcomes.set(to, { to, outcome: 'delivered' });
+    else if (!isPresent || (await live.log.isAway(to, now))) outcomes.set(to, { to, outcome: 'queued' });
+    else outcomes.set(to, { to, outcome: 'refused', code: 'NOT_PRESENT' });
   }
-  const buffered = live.log.bufferSealed(req.sealed, now);
+  const accepted = req.sealed.filter((s) => outcomes.get(s.to)?.outcome !== 'refused');
+  const buffered = live.log.bufferSealed(accepted, now);
   if (buffered instanceof Promise) await buffered;
-  for (const sealed of req.sealed) relay.outbox.add(rooms.member(req.groupId, sealed.to), sealed);
-  return {};
+  for (const sealed of accepted) relay.outbox.add(rooms.member(req.groupId, sealed.to), sealed);
+  return { recipients: [...outcomes.values()] };
 }
 
 export async function directSend(call: Call, req: ClientRequest<'direct.send'>): Promise<ClientResult<'direct.send'>> {

@@ -62,6 +62,19 @@ export type Knock = z.infer<typeof Knock>;
 
 const empty = z.strictObject({});
 
+/**
+ * What became of the keys sealed to one recipient in a `keys.distribute` request: `delivered` (present: pushed, and
+ * buffered for its reconnect), `queued` (away less than the buffer TTL ago, or presence unknown for a moment: buffered
+ * for its return) or `refused` with the code that says why (`NOT_MEMBER`: not in the roster; `NOT_PRESENT`: neither in
+ * the session nor recently away). One refused recipient never fails the others.
+ */
+export const KeyRecipientOutcome = z.strictObject({
+  to: MemberId,
+  outcome: z.enum(['delivered', 'queued', 'refused']),
+  code: z.enum(['NOT_MEMBER', 'NOT_PRESENT']).optional(),
+});
+export type KeyRecipientOutcome = z.infer<typeof KeyRecipientOutcome>;
+
 /** Client to relay: `[request, result]` per event. */
 /**
  * Most bytes of JSON a client puts in one `keys.distribute` request (~35 sealed keys). The smallest bound a relay
@@ -135,7 +148,8 @@ export const ClientEvents = {
   /** Sender keys, each boxed to one present member's session key. */
   'keys.distribute': [
     z.strictObject({ groupId: OpaqueId, sessionId: OpaqueId, sealed: z.array(SealedSenderKey).min(1).max(10_000) }),
-    empty,
+    // One outcome per distinct recipient of the request.
+    z.strictObject({ recipients: z.array(KeyRecipientOutcome).max(10_000) }),
   ],
   /** A message for every present member of the session. */
   'message.send': [z.strictObject({ envelope: Envelope }), z.strictObject({ seq: RelaySeq })],
