@@ -26,7 +26,6 @@ export const ERROR_SENTENCES = {
   SESSION_NOT_OPEN: 'There is no session open in this group right now.',
   MUTED: 'A facilitator has muted you; your message was not sent.',
   SLOW_MODE: 'Slow mode is on; wait before sending another message.',
-  NOT_PRESENT: 'That member is not in the session right now.',
   TOO_MANY_CONNECTIONS: 'This member has too many connections to the session; close one and try again.',
   NOT_YOUR_TURN: 'A talking-stick round is running and it is not your turn.',
   // Malformed protocol objects

@@ -104,11 +104,9 @@ export class KeyDistribution {
       const part = chunks[next] as SealedSenderKey[];
       try {
         const { recipients } = await this.ctx.connection.request('keys.distribute', { ...ctx, sealed: part });
-        // A recipient the relay refused (not in the session right now) does not fail the others: its key is sealed
-        // again at the next reconcile (its return to the session is one), unless the chain was replaced meanwhile.
-        for (const r of recipients) {
-          if (r.outcome === 'refused' && secrets.chain?.keyId === part[0]?.keyId) secrets.sealedTo.delete(r.to);
-        }
+        // A recipient the relay refused (not in the session right now) does not fail the others, nor hold up my
+        // sends: it is no longer a peer until it is announced present again, and then it gets my chain as a newcomer.
+        for (const r of recipients) if (r.outcome === 'refused') secrets.removePeer(r.to);
         next += 1;
       } catch (e) {
         if (isKindredError(e, 'PAYLOAD_TOO_LARGE') && part.length > 1) {

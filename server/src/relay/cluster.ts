@@ -55,7 +55,30 @@ export interface RelayCluster {
 export async function shardedAdapter(pub: RedisClient, sub: RedisClient, keyPrefix: string): Promise<ReturnType<typeof createShardedAdapter>> {
   const { createShardedAdapter } = await import('@socket.io/redis-adapter');
   // roomChannel below follows the adapter's naming of these channels.
-  return createShardedAdapter(pub, sub, { channelPrefix: adapterChannelPrefix(keyPrefix), subscriptionMode: 'dynamic' });
+  return createShardedAdapter(pub, settledSubscriptions(sub), { channelPrefix: adapterChannelPrefix(keyPrefix), subscriptionMode: 'dynamic' });
+}
+
+/**
+ * The adapter subscribes and unsubscribes as rooms come and go on this node, and drops the promise: while Redis is
+ * unreachable (a node closing its clients' connections then deletes every room) each would reject unhandled and stop
+ * the process. It gets the subscriber through this view, whose sSubscribe and sUnsubscribe settle their own promise
+ * (the node already knows it lost Redis: watchConnection; the client subscribes again by itself when it reconnects).
+ * Everything else is the client itself.
+ */
+function settledSubscriptions(sub: RedisClient): RedisClient {
+  return new Proxy(sub, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (prop !== 'sSubscribe' && prop !== 'sUnsubscribe') return method.bind(target);
+      return (...args: unknown[]) => {
+        const pending = method.apply(target, args);
+        if (pending instanceof Promise) pending.catch(() => undefined);
+        return pending;
+      };
+    },
+  });
 }
 
 /** The adapter's channel for `room` (the sharded adapter's naming: `<channelPrefix>#<namespace>#<room>#`). */
@@ -99,33 +122,34 @@ export function createRedisCluster(io: RelayServer, deps: ClusterDeps, limits: B
       );
     },
     watchConnection({ lost, restored }) {
-      const down = new Set<string>();
-      const drop = (key: string): void => {
-        const wasUp = down.size === 0;
-        down.add(key);
-        if (wasUp) lost();
-      };
-      const back = (key: string): void => {
-        if (down.delete(key) && down.size === 0) restored();
-      };
-      const watched = { cmd: redis, sub: subscriber };
-      for (const [name, client] of Object.entries(watched)) {
-        // A client emits 'reconnecting' right after its socket dropped (before any retry) and 'ready' once a new one
-        // is usable; a cluster client says the same per shard.
-        if (isCluster(client)) {
-          client.on('node-reconnecting', (n: NodeInfo) => drop(`${name}:${n.host}:${n.port}`));
-          client.on('node-ready', (n: NodeInfo) => back(`${name}:${n.host}:${n.port}`));
-        } else {
-          client.on('reconnecting', () => drop(name));
-          client.on('ready', () => back(name));
+      // A client emits 'reconnecting' right after its socket dropped (before any retry); a cluster client says the
+      // same per shard. That is the moment notices may start to be lost. Whether every connection is usable again is
+      // read from the clients themselves, polled until it is (a missed or reordered event cannot leave a node out).
+      let polling: ReturnType<typeof setInterval> | undefined;
+      const allReady = (): boolean => [redis, subscriber].every((c) => (isCluster(c) ? c.masters.every((m) => m.client?.isReady === true) : c.isReady));
+      const drop = (): void => {
+        if (polling) return;
+        polling = setInterval(() => {
+          if (!allReady()) return;
+          clearInterval(polling);
+          polling = undefined;
+          restored();
+        }, RESTORED_POLL_MS);
+        polling.unref();
+        // Inside the client's own event: whatever goes wrong here must not stop it from reconnecting.
+        try {
+          lost();
+        } catch (e) {
+          log.error({ err: e instanceof Error ? e.name : 'unknown' }, 'handling a lost Redis connection failed');
         }
+      };
+      for (const client of [redis, subscriber]) {
+        if (isCluster(client)) client.on('node-reconnecting', drop);
+        else client.on('reconnecting', drop);
       }
     },
   };
 }
 
-/** How a cluster client names the shard an event is about. */
-interface NodeInfo {
-  host: string;
-  port: number;
-}
+/** How often a node that lost a Redis connection looks whether every connection is back. */
+const RESTORED_POLL_MS = 100;

@@ -43,6 +43,8 @@ export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Int
 export interface Connection {
   readonly socket: RelaySocket;
   readonly bucket: TokenBucket;
+  /** session.enter with lastSeq (a resume replays the buffer): a few at once, then one per RESUME_INTERVAL_MS. */
+  readonly resumes: TokenBucket;
   /** The pending auth challenge: single use, short-lived. */
   challenge: { value: string; expiresAt: number } | null;
   /** Groups whose invite this connection opened with a valid gate token (may read the roster, may knock). */

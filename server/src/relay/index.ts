@@ -40,6 +40,14 @@ const handlers: HandlerTable = {
   'peer.send': peerSend,
 };
 
+/**
+ * Resume requests (session.enter with lastSeq) per connection: RESUME_BURST at once, then one per RESUME_INTERVAL_MS.
+ * A client resumes once per reconnect (a new connection) and retries a failed resume a few times; replaying the
+ * buffer to a connection that asks again and again is refused RATE_LIMITED.
+ */
+export const RESUME_BURST = 4;
+export const RESUME_INTERVAL_MS = 10_000;
+
 /** How long a group stays loaded with nothing of it on this node before the idle sweep unloads it. */
 export const IDLE_GROUP_MS = 10 * 60_000;
 /** How often the idle sweep runs. */
@@ -83,6 +91,7 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     const conn: Connection = {
       socket,
       bucket: new TokenBucket(rateLimit.perSecond, rateLimit.burst, now()),
+      resumes: new TokenBucket(1000 / RESUME_INTERVAL_MS, RESUME_BURST, now()),
       challenge: null,
       openedInvites: new Map(),
       groups: new Set(),

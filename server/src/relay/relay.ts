@@ -86,9 +86,11 @@ function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): Clie
 }
 
 /**
- * Sealed sender keys, answered per recipient: a recipient the relay refuses (not in the roster, not in the session and
- * not recently away) never fails the keys of the others. What only the caller can get wrong (a key for another
- * session, or from another member) refuses the whole request.
+ * Sealed sender keys, answered per recipient: a recipient outside the roster is refused by name (NOT_MEMBER) and never
+ * fails the keys of the others. A roster member not present right now (away for a moment, on a node that lost Redis
+ * or is paused, or not yet entered) has its keys queued in the session log for its (re-)entry, within the buffer's
+ * bounds and TTL; they are sealed to its session key, so they are of no use to anyone else. What only the caller can
+ * get wrong (a key for another session, or from another member) refuses the whole request.
  */
 export async function keysDistribute(call: Call, req: ClientRequest<'keys.distribute'>): Promise<ClientResult<'keys.distribute'>> {
   const { relay } = call;
@@ -99,8 +101,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
     if (sealed.groupId !== req.groupId || sealed.sessionId !== req.sessionId) refuse('WRONG_SESSION');
     if (sealed.from !== call.member) refuse('FORBIDDEN', 'sealed key from another member');
   }
-  // Who is present, on every node. When another node cannot answer now (paused, cut off), presence is unknown: a
-  // roster member's keys are then buffered for it rather than refused, and it reads them when it (re-)enters.
+  // Who is present, on every node; when another node cannot say now, everyone is queued (and pushed all the same).
   const isPresent = await Promise.resolve(relay.directory.presentNow(live)).catch((err: unknown) => {
     if (isKindredError(err, 'UNAVAILABLE')) return undefined;
     throw err;
@@ -108,9 +109,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
   const outcomes = new Map<string, KeyRecipientOutcome>();
   for (const to of new Set(req.sealed.map((s) => s.to))) {
     if (!rosterMember(group.roster, to)) outcomes.set(to, { to, outcome: 'refused', code: 'NOT_MEMBER' });
-    else if (isPresent?.(to)) outcomes.set(to, { to, outcome: 'delivered' });
-    else if (!isPresent || (await live.log.isAway(to, now))) outcomes.set(to, { to, outcome: 'queued' });
-    else outcomes.set(to, { to, outcome: 'refused', code: 'NOT_PRESENT' });
+    else outcomes.set(to, { to, outcome: isPresent?.(to) ? 'delivered' : 'queued' });
   }
   const accepted = req.sealed.filter((s) => outcomes.get(s.to)?.outcome !== 'refused');
   const buffered = live.log.bufferSealed(accepted, now);

@@ -26,22 +26,7 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
   const roster = group.roster;
   if (roster.banned.includes(member)) refuse('BANNED');
 
-  if (rosterMember(roster, member)) {
-    joinSession(call, group, live, req);
-    // With several nodes: this node hears the session's rooms before the seq below is read, so every message
-    // numbered after it reaches this socket.
-    await relay.cluster?.subscribed([live.room, rooms.group(group.groupId), rooms.member(group.groupId, member)]);
-    const now = relay.now();
-    const { directory } = relay;
-    const [present, waiting, missed, sealed, seq] = await Promise.all([
-      directory.present(live),
-      isFacilitator(roster, member) ? directory.knocks(live) : [],
-      req.lastSeq === undefined ? [] : live.log.missedAfter(req.lastSeq, now),
-      live.log.sealedFor(member, now),
-      live.log.currentSeq(),
-    ]);
-    return { status: 'joined', seq, present, missed, sealed, waiting };
-  }
+  if (rosterMember(roster, member)) return enterJoined(call, group, live, req);
 
   if (req.inviteId === undefined || req.gateToken === undefined) refuse('NOT_MEMBER');
   await requireValidInvite(call, group, req.inviteId, req.gateToken);
@@ -55,10 +40,62 @@ export async function sessionEnter(call: Call, req: ClientRequest<'session.enter
   return { status: 'waiting', present: facilitators, missed: [], sealed: [], waiting: [] };
 }
 
-function joinSession(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
-  const { socket, member, relay } = call;
+/** Most sockets of one member in one live session on one node (tabs, devices); more are refused. */
+export const MAX_SOCKETS_PER_MEMBER = 8;
+
+/**
+ * A member enters: all or nothing. The socket joins the session's rooms first (so that nothing relayed after the
+ * log's answer below is missed before its first push), then everything the answer needs is read; only then is it
+ * registered as present and announced. If any read fails (Redis, another node not answering), or the roster no
+ * longer lets it in by then, the rooms are left again and nothing of the attempt remains: the client may simply retry.
+ */
+async function enterJoined(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): Promise<ClientResult<'session.enter'>> {
+  const { relay, member, socket } = call;
+  const mine = live.present.get(member)?.sockets;
+  if (mine && !mine.has(socket.id) && mine.size >= MAX_SOCKETS_PER_MEMBER) refuse('TOO_MANY_CONNECTIONS');
+  if (req.lastSeq !== undefined && !call.conn.resumes.take(relay.now())) refuse('RATE_LIMITED', 'resume requests on this connection');
+  const undo = enterRooms(call, group, live);
+  try {
+    // With several nodes: this node hears the session's rooms before the seq below is read, so every message
+    // numbered after it reaches this socket.
+    await relay.cluster?.subscribed([live.room, rooms.group(group.groupId), rooms.member(group.groupId, member)]);
+    const now = relay.now();
+    const { directory } = relay;
+    const [present, waiting, missed, sealed, seq] = await Promise.all([
+      directory.present(live),
+      isFacilitator(group.roster, member) ? directory.knocks(live) : [],
+      req.lastSeq === undefined ? [] : live.log.missedAfter(req.lastSeq, now),
+      live.log.sealedFor(member, now),
+      live.log.currentSeq(),
+    ]);
+    // The roster may have moved while the answers came (a removal, the session's end): judge the entry again.
+    if (group.openSession(req.sessionId) !== live) refuse('SESSION_NOT_OPEN');
+    if (!rosterMember(group.roster, member)) refuse('NOT_MEMBER');
+    registerPresent(call, group, live, req);
+    const others = present.filter((p) => p.member !== member);
+    return { status: 'joined', seq, present: [...others, { member, sessionKey: req.sessionKey }], missed, sealed, waiting };
+  } catch (err) {
+    undo();
+    throw err;
+  }
+}
+
+/** Joins the socket to the group's and the session's rooms; returns what takes back exactly the rooms it joined. */
+function enterRooms(call: Call, group: GroupState, live: LiveSession): () => void {
+  const { socket, conn } = call;
+  const before = new Set(socket.rooms);
+  const wasFollowing = conn.groups.has(group.groupId);
   followGroup(call, group.groupId);
   void socket.join(live.room);
+  return () => {
+    for (const room of [...socket.rooms]) if (!before.has(room)) void socket.leave(room);
+    if (!wasFollowing) conn.groups.delete(group.groupId);
+  };
+}
+
+/** The entry succeeded: the socket is present (its place on socket.data for the other nodes), and announced. */
+function registerPresent(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): void {
+  const { socket, member, relay } = call;
   (socket.data.live ??= {})[group.groupId] = { sessionId: live.id, sessionKey: req.sessionKey };
   const existing = live.present.get(member);
   const sockets = existing?.sockets ?? new Set<string>();
@@ -83,6 +120,8 @@ function joinSession(call: Call, group: GroupState, live: LiveSession, req: Clie
 async function knock(call: Call, group: GroupState, live: LiveSession, req: ClientRequest<'session.enter'>): Promise<PresentMember[]> {
   const { socket, member, relay } = call;
   const { groupId } = group;
+  // Read first: a knock that cannot be shown (another node not answering) leaves nothing behind.
+  const facilitators = (await relay.directory.present(live)).filter((p) => isFacilitator(group.roster, p.member));
   void socket.join([rooms.waiting(groupId, live.id), rooms.member(groupId, member)]);
   call.conn.groups.add(groupId);
   const knockObject: Knock = { groupId, sessionId: live.id, member, acceptance: req.acceptance, sessionKey: req.sessionKey, proof: req.knockProof };
@@ -91,7 +130,6 @@ async function knock(call: Call, group: GroupState, live: LiveSession, req: Clie
   sockets.add(socket.id);
   live.waiting.set(member, { knock: knockObject, sockets });
   // Knocks are rare: a push to each present facilitator's own room (on whichever node) is cheap.
-  const facilitators = (await relay.directory.present(live)).filter((p) => isFacilitator(group.roster, p.member));
   for (const f of facilitators) relay.io.to(rooms.member(groupId, f.member)).emit('session.knock', knockObject);
   return facilitators;
 }

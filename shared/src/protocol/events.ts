@@ -64,14 +64,14 @@ const empty = z.strictObject({});
 
 /**
  * What became of the keys sealed to one recipient in a `keys.distribute` request: `delivered` (present: pushed, and
- * buffered for its reconnect), `queued` (away less than the buffer TTL ago, or presence unknown for a moment: buffered
- * for its return) or `refused` with the code that says why (`NOT_MEMBER`: not in the roster; `NOT_PRESENT`: neither in
- * the session nor recently away). One refused recipient never fails the others.
+ * buffered for its reconnect), `queued` (a roster member not present right now: buffered for its (re-)entry, within
+ * the buffer's TTL and bounds) or `refused` with the code that says why (`NOT_MEMBER`: not in the roster). One refused
+ * recipient never fails the others.
  */
 export const KeyRecipientOutcome = z.strictObject({
   to: MemberId,
   outcome: z.enum(['delivered', 'queued', 'refused']),
-  code: z.enum(['NOT_MEMBER', 'NOT_PRESENT']).optional(),
+  code: z.enum(['NOT_MEMBER']).optional(),
 });
 export type KeyRecipientOutcome = z.infer<typeof KeyRecipientOutcome>;
 
