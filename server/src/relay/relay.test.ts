@@ -151,7 +151,7 @@ describe('keys.distribute and direct.send', () => {
         { to: a.member, outcome: 'delivered' },
       ],
     });
-    expect(await a.next('keys.sealed', (p: { sealed: unknown[] }) => p.sealed.includes(toA2))).toEqual({ sealed: [toA2] });
+    expect(await a.next('keys.sealed', (p: { sealed: { keyId: string }[] }) => p.sealed.some((k) => k.keyId === toA2.keyId))).toEqual({ sealed: [toA2] });
     expect(stranger.received('keys.sealed')).toEqual([]);
     expect(await stranger.request('keys.distribute', { groupId: group.groupId, sessionId: group.sessionId, sealed: [sealed(group, stranger, a)] })).toMatchObject({
       ok: false,
