@@ -484,6 +484,38 @@ describe('the web client in Chromium against the real relay', () => {
     await send(page, canary('Hal: welcome back, everyone'));
   }, 120_000);
 
+  it('the invite link opened again in the same tab after "Session closed" works; quick exit then Back never shows Kindred', async () => {
+    const fac = await newPerson('reopen-facilitator');
+    const member = await newPerson('reopen-member');
+    const group = canary('Reopen circle');
+    const invite = await createGroup(fac, group, 'Ama', false);
+    await openSession(fac);
+    await joinToWaitingRoom(member, invite, group, 'Bea', { shots: false });
+    await admit(fac, member, 'Bea');
+    await consoleTab(fac, 'Session');
+    await fac.getByRole('button', { name: 'Close the circle (end the session)' }).click();
+    await fac.getByRole('button', { name: 'Yes, close the circle' }).click();
+    await heading(member, 'Session closed').waitFor();
+
+    // The member pastes the same link again in the same tab: the group's card comes back (no session open yet).
+    await member.evaluate((url) => {
+      window.location.href = url;
+    }, invite);
+    await heading(member, 'Session closed').waitFor({ state: 'detached' });
+    await expect.poll(() => member.getByRole('heading', { level: 1 }).first().textContent()).not.toBe('Session closed');
+    await fac.getByRole('button', { name: 'Back to the group' }).click();
+    await openSession(fac);
+    await heading(member, `Before you join ${group}`).waitFor();
+
+    // Quick exit, then Back: the tab's start page, never a Kindred page.
+    await member.getByRole('button', { name: 'Quick exit' }).click();
+    await member.waitForURL((u) => u.pathname === '/recipes.html');
+    await member.goBack();
+    expect(member.url()).toBe('about:blank');
+    await member.context().close();
+    await fac.context().close();
+  }, 180_000);
+
   it('talked to the relay only, under the CSP, with no page error, and every screen passed axe', () => {
     const origin = ready().relay.origin;
     expect(watches.length).toBeGreaterThan(0);

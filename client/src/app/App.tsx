@@ -11,7 +11,7 @@ import { IdentityGate } from '../ui/parts/IdentityGate';
 import { useIdentity } from '../store/identityStore';
 import { useEngine } from '../store/sessionStore';
 import { doubleEscape, quickExit } from '../store/quickExit';
-import { parseRoute, showRoute } from '../store/route';
+import { followHistoryEntry, parseRoute, showRoute } from '../store/route';
 
 /** The shell: skip link, banner (crisis help, quick exit), the crisis panel, and the screen for the route. */
 export function App() {
@@ -20,6 +20,7 @@ export function App() {
   useEffect(() => {
     const onKey = doubleEscape(quickExit);
     const onHash = () => {
+      followHistoryEntry();
       const route = parseRoute(window.location.hash);
       appStore.getState().followHash(route);
       showRoute(route); // the invite secret is not left in the address bar

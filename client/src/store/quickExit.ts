@@ -8,13 +8,16 @@
  *
  * Order: first stop rendering (nothing sensitive stays on screen), then wipe the engine (keys, plaintext, socket)
  * and every store, then `location.replace`, which swaps the current history entry so Back does not return here.
- * In-app navigation never pushes history entries (store/route.ts), so this one entry is the whole trail in the tab.
+ * In-app navigation never pushes history entries (store/route.ts); a link opened again in the same tab does, so quick
+ * exit first goes back to the tab's first Kindred entry (route.ts counts them) and replaces that one: Back then leaves
+ * Kindred behind.
  * What it cannot remove: the browser's own global history list (the person can clear it; the help text says so).
  */
 import { appStore } from './appStore';
 import { identityStore } from './identityStore';
 import { sessionStore } from './sessionStore';
 import { wipeEngine } from './engineHost';
+import { kindredEntriesBehind } from './route';
 
 export const NEUTRAL_PAGE = '/recipes.html';
 
@@ -34,8 +37,23 @@ export function quickExit(): void {
     appStore.getState().reset();
     document.title = 'Recipes';
   } finally {
-    leave(NEUTRAL_PAGE);
+    leaveFromFirstEntry();
   }
+}
+
+/** Goes back over the Kindred entries this tab gathered, then replaces the first one with the neutral page. */
+function leaveFromFirstEntry(): void {
+  const behind = kindredEntriesBehind();
+  if (behind === 0) return leave(NEUTRAL_PAGE);
+  let left = false;
+  const go = (): void => {
+    if (left) return;
+    left = true;
+    leave(NEUTRAL_PAGE);
+  };
+  window.addEventListener('popstate', go, { once: true });
+  setTimeout(go, 1_000); // should the browser not report the step back, leave from where we are
+  window.history.go(-behind);
 }
 
 /** Esc pressed twice in a row (within `windowMs`) triggers quick exit. Returns the keydown handler to install. */

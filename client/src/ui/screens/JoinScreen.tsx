@@ -9,16 +9,19 @@ import { PhaseView } from './PhaseView';
 /** #/join/<fragment>: the key, then the invite (decrypted here; the fragment never leaves the browser). */
 export function JoinScreen() {
   const identity = useIdentity((s) => s.status);
-  const fragment = useApp((s) => (s.route.name === 'join' ? s.route.fragment : null));
+  const route = useApp((s) => s.route);
+  const fragment = route.name === 'join' ? route.fragment : null;
   const phase = useEngine((s) => s.phase);
   const error = useErrorFrom('open-invite');
-  const opened = useRef<string | null>(null);
+  // The route object, not the fragment: opening the same link again in this tab (after "Session closed") is a new
+  // route and opens the invite again.
+  const opened = useRef<object | null>(null);
 
   useEffect(() => {
-    if (identity !== 'ready' || !fragment || opened.current === fragment) return;
-    opened.current = fragment;
+    if (identity !== 'ready' || !fragment || opened.current === route) return;
+    opened.current = route;
     void dispatch('open-invite', (engine) => engine.openInvite(fragment));
-  }, [identity, fragment]);
+  }, [identity, fragment, route]);
 
   if (identity !== 'ready') return <IdentityGate />;
   if (!fragment) {
