@@ -74,6 +74,27 @@ describe('FacilitatorConsole', () => {
     await waitFor(() => expect(fake.called('remove')[0]?.args).toEqual([BOB]));
   });
 
+  it('shows who has not confirmed my last roster change, and warns when it is overdue', () => {
+    installRecordingClient(
+      inSession('facilitator', {
+        session: { rosterAcks: { epoch: 5, madeAt: 0, members: [{ member: ALICE, acked: true, overdue: false }, { member: BOB, acked: false, overdue: true }] } },
+      }),
+    );
+    render(<FacilitatorConsole />);
+    tab(/People/);
+    const rowOf = (name: string) => screen.getByText(name, { selector: '.member-name' }).closest('li')!;
+    expect(rowOf('Bob').textContent).toContain('has not confirmed your change');
+    expect(rowOf('Alice').textContent).not.toContain('confirm');
+    expect(screen.getByRole('status').textContent).toContain('may be withholding');
+  });
+
+  it('tells a member whose device is kept behind that sending is paused', () => {
+    installRecordingClient(inSession('facilitator', { session: { rosterGap: { epoch: 9, since: 0, withheld: true } } }));
+    render(<FacilitatorConsole />);
+    tab(/People/);
+    expect(screen.getByRole('alert').textContent).toContain('withholding changes to this group');
+  });
+
   it('locks, mutes all, sets slow mode and expiry, and closes the circle after a confirmation', async () => {
     const fake = facilitating();
     tab(/Session/);

@@ -27,6 +27,13 @@ export function Roster() {
   const here = members.filter((m) => m.present).length;
   // Offline, this device cannot know who is here: nobody is shown away, and the count says it is unknown.
   const offline = useEngine((s) => s.link.offline);
+  // The last roster change I made: who present has confirmed holding it (an end-to-end `head` signal), who is late.
+  const acks = useEngine((s) => s.session?.rosterAcks ?? null);
+  const gap = useEngine((s) => s.session?.rosterGap ?? null);
+  const ackOf = (id: string): AckStatus => {
+    const a = acks?.members.find((x) => x.member === id);
+    return a === undefined || a.acked ? null : a.overdue ? 'overdue' : 'pending';
+  };
   return (
     <section className="roster" aria-labelledby="roster-h">
       <h2 id="roster-h">
@@ -37,7 +44,7 @@ export function Roster() {
           <li key={m.id} className={m.present || offline ? 'member' : 'member away'}>
             <p className="member-line">
               <span className="member-name">{nameOf(m.id)}</span>
-              {tags(m, offline).map((t) => (
+              {tags(m, offline, ackOf(m.id)).map((t) => (
                 <span key={t} className={`tag tag-${t.replace(/[^a-z]/g, '')}`}>
                   {t}
                 </span>
@@ -54,6 +61,17 @@ export function Roster() {
           </li>
         ))}
       </ul>
+      {acks?.members.some((a) => a.overdue) ? (
+        <p className="hint" role="status">
+          Someone marked “has not confirmed your change” has not shown that their device holds it. The server may be
+          withholding it from them: compare the group code with them.
+        </p>
+      ) : null}
+      {gap?.withheld ? (
+        <p className="error" role="alert">
+          The server may be withholding changes to this group. Sending is paused until this device has them.
+        </p>
+      ) : null}
       <ErrorNotice error={error} />
       {epochCode ? (
         <p className="hint">
@@ -64,7 +82,10 @@ export function Roster() {
   );
 }
 
-function tags(m: Member, offline: boolean): string[] {
+/** Whether a person present has confirmed my last roster change: null when confirmed or not asked. */
+type AckStatus = 'pending' | 'overdue' | null;
+
+function tags(m: Member, offline: boolean, ack: AckStatus): string[] {
   return [
     m.role === 'facilitator' ? 'facilitator' : null,
     m.muted ? 'muted' : null,
@@ -72,6 +93,7 @@ function tags(m: Member, offline: boolean): string[] {
     m.handRaised ? 'hand raised' : null,
     m.typing ? 'typing…' : null,
     m.verified ? 'verified' : null,
+    ack === 'overdue' ? 'has not confirmed your change' : ack === 'pending' ? 'confirming your change…' : null,
   ].filter((x): x is string => x !== null);
 }
 
