@@ -113,7 +113,7 @@ export function WaitingRoom() {
           return (
             <li key={k.member} className="row">
               <span>
-                {name} <span className="tag">{k.agreement ? 'signed the agreement' : 'accepted the rules'}</span> <span className="tag">via {k.invite.label ?? `invite ${k.invite.id.slice(0, 6)}`}</span>
+                {name} <span className="tag">{k.agreement ? 'signed the agreement' : 'accepted the rules'}</span> <span className="tag">via invite {k.invite.label ?? k.invite.id.slice(0, 6)}</span>
               </span>
               <button type="button" className="primary" disabled={busy === 'admit'} aria-label={`Admit ${name}`} onClick={() => void dispatch('admit', (e) => e.admit(k.member))}>
                 Admit
