@@ -17,6 +17,19 @@ describe('Composer', () => {
     expect(fake.called('send').map((c) => c.args[0])).toEqual(['hello all']);
   });
 
+  it('in slow mode, counts down to my next message and holds Send until then', () => {
+    const mine = { id: `${ME}:k:0`, sender: ME, text: 'hi', receivedAt: Date.now() - 5_000, expiresAt: Date.now() + 60_000, own: true };
+    const policy = { expirySeconds: 3600, slowModeSeconds: 30, muteAllButFacilitators: false };
+    const fake = installRecordingClient(inSession('member', { roster: { policy }, session: { messages: [mine] } }));
+    render(<Composer />);
+    expect(screen.getByText(/You can send your next message in (25|26) s/)).toBeTruthy();
+    const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: 'again' } });
+    expect((screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(fake.called('send')).toHaveLength(0);
+  });
+
   it('when muted: says so, and cannot send', () => {
     const fake = installRecordingClient(inSession('member', { me: { muted: true } }));
     render(<Composer />);

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MAX_TEXT_LENGTH } from '@kindred/shared/protocol';
 import { dispatch, fireAndForget, useEngine, useErrorFrom, useSession } from '../../store/sessionStore';
-import { composerBlock, type ComposerBlock } from '../../store/selectors';
+import { composerBlock, isFacilitator, type ComposerBlock } from '../../store/selectors';
+import { useNow } from '../useNow';
 import { formatDuration } from '../format';
 import { ErrorNotice } from './ErrorNotice';
 
@@ -24,6 +25,7 @@ export function Composer() {
   const blockedBy = useEngine(composerBlock);
   const block = blockedBy ? BLOCKED[blockedBy] : null;
   const slow = useEngine((s) => s.group?.roster?.policy.slowModeSeconds ?? 0);
+  const wait = useSlowModeWait(slow);
 
   const setTyping = (on: boolean) => {
     if (typing.current === on) return;
@@ -48,7 +50,7 @@ export function Composer() {
 
   const send = () => {
     const body = text.trim();
-    if (block || body.length === 0) return;
+    if (block || body.length === 0 || wait > 0) return;
     setTyping(false);
     // The message shows at once in the log ("waiting to send" while offline) and goes out by itself: the composer is
     // free for the next one. A refusal brings the text back when nothing new was typed.
@@ -90,13 +92,33 @@ export function Composer() {
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={onKeyDown}
       />
-      <button type="submit" className="primary" disabled={block !== null || text.trim().length === 0}>
+      <button type="submit" className="primary" disabled={block !== null || text.trim().length === 0 || wait > 0}>
         Send
       </button>
       <p id="composer-hint" className="hint">
         Enter sends; Shift+Enter starts a new line.{slow > 0 ? ` Slow mode: one message every ${formatDuration(slow)}.` : ''}
       </p>
+      {wait > 0 ? (
+        <p className="hint slow-wait" aria-live="off">
+          You can send your next message in {wait} s.
+        </p>
+      ) : null}
       <ErrorNotice error={error} onDismiss={clearError} />
     </form>
   );
+}
+
+/**
+ * Slow mode, for members: whole seconds until my next message may go (the relay refuses it earlier with SLOW_MODE),
+ * counted from my last message on this device's clock; 0 when I may send. The clock ticks each second only meanwhile.
+ */
+function useSlowModeWait(slowSeconds: number): number {
+  const paced = useEngine((s) => slowSeconds > 0 && !isFacilitator(s));
+  const lastSent = useEngine((s) => {
+    const mine = s.session?.messages.filter((m) => m.own && !m.waiting) ?? [];
+    return mine.length > 0 ? mine[mine.length - 1]!.receivedAt : null;
+  });
+  const until = paced && lastSent !== null ? lastSent + slowSeconds * 1000 : 0;
+  const now = useNow(until > Date.now() ? 1000 : 60_000);
+  return Math.max(0, Math.ceil((until - now) / 1000));
 }
