@@ -5,7 +5,7 @@
  */
 import { knockProofHash, randomBytes, signKnockProof } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
-import { KindredError, isKindredError } from '@kindred/shared/errors';
+import { KindredError } from '@kindred/shared/errors';
 import type { EngineContext } from './engineContext';
 import type { Introductions } from './introductions';
 import type { KeyDistribution } from './keyDistribution';
@@ -14,10 +14,6 @@ import type { Presence } from './presence';
 import type { RosterSync } from './rosterSync';
 import { SessionSecrets } from './sessionSecrets';
 import { emptySession, setPresent } from './state';
-
-/** A resume answered UNAVAILABLE is tried again this many times in all, after 0.5, 1, 2 and 4 s. */
-const RESUME_ATTEMPTS = 5;
-const RESUME_RETRY_MS = 500;
 
 export class SessionEntry {
   constructor(
@@ -135,21 +131,10 @@ export class SessionEntry {
 
   /**
    * After a reconnect: catch up on the roster, then re-enter the session with lastSeq (same key, same acceptance).
-   * A relay that cannot answer yet (UNAVAILABLE: a node it asks is paused, or it is catching up) left nothing of the
-   * attempt behind, so the resume is tried again, a few times with a growing pause, while the connection holds.
+   * A relay that cannot answer yet (UNAVAILABLE: a node it asks is paused, or it is catching up) leaves nothing of the
+   * attempt behind; Resumption (resumption.ts) tries again with backoff and shows the failures meanwhile.
    */
   async resume(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.resumeOnce();
-      } catch (e) {
-        if (!isKindredError(e, 'UNAVAILABLE') || attempt >= RESUME_ATTEMPTS || this.ctx.connection.status !== 'ready') throw e;
-        await new Promise((resolve) => setTimeout(resolve, RESUME_RETRY_MS * 2 ** (attempt - 1)));
-      }
-    }
-  }
-
-  private async resumeOnce(): Promise<void> {
     const ctx = this.ctx;
     const g = ctx.group;
     if (!g) return;
