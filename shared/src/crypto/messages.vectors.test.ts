@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../encoding';
 import { canonicalBytes, labelled } from './canonical';
 import { sealDirect, openDirect } from './directMessage';
+import { openPeer, sealPeer } from './peerBox';
 import { openSenderKey, sealSenderKey } from './keyDistribution';
 import { KDF_CONTEXT, LABEL } from './labels';
 import { decryptMessage, encryptMessage } from './messageCipher';
@@ -115,5 +116,13 @@ describe('message vectors', () => {
     const out = openDirect(V.directBox.box, skA.keyPair.publicKey, skB.keyPair, { ...ctx, me: V.identities.B.memberId });
     expect(new TextDecoder().decode(out.plaintext)).toBe(V.directBox.plaintextUtf8);
     expect(fromBase64Url(V.directBox.box.box).length).toBeGreaterThan(256);
+  });
+
+  it('peer box with a fixed nonce', () => {
+    const { B, skA, skB } = setup();
+    const content = V.peerBox.content as { kind: 'head-request'; since: number };
+    const box = sealPeer(skA.keyPair, { member: toBase64Url(B.publicKey), sessionPk: skB.keyPair.publicKey }, { ...ctx, from: V.identities.A.memberId }, content, { nonce: fromHex(V.peerBox.nonceHex) });
+    expect(box).toEqual(V.peerBox.box);
+    expect(openPeer(V.peerBox.box, skA.keyPair.publicKey, skB.keyPair, { ...ctx, me: V.identities.B.memberId })).toEqual({ from: V.identities.A.memberId, content });
   });
 });
