@@ -217,6 +217,10 @@ export class Messaging {
           // Kept until the key or the roster epoch it needs arrives.
           if (e.code === 'EPOCH_AHEAD') void this.refreshRoster().catch(() => undefined);
           return secrets.queueEnvelope(envelope);
+        case 'COUNTER_TOO_OLD':
+          // Refused, and no sign of an attack: a message encrypted before my key was sealed (a newcomer, or one that
+          // crossed its sealed key), or past its skipped key's lifetime. A replay of a used counter is REPLAY.
+          return ctx.events.emit('error', { code: e.code, context: 'message' });
         case 'HEAD_TOO_OLD':
           // Signed, and too far behind to judge: refused, and the sender is sent what it lacks.
           this.heads.observe(envelope.header.sender, stated);
