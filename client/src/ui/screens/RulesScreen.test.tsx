@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { App } from '../../app/App';
 import { appStore } from '../../store/appStore';
 import { identityStore } from '../../store/identityStore';
-import { CARD, cardOpen, inSession, withPhase } from '../../testing/engineFixtures';
+import { cardOpen, inSession, withPhase } from '../../testing/engineFixtures';
 import { installRecordingClient } from '../../testing/recordingClient';
 
 function joinWithCardOpen() {
@@ -60,6 +60,7 @@ describe('the rules gate', () => {
     render(<App />);
     expect(screen.getByRole('button', { name: /Quick exit/ })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Crisis help' }));
-    expect(screen.getByText(CARD.crisisResources)).toBeTruthy();
+    // The group's own resources, its numbers as links to call.
+    expect(screen.getByRole('link', { name: 'Call 112' })).toBeTruthy();
   });
 });
