@@ -62,6 +62,7 @@ describe('Composer', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/Slow mode is on/);
     expect(alert.textContent).toMatch(/send it again in a few seconds/);
-    expect(box.value).toBe('again');
+    // The refusal is shown first; the text comes back when the dispatch settles, a tick later.
+    await waitFor(() => expect(box.value).toBe('again'));
   });
 });
