@@ -1,6 +1,7 @@
 /**
- * Each screen is checked the same way: axe-core finds no serious or critical violation, at desktop size (1280x800)
- * and 360x740 (a phone), and a full-page screenshot of both is saved under test-results/screens/.
+ * Each screen is checked the same way: axe-core finds no serious or critical violation and nothing runs off the side
+ * of the screen, at desktop size (1280x800) and 360x740 (a phone), and a full-page screenshot of both is saved under
+ * test-results/screens/.
  *
  * How axe gets into a page served under `script-src 'self'`: page.addScriptTag inserts an inline <script>, which the
  * CSP blocks, and `bypassCSP` would switch the CSP off for the whole context (hiding a CSP regression in the app).
@@ -46,7 +47,38 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** axe at both widths (problems named with the width) and the two screenshots `<name>-desktop.png`, `<name>-360.png`. */
+/**
+ * Elements that stick out of the viewport sideways (a table wider than a phone, a long word that does not wrap), as
+ * short CSS paths; only the outermost of a run of them, and nothing inside a container meant to scroll sideways.
+ */
+export async function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const scrollsSideways = (el: Element): boolean => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const sticksOut = (el: Element): boolean => {
+      const r = el.getBoundingClientRect();
+      return r.width > 1 && r.height > 1 && (r.right > width + 1 || r.left < -1);
+    };
+    const path = (el: Element): string =>
+      [el.parentElement?.tagName.toLowerCase(), el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : '')]
+        .filter(Boolean)
+        .join(' > ');
+    const found: string[] = [];
+    for (const el of Array.from(document.body.querySelectorAll('*'))) {
+      if (!sticksOut(el)) continue;
+      let up = el.parentElement;
+      let covered = false;
+      while (up && up !== document.body) {
+        if (scrollsSideways(up) || sticksOut(up)) covered = true;
+        up = up.parentElement;
+      }
+      if (!covered) found.push(`${path(el)} (right edge at ${Math.round(el.getBoundingClientRect().right)} px)`);
+    }
+    return found;
+  });
+}
+
+/** axe and the overflow check at both widths (problems named with the width) and the two screenshots `<name>-desktop.png`, `<name>-360.png`. */
 export async function checkScreen(page: Page, name: string): Promise<string[]> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const problems: string[] = [];
@@ -57,6 +89,7 @@ export async function checkScreen(page: Page, name: string): Promise<string[]> {
   ] as const) {
     await page.setViewportSize(viewport);
     for (const v of await seriousAxeViolations(page)) problems.push(`${name} @${label}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(', ')}`);
+    for (const el of await overflowingElements(page)) problems.push(`${name} @${label}: wider than the screen: ${el}`);
     // From the top: the sticky banner would otherwise be drawn mid-page where a focused field scrolled the view.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: `${SCREENSHOT_DIR}${name}-${label}.png`, fullPage: true });

@@ -253,6 +253,11 @@ describe('the web client in Chromium against the real relay', () => {
     await seen(s, f2);
     await seen(m, f2);
     await screen(f, '12-facilitator-session-three');
+    // The Session tab: talk share of three people (a table that must fit a phone), slow mode, expiry, lock.
+    await f.getByRole('tab', { name: /^Session/ }).click();
+    await f.getByRole('heading', { name: 'Talk share' }).waitFor();
+    await screen(f, '12b-facilitator-session-tab');
+    await f.getByRole('tab', { name: /^People/ }).click();
     await f.getByRole('button', { name: `Remove ${cy}`, exact: true }).click();
     await f.getByRole('button', { name: `Yes, remove ${cy}`, exact: true }).click();
     await heading(s, 'Session closed').waitFor();

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import type { DirectNote, EngineState } from '../../engine';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { DirectNote, EngineState, Knocker } from '../../engine';
 import { useApp, type ConsoleTab } from '../../store/appStore';
 import { memoLast } from '../../store/memoLast';
 import { useEngine } from '../../store/sessionStore';
@@ -26,11 +26,33 @@ interface Toast {
 
 const TOAST_MS = 10_000;
 const TITLE = 'Kindred';
+const MAX_TOASTS = 4;
+
+/**
+ * What may be raised as a toast, worded from the state as it is now: each knock still waiting (with its pseudonym
+ * once the introduction arrived) and each note not yet read. A knock admitted or turned away, or a note read, is no
+ * longer here, so its toast goes by itself.
+ */
+function toastsNow(state: { knocks: Knocker[] | undefined; directs: DirectNote[] | undefined }, nameOf: (member: string) => string): Map<string, Toast> {
+  const now = new Map<string, Toast>();
+  for (const k of state.knocks ?? []) {
+    const key = `knock:${k.member}`;
+    now.set(key, { key, text: `${k.name ?? 'Someone'} is waiting to join.`, tab: 'waiting', urgent: false });
+  }
+  for (const d of state.directs ?? []) {
+    if (d.readAt !== null) continue;
+    const key = `note:${d.id}`;
+    const text = d.kind === 'struggling' ? `${nameOf(d.from)} is struggling and wrote to you privately.` : `${nameOf(d.from)} reports a breach of confidentiality.`;
+    now.set(key, { key, text, tab: 'notes', urgent: d.kind === 'struggling' });
+  }
+  return now;
+}
 
 /**
  * Facilitators: a knock and a private note reach them where they are looking. Each new one raises a toast (a
- * distress note's stays until dismissed), is announced to screen readers, counts in the tab title ("(2) Kindred")
- * and, when the facilitator turned it on, plays a short sound.
+ * distress note's stays until it is read or dismissed), is announced to screen readers, counts in the tab title
+ * ("(2) Kindred") and, when the facilitator turned it on, plays a short sound. A toast leaves once what it announced
+ * was dealt with (the knock admitted or turned away, the note read), here or on another facilitator's device.
  */
 export function Attention() {
   const knocks = useEngine((s) => s.session?.knocks);
@@ -39,40 +61,29 @@ export function Attention() {
   const sound = useApp((s) => s.sound);
   const showTab = useApp((s) => s.showTab);
   const nameOf = useNames();
-  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [raised, setRaised] = useState<string[]>([]);
   const [polite, setPolite] = useState('');
   const [assertive, setAssertive] = useState('');
   const seen = useRef<Set<string> | null>(null);
+  const current = useMemo(() => toastsNow({ knocks, directs }, nameOf), [knocks, directs, nameOf]);
 
   useEffect(() => {
-    const current: { key: string; toast: Toast }[] = [
-      ...(knocks ?? []).map((k) => ({ key: `knock:${k.member}`, toast: { key: `knock:${k.member}`, text: `${k.name ?? 'Someone'} is waiting to join.`, tab: 'waiting' as const, urgent: false } })),
-      ...(directs ?? []).map((d) => ({
-        key: `note:${d.id}`,
-        toast: {
-          key: `note:${d.id}`,
-          text: d.kind === 'struggling' ? `${nameOf(d.from)} is struggling and wrote to you privately.` : `${nameOf(d.from)} reports a breach of confidentiality.`,
-          tab: 'notes' as const,
-          urgent: d.kind === 'struggling',
-        },
-      })),
-    ];
     // What was there when the console opened is shown by the badges, not raised again as news.
     if (seen.current === null) {
-      seen.current = new Set(current.map((c) => c.key));
+      seen.current = new Set(current.keys());
       return;
     }
-    const fresh = current.filter((c) => !seen.current!.has(c.key)).map((c) => c.toast); // set just above on first run
+    const fresh = [...current.values()].filter((t) => !seen.current!.has(t.key)); // set just above on first run
     if (fresh.length === 0) return;
     for (const t of fresh) seen.current.add(t.key);
-    setToasts((old) => [...old, ...fresh].slice(-4));
+    setRaised((old) => [...old, ...fresh.map((t) => t.key)].slice(-MAX_TOASTS));
     const urgent = fresh.filter((t) => t.urgent).map((t) => t.text);
     const calm = fresh.filter((t) => !t.urgent).map((t) => t.text);
     if (urgent.length > 0) setAssertive(urgent.join(' '));
     if (calm.length > 0) setPolite(calm.join(' '));
     if (sound) beep(urgent.length > 0);
-    for (const t of fresh) if (!t.urgent) setTimeout(() => setToasts((old) => old.filter((o) => o.key !== t.key)), TOAST_MS);
-  }, [knocks, directs, nameOf, sound]);
+    for (const t of fresh) if (!t.urgent) setTimeout(() => setRaised((old) => old.filter((key) => key !== t.key)), TOAST_MS);
+  }, [current, sound]);
 
   useEffect(() => {
     document.title = count > 0 ? `(${count}) ${TITLE}` : TITLE;
@@ -85,7 +96,8 @@ export function Attention() {
     [],
   );
 
-  const dismiss = (key: string) => setToasts((old) => old.filter((t) => t.key !== key));
+  const dismiss = (key: string) => setRaised((old) => old.filter((k) => k !== key));
+  const toasts = raised.map((key) => current.get(key)).filter((t): t is Toast => t !== undefined);
   return (
     <>
       <div className="visually-hidden" aria-live="polite">
