@@ -7,6 +7,9 @@
  * session) is never shown as a knock, raises a security warning, gets no name, cannot be admitted, and nothing is
  * sealed to the relay's key. Co-facilitators, including one promoted while the knock waits, verify the same way.
  *
+ * With "admit automatically" on (issue 17) the same forgeries stay warnings and nothing is signed for them, while a
+ * real newcomer is admitted by itself (on the code before the policy, `autoAdmit` is no method: that test fails).
+ *
  * On the code before knock proofs the first variant is shown as an ordinary knock with no warning (the test fails
  * at its first expectation); the later variants were dropped as malformed pushes, without a warning.
  */
@@ -214,6 +217,34 @@ describe('a dishonest relay forging knocks', () => {
     await alice.admit(guest.me);
     await until(guest, (st) => st.session?.status === 'joined', 'guest admitted');
     await sendAndSee(guest, 'hello from the guest', [fac, alice]);
+    expect(sealedTo(relay)).not.toContain(forger.id);
+  });
+
+  it('with "admit automatically" on, a forged knock is still never admitted; a real one is, by itself', async () => {
+    const { s, fac, alice, forger } = await session();
+    await fac.autoAdmit(true);
+    const { knock } = forger;
+    const inviteId = parseInviteFragment(s.fragment).inviteId;
+    const epoch = fac.getState().group!.roster!.epoch;
+    await refused(fac, knock, forger.introduction(fac, b64(32)), 'KNOCK_UNPROVEN', 'no proof, policy on');
+    const ownKey = signKnockProof(forger.ik, inviteId, knock);
+    await refused(fac, { ...knock, proof: ownKey }, forger.introduction(fac, knockProofHash(ownKey)), 'BAD_SIGNATURE', 'own key, policy on');
+    const leaked = await fac.createInvite('leaked');
+    await fac.revokeInvite(leaked.inviteId);
+    const revokedProof = signKnockProof(inviteSigningKeyPair(parseInviteFragment(leaked.fragment).secret), leaked.inviteId, knock);
+    await refused(fac, { ...knock, proof: revokedProof }, forger.introduction(fac, knockProofHash(revokedProof)), 'INVITE_REVOKED', 'revoked invite, policy on');
+    // Nothing was signed for the relay's key: only the invite and its revocation since.
+    await fac.refreshRoster();
+    expect(fac.getState().group!.roster!.epoch).toBe(epoch + 2);
+    // The policy is live: a real newcomer through the link is admitted without a click; the relay's key never is.
+    const guest = await newClient(relay, { name: 'Robin' });
+    open.push(guest);
+    await guest.openInvite(s.fragment);
+    guest.acceptRules(true);
+    expect(await guest.enterSession()).toBe('waiting');
+    await until(guest, (st) => st.session?.status === 'joined', 'guest admitted automatically');
+    await sendAndSee(guest, 'hello, let in by the policy', [fac, alice]);
+    for (const c of [fac, alice, guest]) expect(c.getState().group!.roster!.members.map((m) => m.id)).not.toContain(forger.id);
     expect(sealedTo(relay)).not.toContain(forger.id);
   });
 

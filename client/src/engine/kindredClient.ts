@@ -32,6 +32,7 @@ import {
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import type { GroupCardBody, MessageRef, RosterOp, RosterPolicy, RoundKind, SignalContent } from '@kindred/shared/protocol';
+import { AutoAdmission } from './autoAdmission';
 import { Connection } from './connection';
 import { engineSettings, type KindredClientOptions } from './clientOptions';
 import { DirectNotes } from './directNotes';
@@ -113,6 +114,14 @@ export class KindredClient {
     this.rosterSync = new RosterSync(ctx, this.keys, expiryPolicyChanged, (secrets) => this.sessions.enter(secrets), rosterAdvanced);
     this.sessions = new SessionEntry(ctx, this.rosterSync, this.keys, this.messaging, this.presence, this.introductions);
     this.groups = new GroupFlows(ctx, this.rosterSync, this.messaging);
+
+    // Admit automatically (policy.autoAdmit): on each verified knock and each roster change (the policy turned on,
+    // an unlock, a ban), after the current turn so the change is applied first.
+    const autoAdmission = new AutoAdmission(ctx, (member) => this.admit(member));
+    const sweep = (): void => queueMicrotask(() => autoAdmission.sweep());
+    ctx.events.on('knock', sweep);
+    ctx.events.on('roster.change', sweep);
+    ctx.events.on('session.status', sweep);
 
     const resumption = new Resumption(ctx, () => this.sessions.resume());
     this.connection.on('status', (status) => {
@@ -374,6 +383,13 @@ export class KindredClient {
   }
   lock(on: boolean): Promise<void> {
     return this.appendRoster({ type: 'lock', on });
+  }
+  /**
+   * Admit automatically (policy.autoAdmit): while on, a facilitator's device admits each knock it verified, with the
+   * ordinary signed `admit`; never while locked, never a banned key, never a knock that did not verify.
+   */
+  autoAdmit(on: boolean): Promise<void> {
+    return this.appendRoster({ type: 'autoAdmit', on });
   }
   slowMode(seconds: number): Promise<void> {
     return this.appendRoster({ type: 'slowMode', seconds });

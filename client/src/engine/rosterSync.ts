@@ -103,7 +103,9 @@ export class RosterSync {
     if (!secrets || secrets.wiped) return;
     const now = ctx.clock.now();
     const me = roster.members.find((m) => m.id === ctx.me);
-    const wasWaiting = ctx.state.session?.status === 'waiting';
+    // A knocker is waiting from the moment it knocked (its proof made), before the relay's answer sets the status:
+    // an entry that overtakes the answer (another newcomer admitted at once) does not read as its own removal.
+    const wasWaiting = ctx.state.session?.status === 'waiting' || (secrets.knockProofHash !== undefined && ctx.state.session?.status !== 'joined');
     if (roster.session?.id !== secrets.sessionId || !roster.session.open) return ctx.wipeSession('ended', true);
     if (!me && !wasWaiting) return ctx.wipeSession(roster.banned.includes(ctx.me) ? 'banned' : 'removed', true);
     pruneReceiveState(secrets.receive, roster, now);

@@ -55,10 +55,18 @@ export interface SessionRules {
   slowModeSeconds: number;
   muteAllButFacilitators: boolean;
   expirySeconds: number;
+  /** Knocks that verify are admitted by a facilitator's device by itself (policy.autoAdmit). */
+  autoAdmit: boolean;
 }
 const rules = memoLast((roster: RosterState | null): SessionRules | null =>
   roster?.session?.open
-    ? { locked: roster.locked, slowModeSeconds: roster.policy.slowModeSeconds, muteAllButFacilitators: roster.policy.muteAllButFacilitators, expirySeconds: roster.policy.expirySeconds }
+    ? {
+        locked: roster.locked,
+        slowModeSeconds: roster.policy.slowModeSeconds,
+        muteAllButFacilitators: roster.policy.muteAllButFacilitators,
+        expirySeconds: roster.policy.expirySeconds,
+        autoAdmit: roster.policy.autoAdmit === true,
+      }
     : null,
 );
 export function selectRules(s: EngineState): SessionRules | null {

@@ -30,6 +30,8 @@ export function describeChange(op: RosterOp, signer: string, name: (id: string) 
       return op.on ? `${who} muted everyone but the facilitators.` : `${who} let everyone write again.`;
     case 'lock':
       return op.on ? `${who} locked the session to new arrivals.` : `${who} unlocked the session.`;
+    case 'autoAdmit':
+      return op.on ? `${who} turned on admitting newcomers automatically.` : `${who} turned off admitting newcomers automatically.`;
     case 'expiry':
       return `${who} changed how long messages last: they now disappear after ${formatDuration(op.expirySeconds)}.`;
     case 'slowMode':
@@ -53,6 +55,7 @@ const ROSTER_LINE: Partial<Record<RosterOp['type'], LineKind>> = {
   unmute: 'moderation',
   muteAll: 'moderation',
   lock: 'moderation',
+  autoAdmit: 'moderation',
   slowMode: 'moderation',
   sessionOpen: 'session',
   sessionClose: 'session',

@@ -44,6 +44,7 @@ interface Vectors {
     signingSeedHex: string; invitePk: string; inviteEntry: SignedRosterEntry; revokeEntry: SignedRosterEntry; sessionKeySeedHex: string;
     sessionKey: SignedSessionKey; acceptanceHash: string; proofSignedBytesHex: string; proof: SignedKnockProof; proofHash: string;
   };
+  autoAdmit: { entry: SignedRosterEntry; signedBytesHex: string };
 }
 const v = raw as unknown as Vectors;
 let ids: IdentityKeyPair[] = [];
@@ -196,5 +197,15 @@ describe('identity and roster vectors', () => {
     expect(signRosterEntry(state, { type: 'inviteRevoke', inviteId: v.invite.inviteId }, ids[0]!)).toEqual(k.revokeEntry);
     const revoked = applyRosterEntry(state, k.revokeEntry);
     expect(() => verifyKnockProof(k.proof, knock, revoked)).toThrow(expect.objectContaining({ code: 'INVITE_REVOKED' }) as Error);
+  });
+
+  it('autoAdmit: the op after the roster vector\'s chain, its signed bytes, signature and effect', () => {
+    const a = v.autoAdmit;
+    const entry = signRosterEntry(v.roster.finalState, { type: 'autoAdmit', on: true }, ids[0]!);
+    expect(entry).toEqual(a.entry);
+    expect(toHex(labelled(LABEL.ROSTER_ENTRY, entry.body))).toBe(a.signedBytesHex);
+    const state = applyRosterEntry(v.roster.finalState, a.entry);
+    expect(state.policy).toEqual({ ...v.roster.finalState.policy, autoAdmit: true });
+    expect(state.rekeyEpoch).toBe(v.roster.finalState.rekeyEpoch);
   });
 });

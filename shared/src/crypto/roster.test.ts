@@ -314,3 +314,30 @@ describe('roster: operations refused in the current state (ROSTER_BAD_OP)', () =
 function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
 }
+
+describe('roster: admit automatically (policy.autoAdmit)', () => {
+  it('a facilitator turns it on and off; unchanged is refused; a member cannot sign it; no rekey', () => {
+    const { chain, states } = build([
+      [{ type: 'admit', member: B }, creator], // 1
+      [{ type: 'autoAdmit', on: true }, creator], // 2
+      [{ type: 'autoAdmit', on: false }, creator], // 3
+    ]);
+    expect(states[0]!.policy.autoAdmit).toBeUndefined(); // a genesis without the field: off
+    expect(states[2]!.policy.autoAdmit).toBe(true);
+    expect(states[3]!.policy.autoAdmit).toBe(false);
+    expect(states.map((x) => x.rekeyEpoch)).toEqual([0, 0, 0, 0]);
+    expect(verifyRosterChain(chain, { groupId: GROUP })).toEqual(states[3]);
+    const st = states[1]!;
+    expectCode(() => applyRosterEntry(st, raw(st, { type: 'autoAdmit', on: false }, creator)), 'ROSTER_BAD_OP'); // absent = off
+    expectCode(() => applyRosterEntry(st, raw(st, { type: 'autoAdmit', on: true }, bob)), 'ROSTER_BAD_SIGNER');
+    expectCode(() => applyRosterEntry(states[2]!, raw(states[2]!, { type: 'autoAdmit', on: true }, creator)), 'ROSTER_BAD_OP');
+  });
+
+  it('a genesis may carry it; a lock still refuses every admit', () => {
+    const genesis = createGenesis(creator, GROUP, { ...POLICY, autoAdmit: true });
+    const st = applyRosterEntry(null, genesis);
+    expect(st.policy.autoAdmit).toBe(true);
+    const locked = applyRosterEntry(st, raw(st, { type: 'lock', on: true }, creator));
+    expectCode(() => applyRosterEntry(locked, raw(locked, { type: 'admit', member: K }, creator)), 'ROSTER_BAD_OP');
+  });
+});

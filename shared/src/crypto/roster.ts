@@ -244,6 +244,10 @@ export function applyRosterEntry(state: RosterState | null, entry: unknown, opti
       if (next.locked === op.on) throw badOp('lock: unchanged');
       next.locked = op.on;
       break;
+    case 'autoAdmit':
+      if ((next.policy.autoAdmit ?? false) === op.on) throw badOp('autoAdmit: unchanged');
+      next.policy.autoAdmit = op.on;
+      break;
     case 'expiry':
       if (next.policy.expirySeconds === op.expirySeconds) throw badOp('expiry: unchanged');
       next.policy.expirySeconds = op.expirySeconds;

@@ -36,6 +36,11 @@ export const RosterPolicy = z.strictObject({
   expirySeconds: ExpirySeconds,
   slowModeSeconds: z.number().int().min(0).max(3600),
   muteAllButFacilitators: z.boolean(),
+  /**
+   * Newcomers whose knock verifies (invite proof, acceptance, session key) are admitted by the first facilitator
+   * client that sees the knock, with an ordinary signed `admit`. Absent = off, so every earlier genesis reads as before.
+   */
+  autoAdmit: z.boolean().optional(),
 });
 export type RosterPolicy = z.infer<typeof RosterPolicy>;
 
@@ -52,6 +57,8 @@ export const RosterOp = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('unmute'), member: MemberId }),
   z.strictObject({ type: z.literal('muteAll'), on: z.boolean() }),
   z.strictObject({ type: z.literal('lock'), on: z.boolean() }),
+  /** Turns "admit automatically" on or off (policy.autoAdmit). */
+  z.strictObject({ type: z.literal('autoAdmit'), on: z.boolean() }),
   z.strictObject({ type: z.literal('expiry'), expirySeconds: ExpirySeconds }),
   z.strictObject({ type: z.literal('slowMode'), seconds: z.number().int().min(0).max(3600) }),
   z.strictObject({ type: z.literal('sessionOpen'), sessionId: OpaqueId }),

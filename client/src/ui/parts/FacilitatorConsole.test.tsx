@@ -113,6 +113,23 @@ describe('FacilitatorConsole', () => {
     expect(fake.called('closeSession')).toHaveLength(1);
   });
 
+  it('turns admitting newcomers automatically on, and the waiting room says so once the policy is in', async () => {
+    const fake = facilitating();
+    tab(/Session/);
+    const box = screen.getByLabelText<HTMLInputElement>('Admit newcomers automatically');
+    expect(box.checked).toBe(false);
+    fireEvent.click(box);
+    await waitFor(() => expect(fake.called('autoAdmit')[0]?.args).toEqual([true]));
+    cleanup();
+    const policy = { expirySeconds: 3600, slowModeSeconds: 0, muteAllButFacilitators: false, autoAdmit: true };
+    installRecordingClient(inSession('facilitator', { roster: { policy } }));
+    render(<FacilitatorConsole />);
+    tab(/Waiting/);
+    expect(screen.getByText('Newcomers with a valid invite are admitted automatically.')).toBeTruthy();
+    tab(/Session/);
+    expect(screen.getByLabelText<HTMLInputElement>('Admit newcomers automatically').checked).toBe(true);
+  });
+
   it('shows private notes from members, counted on their tab until read', async () => {
     const fake = facilitating();
     expect(screen.getByRole('tab', { name: /Notes/ }).textContent).toBe('Notes1');

@@ -99,12 +99,14 @@ function SoundSetting() {
 export function WaitingRoom() {
   const knocks = useEngine((s) => s.session?.knocks ?? EMPTY);
   const locked = useEngine((s) => s.group?.roster?.locked ?? false);
+  const autoAdmit = useEngine((s) => s.group?.roster?.policy.autoAdmit === true);
   const busy = useSession((s) => s.busy);
   const error = useErrorFrom('admit', 'deny');
   return (
     <section className="panel" aria-labelledby="waiting-h">
       <h3 id="waiting-h">Waiting room ({knocks.length})</h3>
       {locked ? <p className="hint">The session is locked: new people cannot knock.</p> : null}
+      {autoAdmit && !locked ? <p className="hint">Newcomers with a valid invite are admitted automatically.</p> : null}
       {knocks.length === 0 ? <p>Nobody is waiting.</p> : null}
       <ul className="plain">
         {knocks.map((k) => {
@@ -171,7 +173,7 @@ export function TalkShare() {
 export function SessionControls() {
   const rules = useEngine(selectRules);
   const busy = useSession((s) => s.busy);
-  const error = useErrorFrom('lock', 'mute-all', 'slow', 'expiry', 'close');
+  const error = useErrorFrom('lock', 'auto-admit', 'mute-all', 'slow', 'expiry', 'close');
   const [confirmClose, setConfirmClose] = useState(false);
   if (!rules) return null;
   return (
@@ -190,6 +192,23 @@ export function SessionControls() {
           {rules.muteAllButFacilitators ? 'Let everyone write again' : 'Mute all but facilitators'}
         </button>
       </div>
+      <div className="check">
+        <input
+          id="auto-admit"
+          type="checkbox"
+          checked={rules.autoAdmit}
+          disabled={busy === 'auto-admit'}
+          aria-describedby="auto-admit-hint"
+          onChange={(e) => {
+            const on = e.target.checked; // read now: the box shows the roster's value again until the entry is in
+            void dispatch('auto-admit', (en) => en.autoAdmit(on));
+          }}
+        />
+        <label htmlFor="auto-admit">Admit newcomers automatically</label>
+      </div>
+      <p className="hint" id="auto-admit-hint">
+        Anyone with a valid invite link who accepts the rules is let in without waiting for you; a locked session still lets nobody in.
+      </p>
       <label htmlFor="slow-mode">Slow mode</label>
       <select id="slow-mode" value={rules.slowModeSeconds} disabled={busy === 'slow'} onChange={(e) => {
           const seconds = Number(e.target.value); // read now: the controlled select shows the old value again until the roster changes
