@@ -115,6 +115,7 @@ export class EngineContext {
   entered = false;
   readonly enteredWaiters: (() => void)[] = [];
   private warningSeq = 0;
+  private snapshotDue = false;
   private eventSeq = 0;
   /** What each module clears when the session is wiped (its timers), in registration order. */
   private readonly wipeHooks: (() => void)[] = [];
@@ -278,6 +279,25 @@ export class EngineContext {
     for (const w of this.enteredWaiters.splice(0)) w();
   }
 
+  /**
+   * What a reloaded tab would need changed (sessionSnapshot.ts): `session.snapshot` once, after the current turn, so a
+   * burst of messages or keys costs the caller one save.
+   */
+  snapshotChanged(): void {
+    if (this.snapshotDue) return;
+    this.snapshotDue = true;
+    queueMicrotask(() => {
+      this.snapshotDue = false;
+      if (!this.closed) this.events.emit('session.snapshot', { sessionId: this.secrets?.sessionId ?? null });
+    });
+  }
+
+  /** Makes `secrets` the session's, telling the caller of each change a reload would need. */
+  adoptSecrets(secrets: SessionSecrets): void {
+    this.secrets = secrets;
+    secrets.onKeptChange = () => this.snapshotChanged();
+  }
+
   /** Registers what a module clears when the session is wiped (its timers and schedules). */
   onWipe(hook: () => void): void {
     this.wipeHooks.push(hook);
@@ -297,6 +317,8 @@ export class EngineContext {
     if (this.group) this.group.acceptance = null;
     this.publishGroup();
     this.update((s) => (s.session || (announce && sessionId) ? { ...s, session: null, ...(announce && sessionId ? { closedReason: reason } : {}) } : s));
+    // At once, not after the turn: whatever a caller kept of the session goes with it, before anything else runs.
+    if (secrets) this.events.emit('session.snapshot', { sessionId: null });
     if (announce && sessionId) this.events.emit('session.closed', { sessionId, reason });
   }
 }

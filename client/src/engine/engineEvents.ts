@@ -21,6 +21,11 @@ export interface EngineEvents {
   'session.status': { sessionId: string; status: 'waiting' | 'joined' };
   /** The session ended for this device (closed, removed, banned, left); everything of it was wiped. */
   'session.closed': { sessionId: string; reason: 'ended' | 'removed' | 'banned' | 'left' };
+  /**
+   * What a reloaded tab would need of the session changed (`client.sessionSnapshot()` gives it), or, with a null
+   * `sessionId`, the session was wiped: a caller that kept a snapshot deletes it now.
+   */
+  'session.snapshot': { sessionId: string | null };
   direct: DirectNote;
   presence: { member: string; present: boolean };
   rekeyed: { epoch: number; keyId: string };

@@ -5,7 +5,7 @@
  */
 import { needsRekey, pruneReceiveState } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
-import { KEYS_REQUEST_BUDGET_BYTES, type Envelope, type SealedSenderKey } from '@kindred/shared/protocol';
+import { KEYS_REQUEST_BUDGET_BYTES, type Envelope, type KeptSealedKey, type SealedSenderKey } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import { chunkSealedKeys, keysRequestBytes } from './keyChunks';
 import type { SessionSecrets } from './sessionSecrets';
@@ -152,8 +152,13 @@ export class KeyDistribution {
     this.openSealed(secrets, sealed);
   }
 
-  /** `sealedBeforeMyKey`: it cannot be for my current session key, so failing to open it is expected, not an attack. */
-  openSealed(secrets: SessionSecrets, sealed: SealedSenderKey, sealedBeforeMyKey = false): void {
+  /**
+   * `when`: 'current' for a key pushed to, or buffered for, the session key in use. 'fresh' (the first entry with a new
+   * session key): it cannot be for that key, so failing to open it is expected, not an attack. 'restored' (the first
+   * entry of a reloaded tab): a key sealed before the tab's kept state, e.g. to an older key of mine or of a chain read
+   * to its end already (KEY_REPLAY), is refused as well, and without an alarm.
+   */
+  openSealed(secrets: SessionSecrets, sealed: SealedSenderKey, when: 'current' | 'fresh' | 'restored' = 'current'): void {
     const roster = this.ctx.group?.tracker.state;
     if (!roster || !roster.members.some((m) => m.id === sealed.from)) {
       secrets.queueSealed(sealed); // may be a newcomer whose admission we have not seen yet
@@ -164,9 +169,29 @@ export class KeyDistribution {
       if (r === 'no-peer-key') return secrets.queueSealed(sealed);
       if (r === 'installed') this.retryPending(secrets);
     } catch (e) {
-      if (sealedBeforeMyKey && isKindredError(e) && e.code === 'DECRYPT_FAILED') return;
+      if (when !== 'current' && isKindredError(e) && (e.code === 'DECRYPT_FAILED' || (when === 'restored' && e.code === 'KEY_REPLAY'))) return;
       this.ctx.warnFromError(e, 'sender key');
     }
+  }
+
+  /**
+   * A reloaded tab's kept sealed keys (sessionSnapshot.ts), from roster members only. One that no longer opens or
+   * installs (its sender re-keyed, it was read to its end) is dropped without a warning: it is this tab's own storage.
+   */
+  reopenKept(secrets: SessionSecrets, kept: readonly KeptSealedKey[]): void {
+    const roster = this.ctx.group?.tracker.state;
+    if (!roster) return;
+    const members = new Set(roster.members.map((m) => m.id));
+    let installed = false;
+    for (const entry of kept) {
+      if (!members.has(entry.sealed.from)) continue;
+      try {
+        installed = secrets.reopenKept(entry, this.ctx.clock.now()) === 'installed' || installed;
+      } catch {
+        // stale: see above
+      }
+    }
+    if (installed) this.retryPending(secrets);
   }
 
   /** Opens again the sealed keys that waited for their sender's admission or session key. */

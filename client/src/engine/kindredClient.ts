@@ -31,7 +31,7 @@ import {
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
-import type { GroupCardBody, MessageRef, RosterOp, RosterPolicy, RoundKind, SignalContent } from '@kindred/shared/protocol';
+import type { GroupCardBody, MessageRef, RosterOp, RosterPolicy, RoundKind, SessionSnapshot, SignalContent } from '@kindred/shared/protocol';
 import { AutoAdmission } from './autoAdmission';
 import { Connection } from './connection';
 import { engineSettings, type KindredClientOptions } from './clientOptions';
@@ -50,6 +50,7 @@ import { Resumption } from './resumption';
 import { RosterSync } from './rosterSync';
 import { SessionEntry } from './sessionEntry';
 import type { SessionSecrets } from './sessionSecrets';
+import { takeSnapshot } from './sessionSnapshot';
 import { Signals } from './signals';
 import { removeKnock, talkShare, type ChatMessage, type EngineState, type InviteLink, type TalkShare } from './state';
 
@@ -328,6 +329,26 @@ export class KindredClient {
     } finally {
       this.ctx.update((s) => (s.entering ? { ...s, entering: false } : s));
     }
+  }
+
+  /**
+   * What a tab keeps to come back as the same member after a reload (sessionSnapshot.ts; docs/PROTOCOL.md part B,
+   * "Reload"): null outside a joined session. As secret as the session key: keep it for the session's length only,
+   * and delete it on `session.snapshot` with a null session id. `session.snapshot` says when it changed.
+   */
+  sessionSnapshot(): SessionSnapshot | null {
+    const secrets = this.ctx.secrets;
+    if (!secrets || secrets.wiped || !secrets.enteredOnce || this.ctx.state.session?.status !== 'joined') return null;
+    return takeSnapshot(secrets, this.ctx.installRecord);
+  }
+
+  /**
+   * Takes a kept snapshot back after a reload, once the group is open again (openInvite or reopenGroup): the same
+   * session key and acceptance, no knock; the relay replays what it still buffers, and messages shown before that it
+   * no longer holds are reported in the log (`history-gone`). SESSION_NOT_OPEN when that session is over.
+   */
+  async restoreSession(snapshot: unknown): Promise<'joined' | 'waiting'> {
+    return this.sessions.restoreSession(snapshot);
   }
 
   /** Leaves the session (this device only); everything of the session is wiped here. */

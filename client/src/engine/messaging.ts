@@ -92,6 +92,7 @@ export class Messaging {
       expiresAt: sentAt + envelope.header.ttl * 1000,
     };
     if (ctx.secrets === secrets) {
+      secrets.noteShown(message.id, message.expiresAt);
       ctx.updateSession((s) => markSent(s, waiting.id, message));
       this.expiry.schedule(message.expiresAt);
       ctx.events.emit('message', message);
@@ -194,7 +195,9 @@ export class Messaging {
     const g = ctx.group;
     const roster = g?.tracker.state;
     if (!g || !roster) return;
-    if (envelope.header.sender === ctx.me) return; // my own, echoed or replayed: I keep my plaintext already
+    // My own, echoed or replayed: I keep my plaintext already. Except in a reloaded tab, which kept my chains sealed to
+    // itself (sessionSecrets.ts) to read back, as mine, what I wrote before the reload.
+    if (envelope.header.sender === ctx.me && !secrets.receive.getChain(ctx.me, envelope.header.keyId)) return;
     const stated = { epoch: envelope.header.headEpoch, hash: envelope.header.headHash };
     // I know of a newer roster than the sender states and lack it: its sender cannot be judged yet.
     if (this.heads.holds(stated)) return secrets.queueEnvelope(envelope);
@@ -248,15 +251,19 @@ export class Messaging {
     if (content.kind === 'text') {
       // A copy of a message shown already (its sender encrypted it again after a lost answer): dropped silently.
       if (content.id !== undefined && !secrets.noteClientId(h.sender, content.id)) return;
+      const id = messageId({ sender: h.sender, keyId: h.keyId, counter: h.counter });
+      // Shown before a reload: it keeps the expiry it had, and one that expired meanwhile is never shown again.
+      const expiresAt = secrets.shown.get(id) ?? now + expiryMs(h.ttl, roster.policy);
+      if (expiresAt <= now) return;
       this.addChat({
-        id: messageId({ sender: h.sender, keyId: h.keyId, counter: h.counter }),
+        id,
         ...(content.id !== undefined ? { clientId: content.id } : {}),
         sender: h.sender,
         text: content.text,
         ...(content.replyTo ? { replyTo: content.replyTo } : {}),
         receivedAt: now,
-        expiresAt: now + expiryMs(h.ttl, roster.policy),
-        own: false,
+        expiresAt,
+        own: h.sender === ctx.me,
       });
     } else {
       this.signals.apply(h.sender, content);
@@ -267,6 +274,7 @@ export class Messaging {
     const before = this.ctx.state.session;
     this.ctx.updateSession((s) => addMessage(s, message));
     if (this.ctx.state.session === before) return;
+    this.ctx.secrets?.noteShown(message.id, message.expiresAt);
     this.expiry.schedule(message.expiresAt);
     this.ctx.events.emit('message', message);
   }
@@ -286,7 +294,10 @@ export class Messaging {
     const changed = capExpiry(session.messages, expirySeconds * 1000);
     if (changed === session.messages) return;
     this.ctx.updateSession((s) => ({ ...s, messages: changed }));
-    for (const m of changed) this.expiry.schedule(m.expiresAt);
+    for (const m of changed) {
+      this.ctx.secrets?.noteShown(m.id, m.expiresAt);
+      this.expiry.schedule(m.expiresAt);
+    }
     this.expireDue(this.ctx.clock.now());
   }
 }

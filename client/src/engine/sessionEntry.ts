@@ -3,7 +3,7 @@
  * reconnects of that session), the acceptance of this session's rules, and the catch-up on entering (present
  * members' keys, knocks, sealed keys, missed messages), after which my chain is made and sealed.
  */
-import { knockProofHash, randomBytes, signKnockProof } from '@kindred/shared/crypto';
+import { knockProofHash, randomBytes, signKnockProof, wipe } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import type { EngineContext } from './engineContext';
@@ -13,6 +13,7 @@ import type { Messaging } from './messaging';
 import type { Presence } from './presence';
 import type { RosterSync } from './rosterSync';
 import { SessionSecrets } from './sessionSecrets';
+import { readSnapshot } from './sessionSnapshot';
 import { emptySession, setPresent } from './state';
 
 export class SessionEntry {
@@ -50,9 +51,39 @@ export class SessionEntry {
     if (ctx.secrets && (ctx.secrets.sessionId !== session.id || ctx.secrets.wiped)) ctx.wipeSession('ended', false);
     if (!ctx.secrets) {
       const record = ctx.recordFor(g.groupId, session.id);
-      ctx.secrets = new SessionSecrets(g.groupId, session.id, ctx.me, g.acceptance, ctx.identity, record, ctx.nextGeneration());
+      ctx.adoptSecrets(new SessionSecrets(g.groupId, session.id, ctx.me, g.acceptance, ctx.identity, record, ctx.nextGeneration()));
     }
-    return this.enter(ctx.secrets);
+    return this.enter(ctx.secrets as SessionSecrets);
+  }
+
+  /**
+   * A reloaded tab takes its place back (sessionSnapshot.ts): the same session key (remade from its seed and
+   * generation), the acceptance it signed for this session, its install record; then it enters with lastSeq 0, so the
+   * relay hands back everything it still buffers, opened with the sealed keys the tab kept. Needs the group open
+   * (openInvite or reopenGroup) with the snapshot's session open in the verified roster (SESSION_NOT_OPEN otherwise).
+   */
+  async restoreSession(raw: unknown): Promise<'joined' | 'waiting'> {
+    const ctx = this.ctx;
+    const g = ctx.requireGroup();
+    const open = ctx.requireRoster().session;
+    if (!open?.open) throw new KindredError('SESSION_NOT_OPEN');
+    const { snapshot, seed, record } = readSnapshot(raw, { me: ctx.me, groupId: g.groupId, sessionId: open.id });
+    if (ctx.secrets) ctx.wipeSession('ended', false);
+    g.acceptance = snapshot.acceptance;
+    ctx.publishGroup();
+    ctx.installRecord = record;
+    const secrets = new SessionSecrets(g.groupId, open.id, ctx.me, snapshot.acceptance, ctx.identity, record, snapshot.generation, seed);
+    wipe(seed);
+    secrets.lastSeq = 0; // everything the relay still buffers
+    secrets.restoring = { sealed: snapshot.sealed, shown: snapshot.shown };
+    for (const [id, expiresAt] of snapshot.shown) secrets.shown.set(id, expiresAt);
+    ctx.adoptSecrets(secrets);
+    ctx.update((s) => ({ ...s, entering: true, closedReason: null }));
+    try {
+      return await this.enter(secrets);
+    } finally {
+      ctx.update((s) => (s.entering ? { ...s, entering: false } : s));
+    }
   }
 
   /** Leaves the session (this device only); everything of the session is wiped here. */
@@ -117,16 +148,30 @@ export class SessionEntry {
     // are dropped without a warning; a forged one gains a dishonest relay nothing it could not do by dropping.
     const fresh = !secrets.enteredOnce;
     secrets.enteredOnce = true;
-    for (const sealed of res.sealed) this.keys.openSealed(secrets, sealed, fresh);
+    const restoring = secrets.restoring;
+    if (restoring) this.keys.reopenKept(secrets, restoring.sealed);
+    for (const sealed of res.sealed) this.keys.openSealed(secrets, sealed, fresh ? (restoring ? 'restored' : 'fresh') : 'current');
     // A device that has received nothing yet resumes after a drop from the seq at its entry (without a lastSeq the
     // relay replays nothing). A message pushed before this answer has set lastSeq already.
     if (secrets.lastSeq === undefined && res.seq !== undefined) secrets.lastSeq = res.seq;
     const missed = [...res.missed].sort((a, b) => a.seq - b.seq);
     for (const m of missed) this.messaging.onRelayed(m);
+    if (restoring) this.reportGone(secrets, restoring.shown);
+    ctx.snapshotChanged();
     this.keys.armPruneTimer();
     await this.keys.ensureChain('session');
     await this.messaging.announceProfile().catch((e) => ctx.warnFromError(e, 'profile'));
     return 'joined';
+  }
+
+  /** A reloaded tab: the messages it showed, still unexpired, that the relay no longer had (one line in the log). */
+  private reportGone(secrets: SessionSecrets, shown: [string, number][]): void {
+    const ctx = this.ctx;
+    secrets.restoring = null;
+    const now = ctx.clock.now();
+    const back = new Set((ctx.state.session?.messages ?? []).map((m) => m.id));
+    const gone = shown.filter(([id, expiresAt]) => expiresAt > now && !back.has(id)).length;
+    if (gone > 0) ctx.logEvent({ kind: 'history-gone', count: gone });
   }
 
   /**

@@ -12,7 +12,9 @@ import {
   type RosterState,
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
+import { MAX_KEPT_SEALED_PER_SENDER } from '@kindred/shared/protocol';
 import { SessionSecrets } from './sessionSecrets';
+import { readSnapshot, takeSnapshot } from './sessionSnapshot';
 
 const id16 = (n: number): string => toBase64Url(new Uint8Array(16).fill(n));
 
@@ -88,5 +90,42 @@ describe('SessionSecrets', () => {
     expect(chainKey.every((v) => v === 0)).toBe(true);
     expect(sessionSecret.every((v) => v === 0)).toBe(true);
     expect(() => f.rekey(roster, 0)).toThrow(expect.objectContaining({ code: 'SESSION_NOT_OPEN' }));
+  });
+
+  it('keeps what a reload needs: the sealed keys it installed, my chains sealed to myself, shown messages; wipe forgets it', () => {
+    const f = secretsOf(fac);
+    const a = secretsOf(alice);
+    f.addPeer(a.me, a.signedKey);
+    a.addPeer(f.me, f.signedKey);
+    let changes = 0;
+    a.onKeptChange = () => (changes += 1);
+    for (let i = 0; i <= MAX_KEPT_SEALED_PER_SENDER; i++) {
+      const [sealed] = f.rekey(roster, i);
+      expect(a.openSealed(sealed!, i)).toBe('installed');
+    }
+    const own = a.rekey(roster, 0);
+    expect(own.map((b) => b.to)).toEqual([f.me]); // sent to the others only; kept, sealed to myself, here
+    const fromFac = [...a.kept.values()].filter((k) => k.sealed.from === f.me);
+    expect(fromFac).toHaveLength(MAX_KEPT_SEALED_PER_SENDER); // the oldest dropped
+    expect(fromFac.every((k) => k.senderKey === f.signedKey)).toBe(true);
+    expect([...a.kept.values()].filter((k) => k.sealed.from === a.me && k.sealed.to === a.me)).toHaveLength(1);
+    a.noteShown('m:k:0', 1234);
+    expect(changes).toBeGreaterThan(MAX_KEPT_SEALED_PER_SENDER);
+
+    // The snapshot as JSON, read back: the same session key from the seed, and the kept keys open in a fresh state.
+    const snapshot = JSON.parse(JSON.stringify(takeSnapshot(a, null))) as unknown;
+    const { seed, record } = readSnapshot(snapshot, { me: a.me, groupId, sessionId });
+    const back = new SessionSecrets(groupId, sessionId, a.me, a.acceptance, alice, record, a.generation, seed);
+    expect(back.signedKey).toEqual(a.signedKey);
+    const kept = [...a.kept.values()];
+    expect(kept.map((k) => back.reopenKept(k, 0))).toEqual(kept.map(() => 'installed'));
+    expect(() => readSnapshot(snapshot, { me: f.me, groupId, sessionId })).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(() => readSnapshot(snapshot, { me: a.me, groupId, sessionId: id16(3) })).toThrow(expect.objectContaining({ code: 'SESSION_NOT_OPEN' }));
+
+    const seedBytes = a.seed;
+    a.wipe();
+    expect(seedBytes.every((v) => v === 0)).toBe(true);
+    expect(a.kept.size + a.shown.size).toBe(0);
+    expect(a.onKeptChange).toBeNull();
   });
 });

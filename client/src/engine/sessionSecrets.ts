@@ -11,10 +11,13 @@ import {
   createSessionKey,
   installSenderKey,
   openSenderKey,
+  randomBytes,
   rekey,
+  sealSenderKey,
   sealToMembers,
   stateHead,
   verifySessionKey,
+  wipe as wipeBytes,
   wipeChain,
   wipeReceiveState,
   wipeSessionKey,
@@ -27,7 +30,16 @@ import {
   type SessionKeyPair,
 } from '@kindred/shared/crypto';
 import { KindredError } from '@kindred/shared/errors';
-import type { Envelope, SealedSenderKey, SignedAcceptance, SignedSessionKey } from '@kindred/shared/protocol';
+import {
+  MAX_KEPT_SEALED,
+  MAX_KEPT_SEALED_PER_SENDER,
+  MAX_KEPT_SHOWN,
+  type Envelope,
+  type KeptSealedKey,
+  type SealedSenderKey,
+  type SignedAcceptance,
+  type SignedSessionKey,
+} from '@kindred/shared/protocol';
 
 /** Most envelopes kept while waiting for their sender key (a burst behind a slow key distribution). */
 export const MAX_PENDING_ENVELOPES = 500;
@@ -37,12 +49,23 @@ export const MAX_CLIENT_IDS = 10_000;
 export const MAX_PENDING_SEALED = 500;
 
 export class SessionSecrets {
+  /** The seed of the session key: kept (and wiped with it) so that a reloaded tab can remake the same key. */
+  readonly seed: Uint8Array;
   readonly keyPair: SessionKeyPair;
   readonly signedKey: SignedSessionKey;
   readonly pairwise: PairwiseKeys;
   readonly receive: ReceiveState;
   /** Verified session public keys of the others in the session, by member id. */
   readonly peers = new Map<string, Uint8Array>();
+  /** The signed form of each key in `peers` (kept beside a sealed key it opened, for a reload). */
+  private readonly peerKeys = new Map<string, SignedSessionKey>();
+  /**
+   * The sealed sender keys that installed here, by `${from} ${keyId}` in arrival order, each with the session key that
+   * sealed it; my own chains sealed to myself. What a reloaded tab opens again (sessionSnapshot.ts). Bounded.
+   */
+  readonly kept = new Map<string, KeptSealedKey>();
+  /** `id → expiresAt` of the chat messages shown in this session (a message that comes back keeps its expiry). */
+  readonly shown = new Map<string, number>();
   chain: OwnSenderChain | null = null;
   /** Members the current chain was sealed to. */
   sealedTo = new Set<string>();
@@ -56,6 +79,13 @@ export class SessionSecrets {
   enteredOnce = false;
   pendingEnvelopes: Envelope[] = [];
   pendingSealed: SealedSenderKey[] = [];
+  /**
+   * A reloaded tab, until its first entry: the sealed keys it kept (opened once the present members are known) and
+   * the messages it had shown (those that do not come back are reported gone). Null otherwise.
+   */
+  restoring: { sealed: KeptSealedKey[]; shown: [string, number][] } | null = null;
+  /** Called when what a reload would need changed (kept keys, shown messages, peers' keys): the engine saves it. */
+  onKeptChange: (() => void) | null = null;
   /** While knocking: the hash of this device's knock proof, which its introductions name. */
   knockProofHash: string | undefined;
   wiped = false;
@@ -72,9 +102,12 @@ export class SessionSecrets {
      */
     readonly record: InstallRecord | undefined = undefined,
     /** This device's session-key generation (higher than any key it made before for this session). */
-    generation = 0,
+    readonly generation = 0,
+    /** A reloaded tab's own session key seed (copied); a fresh random one otherwise. */
+    seed?: Uint8Array,
   ) {
-    const created = createSessionKey(ik, groupId, sessionId, { generation });
+    this.seed = seed ? Uint8Array.from(seed) : randomBytes(32);
+    const created = createSessionKey(ik, groupId, sessionId, { generation, seed: this.seed });
     this.keyPair = created.keyPair;
     this.signedKey = created.signed;
     this.pairwise = createPairwiseKeys(created.keyPair);
@@ -96,10 +129,13 @@ export class SessionSecrets {
       this.profileSeenBy.delete(member);
     }
     this.peers.set(member, pk);
+    this.peerKeys.set(member, signed);
+    this.onKeptChange?.();
   }
 
   removePeer(member: string): void {
     this.peers.delete(member);
+    this.peerKeys.delete(member);
     this.sealedTo.delete(member);
     this.profileSeenBy.delete(member); // whoever comes back under this id starts with no names
   }
@@ -110,6 +146,8 @@ export class SessionSecrets {
     const recipients = this.recipients(roster, new Set());
     const { chain, sealed } = rekey({ old: this.chain ?? undefined, roster, sender: this.me, recipients, me: this.pairwise, nowMs });
     this.chain = chain;
+    // Sealed to myself and kept: a reloaded tab reads my own messages the relay still buffers, and shows them as mine.
+    this.keep(sealSenderKey(chain, { member: this.me, sessionPk: this.keyPair.publicKey }, this.pairwise), this.signedKey);
     this.sealedTo = new Set(recipients.map((r) => r.member));
     return sealed;
   }
@@ -146,7 +184,43 @@ export class SessionSecrets {
     if (!pk) return 'no-peer-key';
     const key = openSenderKey(sealed, pk, this.pairwise, this.me);
     onHead?.(key.head); // the sender's roster head, authenticated by the box
-    return installSenderKey(this.receive, key, nowMs) ? 'installed' : 'duplicate';
+    if (!installSenderKey(this.receive, key, nowMs)) return 'duplicate';
+    const signed = this.peerKeys.get(sealed.from);
+    if (signed) this.keep(sealed, signed);
+    return 'installed';
+  }
+
+  /**
+   * Opens a sealed key this tab kept before a reload, with the session key it kept beside it (verified again, and
+   * noted in the install record: an older generation than one seen is KEY_REPLAY). Throws on any failure; the caller
+   * drops it silently (it is this tab's own storage, and a stale entry is no attack).
+   */
+  reopenKept(entry: KeptSealedKey, nowMs: number): 'installed' | 'duplicate' {
+    const { sealed, senderKey } = entry;
+    const pk = verifySessionKey(senderKey, { groupId: this.groupId, sessionId: this.sessionId, member: sealed.from });
+    if (sealed.from !== this.me) this.record?.noteSessionKey(sealed.from, senderKey.body.gen, senderKey.body.sessionPk);
+    const key = openSenderKey(sealed, pk, this.pairwise, this.me);
+    if (!installSenderKey(this.receive, key, nowMs)) return 'duplicate';
+    this.keep(sealed, senderKey);
+    return 'installed';
+  }
+
+  /** Notes the expiry of a chat message shown (its id), the oldest forgotten past MAX_KEPT_SHOWN. */
+  noteShown(id: string, expiresAt: number): void {
+    this.shown.delete(id);
+    this.shown.set(id, expiresAt);
+    if (this.shown.size > MAX_KEPT_SHOWN) this.shown.delete(this.shown.keys().next().value as string);
+    this.onKeptChange?.();
+  }
+
+  private keep(sealed: SealedSenderKey, senderKey: SignedSessionKey): void {
+    const k = `${sealed.from} ${sealed.keyId}`;
+    if (this.kept.has(k)) return; // the first one installed reads the most
+    this.kept.set(k, { sealed, senderKey });
+    const fromSender = [...this.kept.keys()].filter((x) => x.startsWith(`${sealed.from} `));
+    if (fromSender.length > MAX_KEPT_SEALED_PER_SENDER) this.kept.delete(fromSender[0] as string);
+    if (this.kept.size > MAX_KEPT_SEALED) this.kept.delete(this.kept.keys().next().value as string);
+    this.onKeptChange?.();
   }
 
   /** Records a chat message's (sender, client id); false when it was seen already in this session (a copy). */
@@ -177,7 +251,13 @@ export class SessionSecrets {
     wipeReceiveState(this.receive);
     this.pairwise.wipe();
     wipeSessionKey(this.keyPair);
+    wipeBytes(this.seed);
     this.peers.clear();
+    this.peerKeys.clear();
+    this.kept.clear();
+    this.shown.clear();
+    this.restoring = null;
+    this.onKeptChange = null;
     this.sealedTo.clear();
     this.pendingEnvelopes = [];
     this.pendingSealed = [];

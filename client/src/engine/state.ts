@@ -107,6 +107,8 @@ export type SessionEvent = { id: number; at: number } & (
   | { kind: 'presence'; member: string; present: boolean }
   | { kind: 'warning'; code: ErrorCode; message: string }
   | { kind: 'joined' }
+  /** A reloaded tab: `count` messages it showed before the reload were no longer held by the relay. */
+  | { kind: 'history-gone'; count: number }
 );
 
 export interface SessionView {

@@ -70,6 +70,7 @@ export function lineKind(event: SessionEvent): LineKind {
     case 'warning':
       return 'key';
     case 'joined':
+    case 'history-gone':
       return 'session';
   }
 }
@@ -90,6 +91,12 @@ export function describeEvent(event: SessionEvent, me: string, nameOf: NameOf): 
       break;
     case 'joined':
       text = 'You are in the session. Messages are end-to-end encrypted.';
+      break;
+    case 'history-gone':
+      text =
+        event.count === 1
+          ? 'One message from before you reloaded is no longer available.'
+          : `${event.count} messages from before you reloaded are no longer available.`;
       break;
   }
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -44,7 +44,7 @@ export {
   MAX_FORWARD_JUMP, MAX_SKIPPED, SKIPPED_KEY_LIFETIME_MS, PREVIOUS_EPOCH_GRACE_MS, MAX_USED_COUNTERS, MAX_CHAINS_PER_SENDER,
 } from './receiveState';
 export type { ReceiveState, ReceivingChain, RekeyMark, SkippedKey } from './receiveState';
-export { InstallRecord, MAX_INSTALLED_KEYS, MAX_INSTALLED_PER_SENDER, MAX_RECORDED_MEMBERS } from './installRecord';
+export { InstallRecord, type InstallRecordData, MAX_INSTALLED_KEYS, MAX_INSTALLED_PER_SENDER, MAX_RECORDED_MEMBERS } from './installRecord';
 export { encryptMessage, decryptMessage, isMuted } from './messageCipher';
 export type { DecryptedMessage, DecryptOptions, FixedMessageInputs } from './messageCipher';
 export { needsRekey, rekey, sealToMembers, EAGER_REKEY_MAX_PRESENT, REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from './rekeyPolicy';

@@ -96,4 +96,22 @@ describe('install record', () => {
     for (let i = 1; i < MAX_RECORDED_MEMBERS; i++) r.noteSessionKey(`m${i}`, 0, pk(1));
     expect(codeOf(() => r.noteSessionKey('one-too-many', 0, pk(1)))).toBe('KEY_LIMIT');
   });
+
+  it('survives a round trip as plain data (a reloaded tab): floors, retirements and generations hold', () => {
+    const { g, a, b, firstSealed, record } = pair();
+    record.retire(a.id, firstSealed.keyId, 7);
+    record.noteSessionKey(a.id, 9, toBase64Url(a.sessionPk));
+    const data = JSON.parse(JSON.stringify(record.toData())) as ReturnType<InstallRecord['toData']>;
+    const back = InstallRecord.fromData(g.groupId, g.sessionId, data);
+    expect(back.floorOf(a.id, firstSealed.keyId)).toBe(7);
+    expect(codeOf(() => back.noteSessionKey(a.id, 8, toBase64Url(a.sessionPk)))).toBe('KEY_REPLAY');
+    // The restored record refuses the old sealed key below its floor, as the original does.
+    const rx = createMemoryReceiveState(g.groupId, g.sessionId, back);
+    expect(codeOf(() => installSenderKey(rx, open(firstSealed, a, b), 0))).toBe('KEY_REPLAY');
+    // Data naming one key twice keeps the higher floor; data past the bounds is refused, never trimmed.
+    const twice = InstallRecord.fromData('g', 's', { floors: [['m', 'k', 5], ['m', 'k', 2]], generations: [] });
+    expect(twice.floorOf('m', 'k')).toBe(5);
+    const tooMany = Array.from({ length: MAX_INSTALLED_PER_SENDER + 1 }, (_, i): [string, string, number] => ['m', `k${i}`, 0]);
+    expect(codeOf(() => InstallRecord.fromData('g', 's', { floors: tooMany, generations: [] }))).toBe('KEY_LIMIT');
+  });
 });

@@ -25,6 +25,15 @@ export const MAX_INSTALLED_KEYS = 16_384;
 /** Members whose session-key generation is recorded (twice the roster's member cap: members and knockers). */
 export const MAX_RECORDED_MEMBERS = 2048;
 
+/**
+ * An install record as plain data (ids, counters, generations, public keys: no secret), for a tab that keeps its place
+ * across a reload (the web client's sessionStorage). `InstallRecord.fromData` takes it back under the same bounds.
+ */
+export interface InstallRecordData {
+  floors: [sender: string, keyId: string, floor: number][];
+  generations: [member: string, generation: number, sessionPk: string][];
+}
+
 export class InstallRecord {
   readonly groupId: string;
   readonly sessionId: string;
@@ -36,6 +45,30 @@ export class InstallRecord {
   constructor(groupId: string, sessionId: string) {
     this.groupId = groupId;
     this.sessionId = sessionId;
+  }
+
+  /**
+   * Takes back what `toData` gave, through `admit`, `retire` and `noteSessionKey`: the bounds hold (KEY_LIMIT) and two
+   * entries for one key keep the higher floor, so stored data can only make the record stricter than a fresh one.
+   */
+  static fromData(groupId: string, sessionId: string, data: InstallRecordData): InstallRecord {
+    const record = new InstallRecord(groupId, sessionId);
+    for (const [sender, keyId, floor] of data.floors) {
+      if (record.floorOf(sender, keyId) === undefined) record.admit(sender, keyId, floor);
+      else record.retire(sender, keyId, floor);
+    }
+    for (const [member, generation, sessionPk] of data.generations) record.noteSessionKey(member, generation, sessionPk);
+    return record;
+  }
+
+  toData(): InstallRecordData {
+    return {
+      floors: [...this.#floors].map(([k, floor]) => {
+        const [sender = '', keyId = ''] = k.split(' ');
+        return [sender, keyId, floor];
+      }),
+      generations: [...this.#generations].map(([member, g]) => [member, g.generation, g.sessionPk]),
+    };
   }
 
   get size(): number {

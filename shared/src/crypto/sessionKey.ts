@@ -23,8 +23,9 @@ export interface CreatedSessionKey {
 /**
  * A fresh session key pair, signed by `ik`, of generation `opts.generation` (default 0): a member that makes another
  * key for the same session (a re-entry after the session was wiped here, a restart) gives it a higher generation, and
- * receivers refuse an older one (installRecord.ts). `opts.seed` (`crypto_box_seed_keypair`) exists for test vectors
- * only; live code never passes it.
+ * receivers refuse an older one (installRecord.ts). `opts.seed` (`crypto_box_seed_keypair`, not wiped here) is for
+ * test vectors and for a tab that takes back its own session key after a reload (the web client keeps the seed in
+ * the tab's sessionStorage for the session's length); the same seed and generation give the same key and signature.
  */
 export function createSessionKey(ik: IdentityKeyPair, groupId: string, sessionId: string, opts?: { seed?: Uint8Array; generation?: number }): CreatedSessionKey {
   expectBytes(ik.publicKey, 32, 'identity public key');

@@ -3,3 +3,4 @@ export * from './objects';
 export * from './events';
 export * from './content';
 export * from './vault';
+export * from './sessionSnapshot';
