@@ -8,7 +8,7 @@ import { verifyAuthChallenge } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { PROTOCOL_VERSION, type ClientRequest, type ClientResult } from '@kindred/shared/protocol';
 import type { Call } from './context';
-import { refuse } from './validation';
+import { refuse } from './dispatcher';
 
 /** Long enough for a slow phone to sign and answer, short enough that a leaked challenge is soon worthless. */
 export const CHALLENGE_TTL_MS = 60_000;

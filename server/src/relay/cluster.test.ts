@@ -16,7 +16,7 @@ import { connectRedis, isCluster, keysMatching, type RedisClient } from '../redi
 import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
 import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
 import { createRedisCluster, roomChannel, shardedAdapter } from './cluster';
-import type { RelayServer } from './context';
+import type { RelayServer } from './socketTypes';
 import { adapterChannelPrefix } from './redisKeys';
 
 interface Node {

@@ -10,19 +10,12 @@
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import { KindredError } from '@kindred/shared/errors';
 import { isCluster, type RedisClient } from '../redisClient';
-import type { RelayServer } from './context';
-import type { RelayLog } from './deps';
+import type { RelayServer } from './socketTypes';
+import type { ClusterDeps, RelayLog } from './deps';
 import { adapterChannelPrefix } from './redisKeys';
 import { RedisSessionLogs } from './redisSessionLog';
-import type { BufferLimits, SessionLogs } from './sessionLog';
-
-export interface ClusterDeps {
-  redis: RedisClient;
-  /** The adapter's subscriber connection (shardedAdapter's `sub`). */
-  subscriber: RedisClient;
-  /** Prefix of every key (config.redisKeyPrefix). */
-  keyPrefix: string;
-}
+import type { BufferLimits } from './bufferLimits';
+import type { SessionLogs } from './sessionLog';
 
 export interface RelayCluster {
   readonly logs: SessionLogs;

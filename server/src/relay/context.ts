@@ -1,43 +1,11 @@
-/** Types shared by the relay's feature modules: the typed Socket.IO server, per-connection state, room names. */
-import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, Knock, ServerToClientEvents, SignedSessionKey } from '@kindred/shared/protocol';
+/** Types shared by the relay's feature modules: the relay's state on this node, per-connection state, one request. */
 import type { RelayDeps } from './deps';
 import type { GroupRegistry } from './groupState';
 import type { TokenBucket } from './rateLimit';
 import type { SealedOutbox } from './sealedOutbox';
 import type { SessionDirectory } from './sessionDirectory';
 import type { RelayCluster } from './cluster';
-
-/** This socket's place in one group's live session: present with its session key, or waiting with its knock. */
-export interface SessionPlace {
-  sessionId: string;
-  sessionKey: SignedSessionKey;
-  /** Set while the socket waits to be admitted. */
-  knock?: Knock;
-}
-
-/**
- * What the relay keeps on `socket.data`: the authenticated member id and, per group, the socket's place in the live
- * session. Other nodes read both through the adapter (fetchSockets): that is how presence and the waiting room are
- * seen across nodes. Only opaque ids and signed public objects.
- */
-export interface RelaySocketData {
-  member?: string;
-  live?: Record<string, SessionPlace>;
-}
-
-/** Between relay nodes (io.serverSideEmit through the Redis adapter). */
-export interface InterNodeEvents {
-  /**
-   * A node appended a roster entry at `epoch`: the others read it from storage and apply it to their sockets.
-   * `evict` names the member it takes out of the group's sessions: a node stops pushing to that member's sockets at
-   * once, before it reads storage, so that nothing the adapter delivers after the notice reaches them.
-   */
-  'roster.appended': (notice: { groupId: string; epoch: number; evict?: string }, ack: (done: boolean) => void) => void;
-}
-
-export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
-export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;
+import type { RelayServer, RelaySocket } from './socketTypes';
 
 /** Node-local state of one connection. */
 export interface Connection {
@@ -83,18 +51,3 @@ export interface Call {
   /** Serialized size of the request (already measured against the payload cap). */
   readonly requestBytes: number;
 }
-
-/**
- * Room names. Group and session ids are both in every session room name: a session id is chosen by a facilitator,
- * so two groups could name the same id, and their rooms must never meet.
- */
-export const rooms = {
-  group: (groupId: string) => `grp:${groupId}`,
-  session: (groupId: string, sessionId: string) => `sess:${groupId}:${sessionId}`,
-  waiting: (groupId: string, sessionId: string) => `wait:${groupId}:${sessionId}`,
-  /**
-   * Every socket of one member in one group (joined, waiting, or following the roster): targeted pushes and
-   * evictions. One session is open per group at a time, so no session id is needed.
-   */
-  member: (groupId: string, member: string) => `mem:${groupId}:${member}`,
-};

@@ -5,7 +5,16 @@
 import type { ErrorCode } from '@kindred/shared/errors';
 import type { Config } from '../config';
 import type { Storage } from '../storage/storage';
-import type { ClusterDeps } from './cluster';
+import type { RedisClient } from '../redisClient';
+
+/** Several nodes: the Redis connections shared with the Socket.IO adapter. */
+export interface ClusterDeps {
+  redis: RedisClient;
+  /** The adapter's subscriber connection (shardedAdapter's `sub`). */
+  subscriber: RedisClient;
+  /** Prefix of every key (config.redisKeyPrefix). */
+  keyPrefix: string;
+}
 
 /** The relay's limits, as server/src/config.ts reads them (rate limit, per-event size cap, reconnect buffer). */
 export type RelayLimits = Pick<Config, 'maxPayloadBytes' | 'rateLimit' | 'bufferTtlSeconds' | 'bufferMaxMessages' | 'bufferMaxBytes'>;

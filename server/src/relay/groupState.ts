@@ -13,10 +13,9 @@ import type { Knock, SignedRosterEntry, SignedSessionKey } from '@kindred/shared
 import { KindredError } from '@kindred/shared/errors';
 import type { Storage } from '../storage/storage';
 import { RosterChain } from './rosterChain';
-import { MemorySessionLogs, type BufferLimits, type SessionLog, type SessionLogs } from './sessionLog';
-import { rooms } from './context';
-
-export type { BufferLimits } from './sessionLog';
+import type { BufferLimits } from './bufferLimits';
+import { MemorySessionLogs, type SessionLog, type SessionLogs } from './sessionLog';
+import { rooms } from './rooms';
 
 export interface Presence {
   sessionKey: SignedSessionKey;

@@ -7,11 +7,12 @@ import { checkInviteGate, isFacilitator, rosterEntryHash, rosterMember } from '@
 import type { RosterState } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
 import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
-import { rooms, type Call, type RelayContext } from './context';
+import type { Call, RelayContext } from './context';
+import { rooms } from './rooms';
 import type { GroupState } from './groupState';
 import { advanceHead, applyRosterEffects, currentGroup, evicted, warnOf } from './rosterEffects';
 import { RosterChain } from './rosterChain';
-import { refuse } from './validation';
+import { refuse } from './dispatcher';
 
 function requireFacilitator(roster: RosterState, member: string): void {
   if (!isFacilitator(roster, member)) refuse('NOT_FACILITATOR');

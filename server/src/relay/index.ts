@@ -1,10 +1,12 @@
 /**
  * The relay's socket logic, attached to the app's Socket.IO server by buildApp: every client event goes through
- * one dispatcher (validation.ts) to one handler per event, grouped by feature (auth, groups, sessions, relay).
+ * one dispatcher (dispatcher.ts) to one handler per event, grouped by feature (auth, groups, sessions, relay).
  */
 import type { Server } from 'socket.io';
 import { initCrypto } from '@kindred/shared/crypto';
-import { rooms, type Connection, type RelayContext, type RelayServer, type RelaySocket } from './context';
+import type { Connection, RelayContext } from './context';
+import { rooms } from './rooms';
+import type { RelayServer, RelaySocket } from './socketTypes';
 import type { RelayDeps } from './deps';
 import { GroupRegistry, type GroupState } from './groupState';
 import { createRedisCluster } from './cluster';
@@ -16,12 +18,11 @@ import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rost
 import { handleDisconnect, sessionEnter, sessionLeave } from './sessions';
 import { directSend, keysDistribute, messageSend, peerSend } from './relay';
 import { SealedOutbox } from './sealedOutbox';
-import { attachDispatcher, readiness, type HandlerTable } from './validation';
+import { attachDispatcher, readiness, type HandlerTable } from './dispatcher';
 import { protocolGate } from './protocolGate';
 
-export type { RelayDeps, RelayLimits, RelayMetrics, RelayLog } from './deps';
-export type { RelayServer, RelaySocket, RelaySocketData, InterNodeEvents } from './context';
-export type { ClusterDeps } from './cluster';
+export type { ClusterDeps, RelayDeps, RelayLimits, RelayMetrics, RelayLog } from './deps';
+export type { RelayServer, RelaySocket, RelaySocketData, InterNodeEvents } from './socketTypes';
 
 const handlers: HandlerTable = {
   'auth.challenge': authChallenge,

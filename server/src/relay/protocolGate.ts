@@ -6,7 +6,7 @@
  */
 import { HandshakeAuth } from '@kindred/shared/protocol';
 import { ERROR_SENTENCES } from '@kindred/shared/errors';
-import type { RelaySocket } from './context';
+import type { RelaySocket } from './socketTypes';
 
 /** The connect error a refused client receives (Socket.IO passes `data` to the client's connect_error). */
 export class ProtocolRefusal extends Error {

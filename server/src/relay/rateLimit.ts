@@ -1,6 +1,6 @@
 /**
  * Per-connection flood control: a token bucket (refilled at `rate` per second up to `burst`). The cap on the size of
- * one event is the dispatcher's (validation.ts: the bytes of the packet that carried it, checked before the schema
+ * one event is the dispatcher's (dispatcher.ts: the bytes of the packet that carried it, checked before the schema
  * runs); Socket.IO's maxHttpBufferSize cuts a frame far beyond it before it is even parsed.
  */
 export class TokenBucket {

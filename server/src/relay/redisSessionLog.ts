@@ -27,7 +27,8 @@ import type { Envelope, RelayedMessage, SealedSenderKey } from '@kindred/shared/
 import { createHash } from 'node:crypto';
 import { isCluster, type RedisClient } from '../redisClient';
 import { sessionKeyBase } from './redisKeys';
-import { RECENT_SENDS, memorySeqBase, sendId, type Appended, type BufferLimits, type RosterHead, type SessionLog, type SessionLogs } from './sessionLog';
+import type { BufferLimits } from './bufferLimits';
+import { RECENT_SENDS, memorySeqBase, sendId, type Appended, type RosterHead, type SessionLog, type SessionLogs } from './sessionLog';
 
 /** The seq counter outlives quiet spells (a support group may be silent for a long time) but not forever. */
 export const SEQ_TTL_MS = 48 * 3600 * 1000;

@@ -6,11 +6,12 @@
 import { isFacilitator, memberMaySend, rosterMember } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
 import type { ClientRequest, ClientResult, KeyRecipientOutcome, RelayedMessage } from '@kindred/shared/protocol';
-import { rooms, type Call } from './context';
+import type { Call } from './context';
+import { rooms } from './rooms';
 import type { GroupState, LiveSession } from './groupState';
 import { catchUp } from './rosterEffects';
 import type { Appended } from './sessionLog';
-import { refuse } from './validation';
+import { refuse } from './dispatcher';
 
 /** The live session this socket has joined, or the refusal that says why not. */
 function joinedSession(call: Call, group: GroupState, sessionId: string): LiveSession {

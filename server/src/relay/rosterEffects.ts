@@ -8,7 +8,8 @@
  * that holds the socket knows of the change. On one node both are the same thing.
  */
 import type { SignedRosterEntry } from '@kindred/shared/protocol';
-import { rooms, type RelayContext } from './context';
+import type { RelayContext } from './context';
+import { rooms } from './rooms';
 import type { GroupState, LiveSession } from './groupState';
 
 type EvictReason = 'removed' | 'banned' | 'left';

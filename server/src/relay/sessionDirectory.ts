@@ -8,7 +8,8 @@
  */
 import type { Knock, PresentMember, SignedSessionKey } from '@kindred/shared/protocol';
 import { KindredError } from '@kindred/shared/errors';
-import { rooms, type RelayServer, type RelaySocketData } from './context';
+import { rooms } from './rooms';
+import type { RelayServer, RelaySocketData } from './socketTypes';
 import type { LiveSession } from './groupState';
 import type { MaybePromise } from './sessionLog';
 

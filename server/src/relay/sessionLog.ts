@@ -9,19 +9,11 @@
  * (append) never waits for a microtask it does not need. Only ciphertext and opaque ids are kept.
  */
 import type { RelayedMessage, Envelope, SealedSenderKey } from '@kindred/shared/protocol';
+import type { BufferLimits } from './bufferLimits';
 import { ReconnectBuffer } from './reconnectBuffer';
 import { TextLog } from './textLog';
 
 export type MaybePromise<T> = T | Promise<T>;
-
-export interface BufferLimits {
-  /** How long buffered ciphertext and away markers last; 0 keeps nothing. */
-  ttlMs: number;
-  /** Most messages kept per session, and most sealed keys per recipient. */
-  maxItems: number;
-  /** Most bytes of envelope JSON kept per session (in memory: of the native chunks that hold them). */
-  maxBytes: number;
-}
 
 /** A roster head: the epoch of the group's latest entry and that entry's hash. */
 export interface RosterHead {

@@ -11,7 +11,8 @@ import { connectRedis, keysMatching, type RedisClient } from '../redisClient';
 import { dropKeysAndClose, testRedis } from '../testServices';
 import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
 import { REORDER_SLACK, RedisSessionLogs } from './redisSessionLog';
-import { MemorySessionLogs, memorySeqBase, type BufferLimits, type RosterHead, type SessionLog, type SessionLogs } from './sessionLog';
+import type { BufferLimits } from './bufferLimits';
+import { MemorySessionLogs, memorySeqBase, type RosterHead, type SessionLog, type SessionLogs } from './sessionLog';
 import { b64 } from './testHarness';
 
 const limits = { ttlMs: 1000, maxItems: 3, maxBytes: 1024 * 1024 };

@@ -7,11 +7,13 @@
  */
 import { isFacilitator, rosterMember, verifyAcceptance, verifyKnockProof, verifySessionKey } from '@kindred/shared/crypto';
 import type { ClientRequest, ClientResult, Knock, PresentMember } from '@kindred/shared/protocol';
-import { rooms, type Call, type RelayContext, type RelaySocket } from './context';
+import type { Call, RelayContext } from './context';
+import { rooms } from './rooms';
+import type { RelaySocket } from './socketTypes';
 import type { GroupState, LiveSession } from './groupState';
 import { followGroup, requireValidInvite } from './groups';
 import { background, currentGroup, warnOf } from './rosterEffects';
-import { refuse } from './validation';
+import { refuse } from './dispatcher';
 
 export async function sessionEnter(call: Call, req: ClientRequest<'session.enter'>): Promise<ClientResult<'session.enter'>> {
   const { relay, member } = call;

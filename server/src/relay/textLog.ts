@@ -13,7 +13,7 @@
  * entry is left in it; the last one let go is kept as a spare for the next, so a session at its bound allocates
  * nothing.
  */
-import type { BufferLimits } from './sessionLog';
+import type { BufferLimits } from './bufferLimits';
 
 const CHUNK_BYTES = 64 * 1024;
 const FIRST_SLOTS = 16;
