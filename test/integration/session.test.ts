@@ -11,12 +11,14 @@ import {
   encryptMessage,
   stateHead,
   installSenderKey,
+  sealDirect,
+  type PairwiseKeys,
   type OwnSenderChain,
   type ReceiveState,
   type RosterState,
 } from '@kindred/shared/crypto';
 import { isKindredError } from '@kindred/shared/errors';
-import { encodeContent, type Envelope, type RelayedMessage } from '@kindred/shared/protocol';
+import { encodeContent, encodeDirectContent, type Envelope, type RelayedMessage } from '@kindred/shared/protocol';
 import type { KindredClient } from '@kindred/client/engine';
 import { admitThroughInvite, newClient, nextEvent, startRelay, texts, until, type RelayUnderTest } from './harness';
 import { card as baseCard, policy } from './harness';
@@ -172,13 +174,27 @@ describe('a whole session over the real relay', () => {
     expect((await toBob).kind).toBe('struggling');
   });
 
-  it('a facilitator marks the note read: the member gets an end-to-end encrypted receipt for that note', async () => {
+  it('a member cannot mark its note read for the facilitators (a note-read box is taken from facilitators only)', async () => {
+    const note = bob.getState().session!.directs.at(-1)!; // the note of the test above, on the co-facilitator's device
+    const secrets = (alice as unknown as { secrets: { pairwise: PairwiseKeys; peers: Map<string, Uint8Array>; groupId: string; sessionId: string } }).secrets;
+    const forged = encodeDirectContent({ kind: 'note-read', noteId: note.noteId!, author: alice.me });
+    const box = sealDirect(secrets.pairwise, { member: bob.me, sessionPk: secrets.peers.get(bob.me)! }, { groupId: secrets.groupId, sessionId: secrets.sessionId, from: alice.me }, forged);
+    await alice.connection.request('direct.send', { box });
+    await alice.send('sync-after-forged-note-read'); // one socket: once Bob has this, the box before it was handled
+    await until(bob, () => texts(bob).includes('sync-after-forged-note-read'), 'sync');
+    expect(bob.getState().session!.directs.find((d) => d.id === note.id)?.readAt).toBeNull();
+  });
+
+  it('a facilitator marks the note read: the member gets an end-to-end encrypted receipt, the co-facilitator sees it read', async () => {
     expect(alice.getState().session?.sentNotes.at(-1)?.readAt).toBeNull();
     const note = fac.getState().session!.directs.at(-1)!; // the note of the test above
     expect(note.readAt).toBeNull();
     await fac.acknowledgeNote(note.id);
-    expect(fac.getState().session!.directs.find((d) => d.id === note.id)?.readAt).not.toBeNull();
+    expect(fac.getState().session!.directs.find((d) => d.id === note.id)).toMatchObject({ readBy: fac.me });
     await until(alice, (s) => (s.session?.sentNotes.at(-1)?.readAt ?? null) !== null, 'alice told her note was read');
+    // The co-facilitator's copy stops asking for attention, and says who read it.
+    await until(bob, (s) => (s.session?.directs.at(-1)?.readAt ?? null) !== null, 'bob told the note was read');
+    expect(bob.getState().session!.directs.at(-1)?.readBy).toBe(fac.me);
     // The relay carried a box, not a flag: nothing of the receipt is readable in its log of the request.
     expect(relay.logs.join('\n')).not.toContain(note.noteId!);
   });

@@ -5,12 +5,14 @@
  *
  * Read receipts go back the same way: a facilitator who marks a note read boxes `{kind: 'read-receipt', noteId}` to
  * the member who wrote it; the member takes a receipt only from a facilitator of its verified roster, and only for a
- * note it sent in this session. The relay sees one more small box between two opaque ids, never which note.
+ * note it sent in this session. The other facilitators present get `{kind: 'note-read', noteId, author}`, so the note
+ * stops asking for their attention too; they take it only from a facilitator, for a note they hold from that author.
+ * The relay sees small boxes between opaque ids, never which note.
  */
 import { isFacilitator, openDirect, randomBytes, sealDirect, sealToFacilitators, wipe, type SenderKeyRecipient } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
-import { decodeDirectContent, encodeDirectContent, type ServerPayload } from '@kindred/shared/protocol';
+import { decodeDirectContent, encodeDirectContent, type DirectBox, type DirectContent, type ServerPayload } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import { ExpiryScheduler } from './expiry';
 import { capExpiry, expireDirects, type DirectNote } from './state';
@@ -44,25 +46,39 @@ export class DirectNotes {
     }
   }
 
-  /** Facilitators: marks a note read here and, when the member is still present, tells them in a read receipt. */
+  /**
+   * Facilitators: marks a note read here and tells, in boxes, the member who wrote it (when still present) and the
+   * other facilitators present.
+   */
   async acknowledge(id: number): Promise<void> {
     const ctx = this.ctx;
     const secrets = ctx.requireJoined();
+    const roster = ctx.requireRoster();
     const note = ctx.state.session?.directs.find((d) => d.id === id);
     if (!note) throw new KindredError('NOT_FOUND', 'no such note');
     if (note.readAt === null) {
       const readAt = ctx.clock.now();
-      ctx.updateSession((s) => ({ ...s, directs: s.directs.map((d) => (d.id === id ? { ...d, readAt } : d)) }));
+      ctx.updateSession((s) => ({ ...s, directs: s.directs.map((d) => (d.id === id ? { ...d, readAt, readBy: ctx.me } : d)) }));
     }
-    const pk = secrets.peers.get(note.from);
-    if (!note.noteId || !pk) return;
-    const plaintext = encodeDirectContent({ kind: 'read-receipt', noteId: note.noteId });
-    try {
-      const box = sealDirect(secrets.pairwise, { member: note.from, sessionPk: pk }, { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me }, plaintext);
-      await ctx.connection.request('direct.send', { box });
-    } finally {
-      wipe(plaintext);
-    }
+    if (!note.noteId) return;
+    const boxCtx = { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me };
+    const boxes: DirectBox[] = [];
+    const seal = (recipients: SenderKeyRecipient[], content: DirectContent, toFacilitators: boolean): void => {
+      if (recipients.length === 0) return;
+      const plaintext = encodeDirectContent(content);
+      try {
+        if (toFacilitators) boxes.push(...sealToFacilitators(secrets.pairwise, roster, recipients, boxCtx, plaintext));
+        else for (const r of recipients) boxes.push(sealDirect(secrets.pairwise, r, boxCtx, plaintext));
+      } finally {
+        wipe(plaintext);
+      }
+    };
+    const author = secrets.peers.get(note.from);
+    if (author) seal([{ member: note.from, sessionPk: author }], { kind: 'read-receipt', noteId: note.noteId }, false);
+    const others: SenderKeyRecipient[] = [];
+    for (const [member, sessionPk] of secrets.peers) if (member !== ctx.me && member !== note.from && isFacilitator(roster, member)) others.push({ member, sessionPk });
+    seal(others, { kind: 'note-read', noteId: note.noteId, author: note.from }, true);
+    for (const box of boxes) await ctx.connection.request('direct.send', { box });
   }
 
   onDirect(box: ServerPayload<'direct'>['box']): void {
@@ -92,6 +108,7 @@ export class DirectNotes {
         return;
       }
       if (!isFacilitator(roster, ctx.me)) return;
+      if (content.kind === 'note-read') return isFacilitator(roster, box.from) ? this.readElsewhere(box.from, content.author, content.noteId) : undefined;
       const receivedAt = ctx.clock.now();
       const note: DirectNote = {
         id: ++this.directSeq,
@@ -109,6 +126,13 @@ export class DirectNotes {
     } catch (e) {
       ctx.warnFromError(e, 'direct note');
     }
+  }
+
+  /** A co-facilitator read `author`'s note `noteId` (the caller checked that `by` is a facilitator, and I am one). */
+  private readElsewhere(by: string, author: string, noteId: string): void {
+    const readAt = this.ctx.clock.now();
+    const mine = (d: DirectNote) => d.from === author && d.noteId === noteId && d.readAt === null;
+    this.ctx.updateSession((s) => (s.directs.some(mine) ? { ...s, directs: s.directs.map((d) => (mine(d) ? { ...d, readAt, readBy: by } : d)) } : s));
   }
 
   /** A stricter group expiry applies to the notes already shown. */

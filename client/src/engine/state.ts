@@ -79,8 +79,10 @@ export interface DirectNote {
   expiresAt: number;
   /** The member's id for the note (what a read receipt names); absent in a note from an older client. */
   noteId?: string;
-  /** When a facilitator on this device marked it read (and a receipt went to the member); null until then. */
+  /** When a facilitator marked it read, here or on another facilitator's device (a receipt went to the member); null until then. */
   readAt: number | null;
+  /** Who marked it read: this device's member, or the co-facilitator whose `note-read` box said so. */
+  readBy?: string;
 }
 
 /** A private note this member sent in this session, and whether a facilitator has said it was read. */

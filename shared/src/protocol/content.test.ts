@@ -59,6 +59,9 @@ describe('message content', () => {
     const d = { kind: 'struggling' as const, text: 'I need a moment' };
     expect(decodeDirectContent(encodeDirectContent(d))).toEqual(d);
     expectMalformed(() => decodeDirectContent(utf8('{"kind":"gossip","text":"x"}')));
+    const read = { kind: 'note-read' as const, noteId: 'n'.repeat(22), author: 'a'.repeat(43) };
+    expect(decodeDirectContent(encodeDirectContent(read))).toEqual(read);
+    expectMalformed(() => decodeDirectContent(utf8('{"kind":"note-read","noteId":"' + 'n'.repeat(22) + '"}')));
   });
 
   it('round-trips an introduction and holds it to the pseudonym bounds', () => {

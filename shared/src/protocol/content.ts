@@ -105,7 +105,14 @@ export type IntroductionContent = z.infer<typeof IntroductionContent>;
  */
 export const ReadReceiptContent = z.strictObject({ kind: z.literal('read-receipt'), noteId: OpaqueId });
 export type ReadReceiptContent = z.infer<typeof ReadReceiptContent>;
-export const DirectContent = z.union([DirectNoteContent, IntroductionContent, ReadReceiptContent]);
+/**
+ * A facilitator tells the other facilitators present that it has read member `author`'s note `noteId`, so that the
+ * note stops asking for attention on their devices too. Facilitators take it only from a facilitator of their verified
+ * roster, and only for a note they hold from that author; members drop it.
+ */
+export const NoteReadContent = z.strictObject({ kind: z.literal('note-read'), noteId: OpaqueId, author: MemberId });
+export type NoteReadContent = z.infer<typeof NoteReadContent>;
+export const DirectContent = z.union([DirectNoteContent, IntroductionContent, ReadReceiptContent, NoteReadContent]);
 export type DirectContent = z.infer<typeof DirectContent>;
 
 // ---------- peer boxes (member to member, protocol v2) ----------

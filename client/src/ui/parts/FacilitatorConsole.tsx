@@ -257,6 +257,7 @@ export function SessionControls() {
 
 export function DirectInbox() {
   const directs = useEngine((s) => s.session?.directs ?? EMPTY);
+  const me = useEngine((s) => s.me);
   const busy = useSession((s) => s.busy === 'read-note');
   const error = useErrorFrom('read-note');
   const nameOf = useNames();
@@ -277,7 +278,9 @@ export function DirectInbox() {
                 I have read this (tell {nameOf(d.from)})
               </button>
             ) : (
-              <p className="hint">Read. {nameOf(d.from)} has been told.</p>
+              <p className="hint">
+                {d.readBy && d.readBy !== me ? `Read by ${nameOf(d.readBy)}.` : 'Read.'} {nameOf(d.from)} has been told.
+              </p>
             )}
           </li>
         ))}
