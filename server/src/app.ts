@@ -102,7 +102,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   let redis: RedisClient | undefined;
   let subscriber: RedisClient | undefined;
   if (config.redisUrl !== undefined) {
-    const target = { url: config.redisUrl, cluster: config.redisCluster };
+    const target = { url: config.redisUrl, cluster: config.redisCluster, nodeMap: config.redisNodeMap };
     const onError = (e: Error): void => log.warn({ err: e.name }, 'redis connection error');
     try {
       redis = await connectRedis(target, onError);

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       redisCluster: false,
+      redisNodeMap: undefined,
       redisKeyPrefix: 'kindred:',
       clientDir: DEFAULT_CLIENT_DIR,
       logLevel: 'info',
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
         KINDRED_DATABASE_URL: 'postgres://u:p@db:5432/kindred',
         KINDRED_REDIS_URL: 'redis://cache:6379',
         KINDRED_REDIS_CLUSTER: 'yes',
+        KINDRED_REDIS_NODE_MAP: '{"10.0.0.1:7000":"127.0.0.1:17000","::1:7001":"[::1]:17001"}',
         KINDRED_REDIS_PREFIX: 'site-a:',
         KINDRED_CLIENT_DIR: '/opt/web',
         KINDRED_LOG_LEVEL: 'warn',
@@ -65,6 +67,10 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u:p@db:5432/kindred',
       redisUrl: 'redis://cache:6379',
       redisCluster: true,
+      redisNodeMap: new Map([
+        ['10.0.0.1:7000', { host: '127.0.0.1', port: 17000 }],
+        ['::1:7001', { host: '::1', port: 17001 }],
+      ]),
       redisKeyPrefix: 'site-a:',
       clientDir: '/opt/web',
       logLevel: 'warn',
@@ -120,6 +126,21 @@ describe('loadConfig', () => {
       'KINDRED_REDIS_CLUSTER needs KINDRED_REDIS_URL (one node of the Redis Cluster, e.g. redis://10.0.0.1:7000)',
     ]);
     expect(issuesOf({ KINDRED_REDIS_CLUSTER: 'sometimes' })[0]).toMatch(/^KINDRED_REDIS_CLUSTER must be true or false/);
+  });
+
+  it('wants a Redis Cluster address map as JSON "host:port" to "host:port", on a cluster only', () => {
+    const cluster = { KINDRED_REDIS_URL: 'redis://10.0.0.1:7000', KINDRED_REDIS_CLUSTER: 'true' };
+    const issue = (map: string): string | undefined => issuesOf({ ...cluster, KINDRED_REDIS_NODE_MAP: map })[0];
+    expect(issue('10.0.0.1:7000=127.0.0.1:17000')).toMatch(/^KINDRED_REDIS_NODE_MAP must be a JSON object/);
+    expect(issue('["10.0.0.1:7000"]')).toMatch(/^KINDRED_REDIS_NODE_MAP must be a JSON object/);
+    expect(issue('{}')).toMatch(/^KINDRED_REDIS_NODE_MAP must map at least one address/);
+    expect(issue('{"10.0.0.1":"127.0.0.1:17000"}')).toMatch(/^KINDRED_REDIS_NODE_MAP key "10.0.0.1" must be "host:port"/);
+    expect(issue('{"10.0.0.1:7000":"127.0.0.1:70000"}')).toMatch(/^KINDRED_REDIS_NODE_MAP value of "10.0.0.1:7000" must be "host:port"/);
+    expect(issue('{"10.0.0.1:7000":17000}')).toMatch(/^KINDRED_REDIS_NODE_MAP value of "10.0.0.1:7000" must be "host:port"/);
+    expect(issuesOf({ KINDRED_REDIS_URL: 'redis://cache:6379', KINDRED_REDIS_NODE_MAP: '{"a:1":"b:2"}' })).toEqual([
+      'KINDRED_REDIS_NODE_MAP needs KINDRED_REDIS_CLUSTER=true (it maps the addresses a Redis Cluster announces)',
+    ]);
+    expect(loadConfig({ ...cluster, KINDRED_REDIS_NODE_MAP: ' ' }).redisNodeMap).toBeUndefined();
   });
 
   it('never echoes a database or Redis URL, which may hold a password', () => {

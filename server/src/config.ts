@@ -37,6 +37,12 @@ export interface Config {
    */
   redisCluster: boolean;
   /**
+   * Where to reach each Redis Cluster node, by the address the cluster gives for it ("host:port" as in CLUSTER SLOTS):
+   * for nodes that announce an address this relay cannot reach directly (NAT, a container network, a TCP proxy in
+   * between). Unset: every node at the address it announces.
+   */
+  redisNodeMap: ReadonlyMap<string, RedisNodeAddress> | undefined;
+  /**
    * Prefix of every Redis key, stream and channel this relay uses (several deployments or test runs can share one
    * Redis). Nodes of one cluster must use the same prefix.
    */
@@ -57,6 +63,12 @@ export interface Config {
   trustProxy: boolean;
   /** max-age of Strict-Transport-Security, sent only on requests that arrived over TLS; 0 never sends it. */
   hstsMaxAgeSeconds: number;
+}
+
+/** One Redis server's address, as a client connects to it. */
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
 }
 
 /** client/dist of this checkout: server/src/config.ts -> ../../client/dist. */
@@ -117,6 +129,41 @@ const rateLimit = z
   )
   .refine((r) => r.burst >= r.perSecond, 'burst must be at least the rate');
 
+/** "host:port" (an IPv6 host in brackets, or bare as Redis announces it: the port follows the last colon). */
+function hostPort(v: string): RedisNodeAddress | undefined {
+  const m = /^(\S+):(\d{1,5})$/.exec(v);
+  if (!m?.[1] || !m[2]) return undefined;
+  const host = m[1].replace(/^\[(.*)\]$/, '$1');
+  const port = Number(m[2]);
+  return host !== '' && port >= 1 && port <= 65_535 ? { host, port } : undefined;
+}
+
+/** A JSON object from the address a Redis Cluster node announces to the address to connect to, both "host:port". */
+const redisNodeMap = z
+  .string()
+  .trim()
+  .transform((v, ctx): ReadonlyMap<string, RedisNodeAddress> => {
+    const fail = (message: string): ReadonlyMap<string, RedisNodeAddress> => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      return fail('must be a JSON object such as {"10.0.0.1:7000":"127.0.0.1:17000"}');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('must be a JSON object such as {"10.0.0.1:7000":"127.0.0.1:17000"}');
+    const map = new Map<string, RedisNodeAddress>();
+    for (const [from, to] of Object.entries(parsed)) {
+      if (!hostPort(from)) return fail(`key ${JSON.stringify(from)} must be "host:port"`);
+      const address = typeof to === 'string' ? hostPort(to) : undefined;
+      if (!address) return fail(`value of ${JSON.stringify(from)} must be "host:port"`);
+      map.set(from, address);
+    }
+    return map.size > 0 ? map : fail('must map at least one address');
+  });
+
 /**
  * Each variable with its schema and its default (as the string a person would write). Defaults are chosen for
  * one relay on one machine: `pnpm start` and nothing else.
@@ -130,6 +177,7 @@ const VARIABLES = {
   KINDRED_DATABASE_URL: { schema: urlWithScheme(['postgres:', 'postgresql:']).optional(), fallback: undefined },
   KINDRED_REDIS_URL: { schema: urlWithScheme(['redis:', 'rediss:']).optional(), fallback: undefined },
   KINDRED_REDIS_CLUSTER: { schema: bool, fallback: 'false' },
+  KINDRED_REDIS_NODE_MAP: { schema: redisNodeMap.optional(), fallback: undefined },
   KINDRED_REDIS_PREFIX: {
     schema: z.string().trim().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1 to 64 letters, digits or : . _ -'),
     fallback: 'kindred:',
@@ -184,6 +232,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   if (v.KINDRED_REDIS_CLUSTER && v.KINDRED_REDIS_URL === undefined) {
     throw new ConfigError(['KINDRED_REDIS_CLUSTER needs KINDRED_REDIS_URL (one node of the Redis Cluster, e.g. redis://10.0.0.1:7000)']);
   }
+  if (v.KINDRED_REDIS_NODE_MAP !== undefined && !v.KINDRED_REDIS_CLUSTER) {
+    throw new ConfigError(['KINDRED_REDIS_NODE_MAP needs KINDRED_REDIS_CLUSTER=true (it maps the addresses a Redis Cluster announces)']);
+  }
   return {
     port: v.KINDRED_PORT,
     host: v.KINDRED_HOST,
@@ -191,6 +242,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     databaseUrl: v.KINDRED_DATABASE_URL,
     redisUrl: v.KINDRED_REDIS_URL,
     redisCluster: v.KINDRED_REDIS_CLUSTER,
+    redisNodeMap: v.KINDRED_REDIS_NODE_MAP,
     redisKeyPrefix: v.KINDRED_REDIS_PREFIX,
     clientDir: resolve(cwd, v.KINDRED_CLIENT_DIR),
     logLevel: v.KINDRED_LOG_LEVEL,

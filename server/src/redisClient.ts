@@ -8,6 +8,8 @@
  * connects (a single node never does: ~10 MB of heap less to carry and mark).
  */
 
+import type { RedisNodeAddress } from './config';
+
 /** Connection attempts at start-up before the relay gives up with an error. */
 const START_ATTEMPTS = 3;
 
@@ -15,6 +17,8 @@ export interface RedisTarget {
   url: string;
   /** `url` is one node of a Redis Cluster; the client discovers the rest. */
   cluster: boolean;
+  /** On a cluster: where to connect for each address the cluster announces ("host:port"); the rest as announced. */
+  nodeMap?: ReadonlyMap<string, RedisNodeAddress> | undefined;
 }
 
 type SocketOptions = {
@@ -27,7 +31,7 @@ async function newSingle(url: string, socket: SocketOptions) {
   return createClient({ url, socket });
 }
 
-async function newCluster(url: string, socket: SocketOptions) {
+async function newCluster(url: string, socket: SocketOptions, nodeMap: RedisTarget['nodeMap']) {
   const { createCluster } = await import('redis');
   const u = new URL(url);
   // The seed URL only finds the cluster; the nodes it names are reached with these settings (node-redis applies
@@ -35,6 +39,8 @@ async function newCluster(url: string, socket: SocketOptions) {
   const tls = u.protocol === 'rediss:';
   return createCluster({
     rootNodes: [{ url }],
+    // Every node the cluster announces (CLUSTER SLOTS, a MOVED) is looked up here before the client connects to it.
+    ...(nodeMap ? { nodeAddressMap: (address: string) => nodeMap.get(address) } : {}),
     defaults: {
       ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
       ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
@@ -54,7 +60,7 @@ export function isCluster(redis: RedisClient): redis is ClusterClient {
 }
 
 export async function connectRedis(target: RedisTarget | string, onError: (error: Error) => void): Promise<RedisClient> {
-  const { url, cluster } = typeof target === 'string' ? { url: target, cluster: false } : target;
+  const { url, cluster, nodeMap } = typeof target === 'string' ? { url: target, cluster: false, nodeMap: undefined } : target;
   let connected = false;
   const socket: SocketOptions = {
     connectTimeout: 5000,
@@ -65,7 +71,7 @@ export async function connectRedis(target: RedisTarget | string, onError: (error
       return Math.min(100 * 2 ** retries, 2000);
     },
   };
-  const client: RedisClient = cluster ? await newCluster(url, socket) : await newSingle(url, socket);
+  const client: RedisClient = cluster ? await newCluster(url, socket, nodeMap) : await newSingle(url, socket);
   // Without a listener an error event would crash the process; the URL may hold a password, so only the error's
   // class is reported.
   client.on('error', (e: Error) => onError(e));
