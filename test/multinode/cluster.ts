@@ -16,7 +16,7 @@ import type { Storage } from '@kindred/server';
 import { initCrypto } from '@kindred/shared/crypto';
 import { connectRedis, keysMatching, unlinkEach, type RedisClient, type RedisTarget } from '../../server/src/redisClient';
 import { dropSchema, redisUnreachable, requirePostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../server/src/testServices';
-import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../../server/src/testRedisCluster';
+import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster } from '../../server/src/testRedisCluster';
 
 export interface RelayNode {
   url: string;
@@ -39,13 +39,20 @@ export interface ChildNode {
   crash(): Promise<void>;
 }
 
+export interface SpawnOptions {
+  redisUrl?: string;
+  redisNodeMap?: string;
+  port?: number;
+}
+
 export interface TestCluster {
   nodes: RelayNode[];
   /**
-   * A node in a child process, on the same database schema and Redis prefix; through `redisUrl` (a fault proxy) if
-   * given, on `port` if given (a node restarted where its clients left it).
+   * A node in a child process, on the same database schema and Redis prefix; through `redisUrl` (a fault proxy) and
+   * `redisNodeMap` (KINDRED_REDIS_NODE_MAP: a proxy per Redis Cluster master) if given, on `port` if given (a node
+   * restarted where its clients left it).
    */
-  spawnNode(opts?: { redisUrl?: string; port?: number }): Promise<ChildNode>;
+  spawnNode(opts?: SpawnOptions): Promise<ChildNode>;
   /** The relays' shared clock in ms; tests move it by hand. */
   clock: { now: number };
   schema: string;
@@ -83,26 +90,60 @@ async function withRedis<T>(target: RedisTarget, run: (redis: RedisClient) => Pr
 
 const MACHINE_REDIS: RedisTarget = { url: TEST_REDIS_URL, cluster: false };
 
+/** A Redis the multi-node tests run on, while a describe block runs. */
+export interface RedisUnderTest {
+  target: RedisTarget;
+  /** Every master's address ("host:port"), as a Redis Cluster announces it (CLUSTER SLOTS); `target.url` names the first. */
+  masters: string[];
+}
+
+/** The machine's Redis, or a three-master Redis Cluster of the describe block's own. */
+export interface RedisKind {
+  title: string;
+  /** Makes it ready; resolves with it and how to stop it. */
+  start(): Promise<{ redis: RedisUnderTest; stop(): Promise<void> }>;
+}
+
+export const ONE_REDIS: RedisKind = {
+  title: 'on one Redis',
+  start: () => {
+    const { hostname, port } = new URL(TEST_REDIS_URL);
+    return Promise.resolve({ redis: { target: MACHINE_REDIS, masters: [`${hostname}:${port || 6379}`] }, stop: () => Promise.resolve() });
+  },
+};
+
+export const REDIS_CLUSTER: RedisKind = {
+  title: 'on a three-master Redis Cluster',
+  async start() {
+    const local = await startRedisCluster();
+    const redis = { target: { url: local.url, cluster: true }, masters: local.ports.map((p) => `127.0.0.1:${p}`) };
+    return { redis, stop: () => local.stop() };
+  },
+};
+
 /**
- * Declares `body`'s tests twice: on the machine's Redis, and on a three-master Redis Cluster that the describe block
- * starts before its first test and stops (processes killed, files deleted) after its last. `redis()` is the one to
- * pass to startCluster.
+ * Declares `body`'s tests on one kind of Redis: a Redis Cluster is started before the block's first test and stopped
+ * (processes killed, files deleted) after its last. `redis()` is the one to use in hooks and tests.
  */
-export function eachRedis(body: (redis: () => RedisTarget) => void): void {
-  describe('on one Redis', () => body(() => MACHINE_REDIS));
-  describe('on a three-master Redis Cluster', () => {
-    let local: LocalRedisCluster | undefined;
+export function onRedis(kind: RedisKind, body: (redis: () => RedisUnderTest) => void): void {
+  describe(kind.title, () => {
+    let started: Awaited<ReturnType<RedisKind['start']>> | undefined;
     beforeAll(async () => {
-      local = await startRedisCluster();
+      started = await kind.start();
     }, CLUSTER_HOOK_TIMEOUT_MS);
     afterAll(async () => {
-      await local?.stop();
+      await started?.stop();
     });
     body(() => {
-      if (!local) throw new Error('the Redis Cluster did not start');
-      return { url: local.url, cluster: true };
+      if (!started) throw new Error(`the Redis ${kind.title} did not start`);
+      return started.redis;
     });
   });
+}
+
+/** Declares `body`'s tests twice: on the machine's Redis, and on a three-master Redis Cluster. Pass `redis()` to startCluster. */
+export function eachRedis(body: (redis: () => RedisTarget) => void): void {
+  for (const kind of [ONE_REDIS, REDIS_CLUSTER]) onRedis(kind, (redis) => body(() => redis().target));
 }
 
 const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url));
@@ -163,7 +204,7 @@ export async function startCluster(
   for (let i = 0; i < size; i++) nodes.push(await startNode());
   const children: ChildNode[] = [];
 
-  const spawnNode = async (opts: { redisUrl?: string; port?: number } = {}): Promise<ChildNode> => {
+  const spawnNode = async (opts: SpawnOptions = {}): Promise<ChildNode> => {
     if (nodes.length === 0 && children.length === 0) {
       // No in-process node made the schema: a child finds its tables only in a schema that exists.
       const storage = createPostgresStorage({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 1 });
@@ -181,6 +222,7 @@ export async function startCluster(
         KINDRED_DATABASE_URL: databaseUrl,
         KINDRED_REDIS_URL: opts.redisUrl ?? redis.url,
         KINDRED_REDIS_CLUSTER: String(redis.cluster),
+        KINDRED_REDIS_NODE_MAP: opts.redisNodeMap ?? '',
         KINDRED_REDIS_PREFIX: prefix,
         KINDRED_LOG_LEVEL: 'warn',
         KINDRED_RATE_LIMIT: '1000,10000',

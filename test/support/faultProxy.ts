@@ -38,6 +38,11 @@ export class FaultProxy {
     return (this.server.address() as { port: number }).port;
   }
 
+  /** Connections open through the proxy now. */
+  get connections(): number {
+    return this.pairs.size;
+  }
+
   /** A URL of the same scheme as `url` (redis://host:port) that goes through this proxy. */
   urlFor(url: string): string {
     const u = new URL(url);
