@@ -19,7 +19,7 @@ import { openStorage } from './storage/createStorage';
 import type { Storage } from './storage/storage';
 import { registerRelay } from './relay';
 import type { InterNodeEvents, RelayDeps, RelayHandle, RelaySocketData } from './relay';
-import { shardedAdapter } from './relay/cluster';
+import { shardedAdapter } from './relay/shardedAdapter';
 import { connectRedis, type RedisClient } from './redisClient';
 
 export type KindredIo = SocketIOServer<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, RelaySocketData>;

@@ -3,7 +3,6 @@ import type { RelayDeps } from './deps';
 import type { GroupRegistry } from './groupState';
 import type { TokenBucket } from './rateLimit';
 import type { SealedOutbox } from './sealedOutbox';
-import type { SessionDirectory } from './sessionDirectory';
 import type { RelayCluster } from './cluster';
 import type { RelayServer, RelaySocket } from './socketTypes';
 
@@ -25,10 +24,8 @@ export interface RelayContext {
   readonly io: RelayServer;
   readonly deps: RelayDeps;
   readonly groups: GroupRegistry;
-  /** Who is present and waiting in a live session: this node's maps, or every node's sockets. */
-  readonly directory: SessionDirectory;
-  /** Set when several nodes share state through Redis; null on a single node (no Redis call is ever made). */
-  readonly cluster: RelayCluster | null;
+  /** What this node shares with the others: the local cluster on a single node (no Redis call is ever made). */
+  readonly cluster: RelayCluster;
   /** Set when the node shuts down: no more questions to other nodes (the Redis client is about to close). */
   closing: boolean;
   /**

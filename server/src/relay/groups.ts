@@ -97,10 +97,9 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   // Each device appends what it signed itself: who appended is who signed (leave included).
   if (entry.body.signer !== call.member) refuse('FORBIDDEN', 'the entry must be signed by the signed-in member');
   const { relay } = call;
-  const group = await relay.groups.get(req.groupId);
+  // With several nodes this node may not have heard of the entry the client signed on: it catches up first.
+  const group = await currentGroup(relay, req.groupId);
   const result = await group.exclusive(async () => {
-    // With several nodes, catch up first: this node may not have heard of the entry the client signed on.
-    if (relay.cluster) for (const e of await relay.groups.refreshRoster(group)) await applyRosterEffects(relay, group, e);
     // Someone (here or on another node) got there first: the client must refresh and re-sign on the new head.
     if (entry.body.epoch <= group.chain.epoch) refuse('CONFLICT');
     const next = group.chain.check(entry);
@@ -126,7 +125,7 @@ export async function rosterAppend(call: Call, req: ClientRequest<'roster.append
   });
   // Every other node applies the entry to its own sockets before the facilitator hears it is done: a mute, removal,
   // ban or lock is then enforced everywhere (outside the group's lock: the others do not need it).
-  if (relay.cluster && !relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch, evicted(entry));
+  if (!relay.closing) await relay.cluster.rosterAppended(req.groupId, result.epoch, evicted(entry));
   const { op } = entry.body;
   if (op.type === 'role' && op.role === 'facilitator') {
     // The entry is stored and applied: failing to show the waiting room (another node too slow to answer) must not
@@ -146,8 +145,8 @@ async function showWaitingTo(relay: RelayContext, group: GroupState, member: str
   const live = group.session;
   if (!live) return;
   const { groupId } = group;
-  for (const knock of await relay.directory.knocks(live)) relay.io.to(rooms.member(groupId, member)).emit('session.knock', knock);
-  const promoted = (await relay.directory.present(live)).find((p) => p.member === member);
+  for (const knock of await relay.cluster.directory.knocks(live)) relay.io.to(rooms.member(groupId, member)).emit('session.knock', knock);
+  const promoted = (await relay.cluster.directory.present(live)).find((p) => p.member === member);
   if (promoted) {
     relay.io.to(rooms.waiting(groupId, live.id)).emit('session.member', { groupId, sessionId: live.id, member, present: true, sessionKey: promoted.sessionKey });
   }

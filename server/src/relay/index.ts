@@ -9,9 +9,10 @@ import { rooms } from './rooms';
 import type { RelayServer, RelaySocket } from './socketTypes';
 import type { RelayDeps } from './deps';
 import { GroupRegistry, type GroupState } from './groupState';
-import { createRedisCluster } from './cluster';
-import { catchUp } from './rosterEffects';
-import { clusterDirectory, localDirectory } from './sessionDirectory';
+import type { RelayCluster } from './cluster';
+import { localCluster } from './localCluster';
+import { createRedisCluster } from './redisCluster';
+import { applyStoredEntries } from './rosterEffects';
 import { TokenBucket } from './rateLimit';
 import { authChallenge, authProve } from './auth';
 import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rosterGet } from './groups';
@@ -72,14 +73,18 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
   const { bufferTtlSeconds, bufferMaxMessages, bufferMaxBytes, rateLimit } = deps.config;
   // A TTL of 0 turns the reconnect buffer off: keep nothing.
   const limits = { ttlMs: bufferTtlSeconds * 1000, maxItems: bufferTtlSeconds === 0 ? 0 : bufferMaxMessages, maxBytes: bufferMaxBytes };
-  const cluster = deps.cluster ? createRedisCluster(io, deps.cluster, limits, deps.log) : null;
-  const groups = new GroupRegistry(deps.storage, limits, {
-    ...(cluster ? { logs: cluster.logs } : {}),
-    sessionLive: (delta) => deps.metrics.sessionLive(delta),
-  });
-  const directory = cluster ? clusterDirectory(io, () => relay.closing) : localDirectory;
+  // The one place that knows whether there are other nodes; everything else asks the cluster the same way.
+  const cluster: RelayCluster = deps.cluster
+    ? createRedisCluster(io, deps.cluster, {
+        limits,
+        log: deps.log,
+        closing: () => relay.closing,
+        applyStoredEntries: (group) => applyStoredEntries(relay, group),
+      })
+    : localCluster(limits);
+  const groups = new GroupRegistry(deps.storage, limits, { logs: cluster.logs, sessionLive: (delta) => deps.metrics.sessionLive(delta) });
   const outbox = new SealedOutbox((room, sealed) => io.to(room).emit('keys.sealed', { sealed }), deps.deferSealedFlush);
-  const relay: RelayContext = { io, deps, groups, directory, cluster, closing: false, inSync: true, outbox, now };
+  const relay: RelayContext = { io, deps, groups, cluster, closing: false, inSync: true, outbox, now };
   const ready = initCrypto();
   ready.catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.name : 'unknown' }, 'crypto init failed'));
   const cryptoReady = readiness(ready);
@@ -100,30 +105,30 @@ export function registerRelay(server: Server, deps: RelayDeps): RelayHandle {
     attachDispatcher(relay, conn, handlers, cryptoReady);
     socket.on('disconnect', () => handleDisconnect(relay, socket, conn.groups));
   });
-  if (cluster) {
-    io.on('roster.appended', (notice, ack) => {
-      const group = relay.groups.peek(notice.groupId);
-      // Not loaded here: it is read fresh from storage on first use.
-      if (!group) return ack(true);
-      if (notice.evict !== undefined) stopPushesTo(relay, group, notice.evict);
-      catchUp(relay, group).then(
-        () => ack(true),
-        (err: unknown) => {
-          deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'could not apply a roster entry from another node');
-          ack(false);
-        },
-      );
-    });
-    // Each loss starts a new generation: a resync that finishes after the connection dropped again lets no one in.
-    let generation = 0;
-    cluster.watchConnection({
-      lost: () => {
-        generation += 1;
-        lostSharedState(relay);
+  // Another node appended a roster entry (never heard on a single node: there is no other node to send it).
+  io.on('roster.appended', (notice, ack) => {
+    const group = relay.groups.peek(notice.groupId);
+    // Not loaded here: it is read fresh from storage on first use.
+    if (!group) return ack(true);
+    if (notice.evict !== undefined) stopPushesTo(relay, group, notice.evict);
+    cluster.catchUp(group).then(
+      () => ack(true),
+      (err: unknown) => {
+        deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'could not apply a roster entry from another node');
+        ack(false);
       },
-      restored: () => resync(relay, generation, () => generation),
-    });
-  }
+    );
+  });
+  // Each loss starts a new generation: a resync that finishes after the connection dropped again lets no one in.
+  // (A single node has no connection to lose: neither handler ever runs.)
+  let generation = 0;
+  cluster.watchConnection({
+    lost: () => {
+      generation += 1;
+      lostSharedState(relay);
+    },
+    restored: () => resync(relay, generation, () => generation),
+  });
 
   const idleMs = deps.idleGroupMs ?? IDLE_GROUP_MS;
   const sweepIdleGroups = (): number => groups.sweepIdle(now(), idleMs, (group) => groupIdle(relay, group));
@@ -171,7 +176,7 @@ const RESYNC_RETRY_MS = 1000;
 /** Back in touch with Redis: every group this node holds is read again from storage before clients are let in. */
 function resync(relay: RelayContext, generation: number, current: () => number): void {
   const attempt = async (): Promise<void> => {
-    for (const group of relay.groups.loaded()) await catchUp(relay, group);
+    for (const group of relay.groups.loaded()) await relay.cluster.catchUp(group);
   };
   const run = (): void => {
     if (current() !== generation || relay.closing) return;

@@ -9,7 +9,6 @@ import type { ClientRequest, ClientResult, KeyRecipientOutcome, RelayedMessage }
 import type { Call } from './context';
 import { rooms } from './rooms';
 import type { GroupState, LiveSession } from './groupState';
-import { catchUp } from './rosterEffects';
 import type { Appended } from './sessionLog';
 import { refuse } from './dispatcher';
 
@@ -76,7 +75,7 @@ function settle(
   if (appended.status === 'new') return broadcast(call, live, appended.relayed);
   if (appended.status === 'duplicate') return { seq: appended.seq }; // pushed when it was first appended
   if (attempt + 1 >= STALE_RETRIES) refuse('UNAVAILABLE', 'the roster is changing');
-  return catchUp(call.relay, group).then(() => judgeAndAppend(call, req, attempt + 1));
+  return call.relay.cluster.catchUp(group).then(() => judgeAndAppend(call, req, attempt + 1));
 }
 
 function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {
@@ -103,7 +102,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
     if (sealed.from !== call.member) refuse('FORBIDDEN', 'sealed key from another member');
   }
   // Who is present, on every node; when another node cannot say now, everyone is queued (and pushed all the same).
-  const isPresent = await Promise.resolve(relay.directory.presentNow(live)).catch((err: unknown) => {
+  const isPresent = await Promise.resolve(relay.cluster.directory.presentNow(live)).catch((err: unknown) => {
     if (isKindredError(err, 'UNAVAILABLE')) return undefined;
     throw err;
   });
@@ -132,7 +131,7 @@ export async function directSend(call: Call, req: ClientRequest<'direct.send'>):
   const toFacilitator = isFacilitator(group.roster, box.to);
   const facilitatorToMember = isFacilitator(group.roster, call.member) && group.roster.members.some((m) => m.id === box.to);
   if (!toFacilitator && !facilitatorToMember) refuse('NOT_FACILITATOR', 'recipient is not a facilitator');
-  if (!(await call.relay.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'recipient not present');
+  if (!(await call.relay.cluster.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'recipient not present');
   call.relay.io.to(rooms.member(box.groupId, box.to)).emit('direct', { box });
   return {};
 }
@@ -149,7 +148,7 @@ export async function peerSend(call: Call, req: ClientRequest<'peer.send'>): Pro
   const group = loadedGroup(call, box.groupId);
   const live = joinedSession(call, group, box.sessionId);
   if (!rosterMember(group.roster, box.to)) refuse('NOT_MEMBER', 'recipient not in the roster');
-  if (!(await call.relay.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'recipient not present');
+  if (!(await call.relay.cluster.directory.isPresent(live, box.to))) refuse('NOT_FOUND', 'recipient not present');
   call.relay.io.to(rooms.member(box.groupId, box.to)).emit('peer', { box });
   return {};
 }

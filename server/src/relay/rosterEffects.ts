@@ -17,8 +17,9 @@ type EvictReason = 'removed' | 'banned' | 'left';
 /**
  * Reads the entries this node lacks (appended by another node) and applies them. Takes the group's lock. When there
  * were some, the shared head is moved too (best effort): the node that appended them may have failed to move it.
+ * What the Redis cluster's catchUp does; on a single node nobody else appends, and the local cluster never calls it.
  */
-export function catchUp(relay: RelayContext, group: GroupState): Promise<void> {
+export function applyStoredEntries(relay: RelayContext, group: GroupState): Promise<void> {
   return group.exclusive(async () => {
     const before = group.session;
     const fresh = await relay.groups.refreshRoster(group);
@@ -43,11 +44,11 @@ export function evicted(entry: SignedRosterEntry): string | undefined {
   return op.type === 'remove' || op.type === 'ban' || op.type === 'leave' ? op.member : undefined;
 }
 
-/** The group, with the entries other nodes appended applied first (a no-op without other nodes). */
+/** The group, with the entries other nodes appended applied first (nothing to do on a single node). */
 export async function currentGroup(relay: RelayContext, groupId: string): Promise<GroupState> {
   const group = await relay.groups.get(groupId);
   // A node may have missed a notice (Redis pub/sub is at most once): storage is the truth, read it before deciding.
-  if (relay.cluster) await catchUp(relay, group);
+  await relay.cluster.catchUp(group);
   return group;
 }
 
@@ -113,7 +114,7 @@ function admitKnock(relay: RelayContext, live: LiveSession, member: string): Pro
     const place = io.sockets.sockets.get(id)?.data.live?.[groupId];
     if (place) delete place.knock;
   }
-  const present = relay.directory.present(live);
+  const present = relay.cluster.directory.present(live);
   const tell = (list: { member: string; sessionKey: typeof sessionKey }[]): void => {
     for (const p of list) {
       if (p.member === member) continue;

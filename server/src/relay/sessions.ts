@@ -60,9 +60,9 @@ async function enterJoined(call: Call, group: GroupState, live: LiveSession, req
   try {
     // With several nodes: this node hears the session's rooms before the seq below is read, so every message
     // numbered after it reaches this socket.
-    await relay.cluster?.subscribed([live.room, rooms.group(group.groupId), rooms.member(group.groupId, member)]);
+    await relay.cluster.subscribed([live.room, rooms.group(group.groupId), rooms.member(group.groupId, member)]);
     const now = relay.now();
-    const { directory } = relay;
+    const { directory } = relay.cluster;
     const [present, waiting, missed, sealed, seq] = await Promise.all([
       directory.present(live),
       isFacilitator(group.roster, member) ? directory.knocks(live) : [],
@@ -123,7 +123,7 @@ async function knock(call: Call, group: GroupState, live: LiveSession, req: Clie
   const { socket, member, relay } = call;
   const { groupId } = group;
   // Read first: a knock that cannot be shown (another node not answering) leaves nothing behind.
-  const facilitators = (await relay.directory.present(live)).filter((p) => isFacilitator(group.roster, p.member));
+  const facilitators = (await relay.cluster.directory.present(live)).filter((p) => isFacilitator(group.roster, p.member));
   void socket.join([rooms.waiting(groupId, live.id), rooms.member(groupId, member)]);
   call.conn.groups.add(groupId);
   const knockObject: Knock = { groupId, sessionId: live.id, member, acceptance: req.acceptance, sessionKey: req.sessionKey, proof: req.knockProof };
@@ -173,7 +173,7 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   if (relay.closing) return absent();
   // With several nodes the member may still have a socket on another one: ask after leaving here, so that of two
   // sockets leaving on two nodes at once at least one sees the other gone.
-  const elsewhere = relay.directory.isPresent(live, member);
+  const elsewhere = relay.cluster.directory.isPresent(live, member);
   if (elsewhere instanceof Promise) elsewhere.then((still) => !still && absent(), warnOf(relay, 'presence check failed'));
   else if (!elsewhere) absent();
 }

@@ -15,7 +15,8 @@ import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { connectRedis, isCluster, keysMatching, type RedisClient } from '../redisClient';
 import { redisUnreachable, TEST_REDIS_URL } from '../testServices';
 import { CLUSTER_HOOK_TIMEOUT_MS, startRedisCluster, type LocalRedisCluster } from '../testRedisCluster';
-import { createRedisCluster, roomChannel, shardedAdapter } from './cluster';
+import { createRedisCluster } from './redisCluster';
+import { roomChannel, shardedAdapter } from './shardedAdapter';
 import type { RelayServer } from './socketTypes';
 import { adapterChannelPrefix } from './redisKeys';
 
@@ -178,7 +179,12 @@ describe('RelayCluster.subscribed', () => {
       const main = `${adapterChannelPrefix(prefix)}#/#`;
       await eventually(async () => (await shardSubscribers(probe, main)) === 1);
       const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-      const cluster = createRedisCluster(io as unknown as RelayServer, { redis: pub, subscriber: sub, keyPrefix: prefix }, { ttlMs: 1000, maxItems: 1, maxBytes: 1 << 20 }, log);
+      const cluster = createRedisCluster(io as unknown as RelayServer, { redis: pub, subscriber: sub, keyPrefix: prefix }, {
+        limits: { ttlMs: 1000, maxItems: 1, maxBytes: 1 << 20 },
+        log,
+        closing: () => false,
+        applyStoredEntries: () => Promise.resolve(),
+      });
       const room = `sess:${randomBytes(8).toString('hex')}`;
 
       proxy.hold(); // the node's subscriber connection is slow: nothing it sends reaches Redis for now
