@@ -178,8 +178,14 @@ export class SessionSecrets {
     return sealed;
   }
 
-  /** Opens and installs a sealed sender key from a roster member whose session key we hold; false if we lack it. */
-  openSealed(sealed: SealedSenderKey, nowMs: number, onHead?: (head: { epoch: number; hash: string }) => void): 'installed' | 'duplicate' | 'no-peer-key' {
+  /**
+   * Opens and installs a sealed sender key from a roster member whose session key we hold: 'no-peer-key' if we lack
+   * it, 'stale' (nothing done) if it states it was sealed to an older session key of mine.
+   */
+  openSealed(sealed: SealedSenderKey, nowMs: number, onHead?: (head: { epoch: number; hash: string }) => void): 'installed' | 'duplicate' | 'no-peer-key' | 'stale' {
+    // Sealed to an older session key of mine (a peer that had not yet seen my new one, e.g. just after I rejoined): it
+    // cannot open, and it is no attack; the peer seals its chain to my new key once it has it.
+    if (sealed.toGen !== undefined && sealed.toGen < this.generation) return 'stale';
     const pk = this.peers.get(sealed.from);
     if (!pk) return 'no-peer-key';
     const key = openSenderKey(sealed, pk, this.pairwise, this.me);
@@ -268,7 +274,7 @@ export class SessionSecrets {
     const members = new Set(roster.members.map((m) => m.id));
     const out: SenderKeyRecipient[] = [];
     for (const [member, sessionPk] of this.peers) {
-      if (member !== this.me && members.has(member) && !exclude.has(member)) out.push({ member, sessionPk });
+      if (member !== this.me && members.has(member) && !exclude.has(member)) out.push({ member, sessionPk, gen: this.peerKeys.get(member)?.body.gen ?? 0 });
     }
     return out;
   }

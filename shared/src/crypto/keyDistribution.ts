@@ -53,6 +53,8 @@ const Inner = z.strictObject({
 export interface SenderKeyRecipient {
   member: string;
   sessionPk: Uint8Array;
+  /** That key's generation (its signed `gen`): stated as `toGen` on the sealed key, so a stale box is told apart. */
+  gen?: number;
 }
 
 /** A sender key as received, after every check of openSenderKey. */
@@ -114,6 +116,7 @@ export function sealSenderKey(
       from: chain.sender,
       to: recipient.member,
       keyId: chain.keyId,
+      ...(recipient.gen !== undefined ? { toGen: recipient.gen } : {}),
       nonce: toBase64Url(nonce),
       box: toBase64Url(box),
     };

@@ -135,6 +135,11 @@ export const SealedSenderKey = z.strictObject({
   from: MemberId,
   to: MemberId,
   keyId: OpaqueId,
+  /**
+   * The generation of the recipient's session key the box was sealed to (a routing hint, outside the box): a
+   * recipient whose key is newer drops the box as stale instead of taking a failure to open it for tampering.
+   */
+  toGen: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   nonce: Nonce24,
   box: b64Max(1024),
 });
