@@ -523,6 +523,104 @@ describe('the web client in Chromium against the real relay', () => {
     await fac.context().close();
   }, 180_000);
 
+  it('a reloaded member keeps their place (one-off key and kept key); the place goes with the session', async () => {
+    const groupName = canary('Saturday circle');
+    const facName = canary('Kim');
+    const ida = canary('Ida');
+    const jo = canary('Jo');
+    const passphrase = 'correct horse battery staple';
+    const f = await newPerson('facilitator (reload)');
+    const one = await newPerson('one-off member (reload)');
+    const kept = await newPerson('kept-key member (reload)');
+    const invite = await createGroup(f, groupName, facName, false);
+    await openSession(f);
+    await joinToWaitingRoom(one, invite, groupName, ida, { shots: false });
+    await admit(f, one, ida);
+    await joinToWaitingRoom(kept, invite, groupName, jo, { shots: false, keepKeyPassphrase: passphrase });
+    await admit(f, kept, jo);
+    const f1 = canary('Kim: welcome, both');
+    const i1 = canary('Ida: first time here');
+    const j1 = canary('Jo: hello');
+    await send(f, f1);
+    await seen(one, f1);
+    await seen(kept, f1);
+    await send(one, i1);
+    await seen(f, i1);
+    await seen(kept, i1);
+    await send(kept, j1);
+    await seen(f, j1);
+    await seen(one, j1);
+    const place = async (page: Page) => (await webStorage(page)).session['kindred.place'];
+    await expect.poll(async () => (await place(one)) !== undefined).toBe(true);
+    await expect.poll(async () => (await place(kept)) !== undefined).toBe(true);
+    // The kept key itself never goes to the tab's storage; a one-off key does (it has nowhere else to live).
+    expect(JSON.parse((await place(kept))!)).not.toHaveProperty('identitySeed');
+    expect(JSON.parse((await place(one))!)).toHaveProperty('identitySeed');
+    expect((await webStorage(one)).local).toEqual({});
+
+    /** Back in the session as the same member: the buffered messages (mine as mine), no knock, no duplicate, no warning. */
+    const backInSession = async (page: Page, name: string, mine: string) => {
+      await page.getByRole('heading', { name: 'Conversation' }).waitFor();
+      await expect.poll(() => composer(page).isEnabled()).toBe(true);
+      for (const text of [f1, i1, j1]) await seen(page, text);
+      await log(page).locator('.msg.own', { hasText: mine }).waitFor();
+      await consoleTab(f, 'People');
+      await f.locator('.roster .member-name', { hasText: name }).waitFor();
+      expect(await f.locator('.roster .member-name', { hasText: name }).count()).toBe(1);
+      await consoleTab(f, 'Waiting');
+      expect(await f.getByRole('button', { name: `Admit ${name} (`, exact: false }).count()).toBe(0);
+      for (const p of [page, f]) expect(await p.getByText(/Security warning/).count()).toBe(0);
+    };
+
+    // The one-off member reloads: straight back, with the same name the others see.
+    await one.reload();
+    await backInSession(one, ida, i1);
+    await screen(one, '19-reloaded-member');
+    const i2 = canary('Ida: sorry, my page reloaded');
+    await send(one, i2);
+    await seen(f, i2);
+    await seen(kept, i2);
+    await f.locator('.msg', { hasText: i2 }).locator('.msg-sender', { hasText: ida }).waitFor();
+
+    // The kept-key member reloads: the passphrase first, then the same place.
+    await kept.reload();
+    await heading(kept, 'Welcome back').waitFor();
+    await kept.getByLabel('Passphrase').fill(passphrase);
+    await kept.getByRole('button', { name: 'Unlock' }).click();
+    await backInSession(kept, jo, j1);
+    await seen(kept, i2);
+    const f2 = canary('Kim: good to have you both back');
+    await send(f, f2);
+    await seen(one, f2);
+    await seen(kept, f2);
+
+    // A relay that no longer holds what was shown before: one calm line says so.
+    const lost = tap.tamper((p) => {
+      const answer = p.payload as { status?: string; missed?: unknown[] } | null;
+      return p.ack && answer?.status === 'joined' && Array.isArray(answer.missed) && answer.missed.length > 0 ? [{ ...answer, missed: [] }] : undefined;
+    });
+    try {
+      await one.reload();
+      await one.getByRole('heading', { name: 'Conversation' }).waitFor();
+      await log(one).getByText(/messages from before you reloaded are no longer available\./).waitFor();
+    } finally {
+      lost();
+    }
+    expect(await one.getByText(/Security warning/).count()).toBe(0);
+    await screen(one, '20-reloaded-history-gone');
+
+    // Quick exit takes the place with it; so does the session's end.
+    await kept.getByRole('button', { name: 'Quick exit' }).click();
+    await kept.waitForURL((u) => u.pathname === '/recipes.html');
+    await noWebStorage(kept);
+    await consoleTab(f, 'Session');
+    await f.getByRole('button', { name: 'Close the circle (end the session)' }).click();
+    await f.getByRole('button', { name: 'Yes, close the circle' }).click();
+    await heading(one, 'Session closed').waitFor();
+    await heading(f, 'Session closed').waitFor();
+    for (const page of [one, f]) await noWebStorage(page);
+  }, 180_000);
+
   it('talked to the relay only, under the CSP, with no page error, and every screen passed axe', () => {
     const origin = ready().relay.origin;
     expect(watches.length).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { HomeScreen } from '../ui/screens/HomeScreen';
 import { JoinScreen } from '../ui/screens/JoinScreen';
 import { MyGroupsScreen } from '../ui/screens/MyGroupsScreen';
 import { PhaseView } from '../ui/screens/PhaseView';
+import { ResumeScreen } from '../ui/screens/ResumeScreen';
 import { IdentityGate } from '../ui/parts/IdentityGate';
 import { useIdentity } from '../store/identityStore';
 import { useEngine } from '../store/sessionStore';
@@ -50,6 +51,9 @@ function Screen() {
   const route = useApp((s) => s.route);
   const identity = useIdentity((s) => s.status);
   const phase = useEngine((s) => s.phase);
+  const resuming = useApp((s) => s.resuming);
+  if (resuming === 'opening') return <ResumeScreen />;
+  if (resuming === 'unlock' && identity !== 'ready') return <IdentityGate />;
   switch (route.name) {
     case 'home':
       return <HomeScreen />;

@@ -192,6 +192,11 @@ export class KindredClient {
     return safetyNumber(this.me, member);
   }
 
+  /** The pseudonym this device announces in sessions (undefined until one is set). */
+  get displayName(): string | undefined {
+    return this.ctx.displayName;
+  }
+
   setDisplayName(name: string): void {
     this.ctx.displayName = name;
     this.secrets?.profileSeenBy.clear();

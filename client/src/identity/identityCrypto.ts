@@ -10,4 +10,7 @@ export interface IdentityCrypto {
   /** Throws KindredError('UNWRAP_FAILED') on a wrong passphrase. */
   unwrap(wrapped: WrappedIdentity, passphrase: string): IdentityKeyPair;
   wipe(ik: IdentityKeyPair): void;
+  /** The 32-byte seed of a key, and the key from it: a one-off key kept in the tab's sessionStorage for a reload. */
+  seedOf(ik: IdentityKeyPair): Uint8Array;
+  fromSeed(seed: Uint8Array): IdentityKeyPair;
 }

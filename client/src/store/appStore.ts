@@ -4,6 +4,11 @@ import { useStore } from 'zustand';
 import { showRoute, type Route } from './route';
 
 export type Panel = 'crisis' | 'safety' | null;
+/**
+ * A reloaded tab on its way back to its place (placeResume.ts): 'unlock' while a kept key waits for its passphrase,
+ * 'opening' while the group and the session are opened again; null otherwise.
+ */
+export type Resuming = 'unlock' | 'opening' | null;
 /** The facilitator's console: one tab at a time. */
 export type ConsoleTab = 'waiting' | 'notes' | 'people' | 'session';
 
@@ -19,6 +24,7 @@ export interface AppStoreState {
   sound: boolean;
   /** Set by quick exit: nothing is rendered any more. */
   exited: boolean;
+  resuming: Resuming;
   navigate(route: Route): void;
   /** Follows a hash the person typed or pasted (a new invite link). */
   followHash(route: Route): void;
@@ -39,6 +45,7 @@ export const appStore = createStore<AppStoreState>()((set) => ({
   consoleTab: 'waiting',
   sound: false,
   exited: false,
+  resuming: null,
   navigate(route) {
     showRoute(route);
     set({ route, panel: null });
@@ -62,7 +69,7 @@ export const appStore = createStore<AppStoreState>()((set) => ({
     set({ sound: on });
   },
   reset() {
-    set({ route: { name: 'home' }, panel: null, safetyWith: null, sideOpen: false, consoleTab: 'waiting', sound: false });
+    set({ route: { name: 'home' }, panel: null, safetyWith: null, sideOpen: false, consoleTab: 'waiting', sound: false, resuming: null });
   },
 }));
 

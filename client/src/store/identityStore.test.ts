@@ -25,6 +25,8 @@ beforeEach(() => {
         return { publicKey: new Uint8Array(32), secretKey: new Uint8Array(64) };
       },
       wipe: (ik) => ik.secretKey.fill(0),
+      seedOf: (ik) => ik.secretKey.slice(0, 32),
+      fromSeed: (seed) => ({ publicKey: new Uint8Array(32).fill(seed[0] ?? 0), secretKey: new Uint8Array(64).fill(seed[0] ?? 0) }),
     },
   });
   setEngineFactory(() => recordingClient().client);

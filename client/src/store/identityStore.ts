@@ -26,6 +26,8 @@ export interface IdentityStoreState {
   check(): Promise<void>;
   unlock(passphrase: string): Promise<boolean>;
   startOneOff(): Promise<boolean>;
+  /** A reloaded tab: takes back the one-off key it kept in its sessionStorage (tabPlace.ts). */
+  restoreOneOff(seed: Uint8Array): Promise<boolean>;
   /** A new key, wrapped with the passphrase and kept in this browser. */
   createSaved(passphrase: string): Promise<boolean>;
   /** Wraps the key in use (a one-off key) and keeps it in this browser. */
@@ -111,6 +113,18 @@ export const identityStore = createStore<IdentityStoreState>()((set, get) => {
         set({ status: 'ready', kind: 'one-off' });
       });
     },
+    restoreOneOff(seed) {
+      set({ status: 'checking' }); // at once: the identity gate must not make a new key meanwhile
+      return attempt(async () => {
+        const c = cryptoOrThrow();
+        await c.ready();
+        use(c.fromSeed(seed));
+        set({ status: 'ready', kind: 'one-off' });
+      }).then((ok) => {
+        if (!ok) set({ status: 'unknown' });
+        return ok;
+      });
+    },
     createSaved(passphrase) {
       return attempt(async () => {
         const c = cryptoOrThrow();
@@ -145,6 +159,12 @@ export const identityStore = createStore<IdentityStoreState>()((set, get) => {
     },
   };
 });
+
+/** The seed of the key in use when it is a one-off key (kept by tabPlace.ts for a reload); null otherwise. */
+export function oneOffSeed(): Uint8Array | null {
+  if (!current || identityStore.getState().kind !== 'one-off') return null;
+  return cryptoOrThrow().seedOf(current);
+}
 
 export function useIdentity<T>(selector: (state: IdentityStoreState) => T): T {
   return useStore(identityStore, selector);

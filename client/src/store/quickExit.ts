@@ -18,6 +18,7 @@ import { identityStore } from './identityStore';
 import { sessionStore } from './sessionStore';
 import { wipeEngine } from './engineHost';
 import { kindredEntriesBehind } from './route';
+import { clearPlace } from './tabPlace';
 
 export const NEUTRAL_PAGE = '/recipes.html';
 
@@ -31,6 +32,7 @@ export function setLeaveForTests(fn: (url: string) => void): void {
 export function quickExit(): void {
   appStore.setState({ exited: true, panel: null, safetyWith: null });
   try {
+    clearPlace();
     wipeEngine();
     identityStore.getState().reset();
     sessionStore.getState().reset();

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { b64Bytes, MemberId, OpaqueId, X25519PublicKey } from './primitives';
 import { SealedSenderKey, SignedAcceptance, SignedSessionKey } from './objects';
+import { MAX_DISPLAY_NAME } from './content';
 
 export const SESSION_SNAPSHOT_VERSION = 1 as const;
 /** Sealed sender keys kept per sender (the chains a receive state keeps, MAX_CHAINS_PER_SENDER). */
@@ -42,3 +43,18 @@ export const SessionSnapshot = z.strictObject({
   }),
 });
 export type SessionSnapshot = z.infer<typeof SessionSnapshot>;
+
+/**
+ * The web client's record of a tab's place (sessionStorage, one key): how to open the group again without the link (a
+ * one-off key: an invite link's fragment; a kept key: the group id, which its device vault keeps), the pseudonym, the
+ * one-off identity's seed (a kept key comes from the vault after unlocking, never from here), and the session snapshot.
+ * Written only while the tab is in a joined session; deleted with it and by the quick exit.
+ */
+export const TabPlace = z.strictObject({
+  v: z.literal(SESSION_SNAPSHOT_VERSION),
+  identitySeed: b64Bytes(32).optional(),
+  group: z.union([z.strictObject({ fragment: z.string().min(1).max(2000) }), z.strictObject({ groupId: OpaqueId })]),
+  displayName: z.string().min(1).max(MAX_DISPLAY_NAME),
+  session: SessionSnapshot,
+});
+export type TabPlace = z.infer<typeof TabPlace>;

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { dispatch, useEngine, useErrorFrom } from '../../store/sessionStore';
 import { useApp } from '../../store/appStore';
 import { useIdentity } from '../../store/identityStore';
+import { openInvite } from '../../store/flows';
 import { ErrorNotice } from '../parts/ErrorNotice';
 import { IdentityGate } from '../parts/IdentityGate';
 import { PhaseView } from './PhaseView';
@@ -20,7 +21,7 @@ export function JoinScreen() {
   useEffect(() => {
     if (identity !== 'ready' || !fragment || opened.current === route) return;
     opened.current = route;
-    void dispatch('open-invite', (engine) => engine.openInvite(fragment));
+    void dispatch('open-invite', (engine) => openInvite(engine, fragment));
   }, [identity, fragment, route]);
 
   if (identity !== 'ready') return <IdentityGate />;
