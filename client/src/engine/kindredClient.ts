@@ -199,6 +199,7 @@ export class KindredClient {
 
   setDisplayName(name: string): void {
     this.ctx.displayName = name;
+    this.ctx.snapshotChanged(); // a reloaded tab comes back under this name
     this.secrets?.profileSeenBy.clear();
     void this.messaging.announceProfile().catch((e) => this.ctx.warnFromError(e, 'profile'));
     this.introductions.renamed();
