@@ -60,6 +60,36 @@ describe('continuity', () => {
     expect(fac.getState().warnings).toEqual([]);
   });
 
+  it('what waited offline past its expiry is never sent; what waited less goes with only the time it had left', async () => {
+    relay = await startRelay();
+    let shift = 0; // Alice's clock: the outage lasts over an hour without the test waiting for it
+    const clock = { now: () => Date.now() + shift };
+    const { facilitator: fac, members } = await sessionWith(relay, [{ name: 'Alice', clock }], { policy: { expirySeconds: 3600 } });
+    const alice = members[0] as KindredClient;
+    clients.push(fac, alice);
+
+    const reconnect = alice.connection.simulateNetworkDrop({ hold: true });
+    await until(alice, (s) => s.link.offline, 'alice sees she is offline');
+    const tooLate = alice.send('written an hour ago').then(
+      () => 'sent',
+      (e: unknown) => (e as { code?: string }).code,
+    );
+    shift = 1_800_000;
+    const inTime = alice.send('written half an hour ago');
+    shift = 3_700_000; // the first has expired on Alice's screen; the second has 1,700 s left
+    reconnect();
+    expect(await tooLate).toBe('EXPIRED');
+    await inTime;
+    await until(fac, () => texts(fac).includes('written half an hour ago'), 'fac got the one still in time');
+    await fac.send('after');
+    await until(alice, () => texts(alice).includes('after'), 'alice got after');
+    expect(texts(fac)).not.toContain('written an hour ago');
+    const shown = fac.getState().session!.messages.find((m) => m.text === 'written half an hour ago')!;
+    expect(shown.expiresAt - shown.receivedAt).toBeLessThanOrEqual(1_700_000);
+    expect(texts(alice)).not.toContain('written an hour ago');
+    expect(alice.getState().warnings).toEqual([]);
+  });
+
   it('a lost answer: the identical envelope goes again and every receiver shows the message once', async () => {
     relay = await startRelay();
     const { facilitator: fac, members } = await sessionWith(relay, 2, { clientOptions: { requestTimeoutMs: 1_000 } });

@@ -78,7 +78,11 @@ export class Messaging {
     this.expiry.schedule(waiting.expiresAt);
     let envelope: Envelope;
     try {
-      ({ envelope } = await this.outbox.post({ envelope: null, encrypt: () => this.encryptWhenReady('chat', () => encodeContent('chat', content), 'unbounded') }));
+      ({ envelope } = await this.outbox.post({
+        envelope: null,
+        expiresAt: waiting.expiresAt,
+        encrypt: () => this.encryptWhenReady('chat', () => encodeContent('chat', content), 'unbounded', waiting.expiresAt),
+      }));
     } catch (e) {
       if (ctx.secrets === secrets) ctx.updateSession((s) => dropWaiting(s, waiting.id));
       throw e;
@@ -126,9 +130,9 @@ export class Messaging {
   /**
    * Encrypts on my chain once it is fresh and the relay has accepted its keys. Waits for the session to be entered:
    * within the request timeout ('bounded', signals: a typing hint is worthless later) or for as long as it takes
-   * ('unbounded', chat through the outbox).
+   * ('unbounded', chat through the outbox, until `expiresAt`: its ttl is the time left, EXPIRED once none is).
    */
-  private async encryptWhenReady(type: 'chat' | 'signal', encode: () => Uint8Array, wait: 'bounded' | 'unbounded'): Promise<Envelope> {
+  private async encryptWhenReady(type: 'chat' | 'signal', encode: () => Uint8Array, wait: 'bounded' | 'unbounded', expiresAt?: number): Promise<Envelope> {
     const ctx = this.ctx;
     const secrets = ctx.requireJoined();
     for (let attempt = 1; ; attempt++) {
@@ -151,7 +155,10 @@ export class Messaging {
         !secrets.hasUnsealed(roster);
       if (ready) {
         const policy = roster.policy;
-        const ttl = type === 'chat' ? policy.expirySeconds : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
+        // A chat message that waited (offline) keeps only the time it has left: it expires when it would have anyway.
+        const left = expiresAt === undefined ? policy.expirySeconds : Math.ceil((expiresAt - now) / 1000);
+        if (left <= 0) throw new KindredError('EXPIRED', 'the message expired before it could be sent');
+        const ttl = type === 'chat' ? Math.min(policy.expirySeconds, left) : Math.min(SIGNAL_TTL_SECONDS, policy.expirySeconds);
         this.heads.assertMaySend(); // a newer roster is being withheld from me: say nothing until I have it
         stateHead(chain, { epoch: roster.epoch, hash: roster.head }); // every message states the roster I hold now
         const plaintext = encode();

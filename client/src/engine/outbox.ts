@@ -2,8 +2,9 @@
  * My chat messages on their way to the relay, one at a time in the order they were written. The caller shows each at
  * once as "waiting to send"; here it is encrypted once the session is entered, and posted.
  *
- * Waiting has no time limit: a message written during an outage waits for the connection and the re-entry, however
- * long, and only the session's end (or a refusal) stops it. A lost answer (UNAVAILABLE, or an answer that came back
+ * Waiting has no limit but the message's own expiry: a message written during an outage waits for the connection and
+ * the re-entry, however long, and only the session's end, a refusal, or the moment it would have expired (EXPIRED:
+ * it is never posted after that) stops it. It goes out with the time it has left as its ttl. A lost answer (UNAVAILABLE, or an answer that came back
  * after the socket it was sent on was lost) posts the IDENTICAL envelope again once the session is entered again, or
  * after a backoff when the socket stayed up: the relay recognises the copy by (sender, keyId, counter) and answers
  * with the first seq, and receivers refuse a used counter as a replay, silently. Only when my chain was replaced
@@ -24,7 +25,16 @@ export interface OutboxItem {
   encrypt(): Promise<Envelope>;
   /** The encrypted form last posted: posted again, unchanged, after a lost answer. */
   envelope: Envelope | null;
+  /** When the message expires (ms, the engine's clock): it is not posted from then on. */
+  expiresAt: number;
 }
+
+/**
+ * A lost answer re-posts the identical envelope, whose ttl was counted from its first encryption. Once the message has
+ * waited so long that this ttl would keep it on receivers' screens more than this much past its expiry, it is
+ * encrypted again with the time it has left (receivers de-duplicate on its client message id).
+ */
+const TTL_SLACK_MS = 60_000;
 
 export class Outbox {
   private tail: Promise<unknown> = Promise.resolve();
@@ -50,8 +60,12 @@ export class Outbox {
       }
       const sentOn = ctx.connection.authentications;
       try {
-        // First post, or my chain was replaced or retired since: encrypt (again) on the current one.
-        if (!item.envelope || item.envelope.header.keyId !== secrets.chain?.keyId) item.envelope = await item.encrypt();
+        const left = item.expiresAt - ctx.clock.now();
+        if (left <= 0) throw new KindredError('EXPIRED', 'the message expired before it could be sent');
+        // First post, my chain was replaced or retired since, or it waited so long that its ttl overstates: encrypt (again).
+        const stale = item.envelope && (item.envelope.header.keyId !== secrets.chain?.keyId || item.envelope.header.ttl * 1000 > left + TTL_SLACK_MS);
+        if (!item.envelope || stale) item.envelope = await item.encrypt();
+        if (item.expiresAt <= ctx.clock.now()) throw new KindredError('EXPIRED', 'the message expired before it could be sent');
         const envelope = item.envelope;
         const { seq } = await ctx.connection.request('message.send', { envelope });
         return { envelope, seq };

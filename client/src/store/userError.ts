@@ -26,6 +26,7 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
   NOT_YOUR_TURN: 'Your message is still in the box; send it when the talking stick reaches you.',
   BANNED: 'You cannot rejoin this group.',
   RATE_LIMITED: 'Wait a moment, then try again.',
+  EXPIRED: 'It waited to be sent for longer than this group keeps messages, so it was not sent. Write it again if it still matters.',
   RULES_NOT_ACCEPTED: 'Read and accept the ground rules for this session first.',
   NOT_FACILITATOR: 'Only a facilitator can do that.',
   ROSTER_ROLLBACK: 'Do not continue: the server may be hiding recent changes to this group. Tell the facilitator by another channel.',
