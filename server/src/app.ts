@@ -177,6 +177,7 @@ function countingRosterEntries(storage: Storage, metrics: Metrics): Storage {
     getRosterEntries: (groupId, sinceEpoch) => storage.getRosterEntries(groupId, sinceEpoch),
     putInvite: (invite) => storage.putInvite(invite),
     getInvite: (groupId, inviteId) => storage.getInvite(groupId, inviteId),
+    replaceInviteCard: (groupId, inviteId, card) => storage.replaceInviteCard(groupId, inviteId, card),
     revokeInvite: (groupId, inviteId) => storage.revokeInvite(groupId, inviteId),
   };
 }

@@ -52,8 +52,8 @@ function ready(): { relay: RelayWithClient; browser: Browser } {
 }
 
 /** A fresh browser profile (context) with one tab, watched. */
-async function newPerson(name: string): Promise<Page> {
-  const context = await ready().browser.newContext({ viewport: DESKTOP });
+async function newPerson(name: string, where: { timezoneId?: string; locale?: string } = {}): Promise<Page> {
+  const context = await ready().browser.newContext({ viewport: DESKTOP, ...where });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   watches.push({ name, watch: watchContext(context) });
   return context.newPage();
@@ -619,6 +619,59 @@ describe('the web client in Chromium against the real relay', () => {
     await heading(one, 'Session closed').waitFor();
     await heading(f, 'Session closed').waitFor();
     for (const page of [one, f]) await noWebStorage(page);
+  }, 180_000);
+
+  it('the next session, set by the facilitator in Paris, shows in Tokyo time on the closed screen and in the lobby, with a neutral .ics', async () => {
+    const fac = await newPerson('next-facilitator', { timezoneId: 'Europe/Paris', locale: 'en-GB' });
+    const member = await newPerson('next-member', { timezoneId: 'Asia/Tokyo', locale: 'en-GB' });
+    const group = canary('Monday circle');
+    const invite = await createGroup(fac, group, 'Noor', false);
+    await openSession(fac);
+    await joinToWaitingRoom(member, invite, group, 'Ode', { shots: false });
+    await admit(fac, member, 'Ode');
+
+    // 19:30 on Monday 4 March 2030 in Paris (UTC+1) is 18:30 UTC, 03:30 on Tuesday 5 March in Tokyo.
+    await consoleTab(fac, 'Session');
+    await fac.getByLabel('Date and time (your time)').fill('2030-03-04T19:30');
+    await fac.getByLabel('Length').selectOption('90');
+    await fac.getByRole('button', { name: 'Save the next session' }).click();
+    await fac.getByText(/^Set for Monday,? 4 March 2030 at 19:30/).waitFor();
+    await screen(fac, '29-next-session-form');
+    await fac.getByRole('button', { name: 'Close the circle (end the session)' }).click();
+    await fac.getByRole('button', { name: 'Yes, close the circle' }).click();
+
+    await heading(member, 'Session closed').waitFor();
+    const next = member.locator('.next-session time');
+    await expect.poll(() => next.textContent()).toMatch(/^Tuesday,? 5 March 2030 at 03:30/);
+    expect(await next.getAttribute('datetime')).toBe('2030-03-04T18:30:00.000Z');
+    expect(await member.locator('.next-session').textContent()).toContain('Next session:');
+    await screen(member, '30-closed-next-session');
+
+    // Add to calendar: a file made in the page, in UTC, titled neutrally (the group's name only if asked for).
+    const [file] = await Promise.all([member.waitForEvent('download'), member.getByRole('button', { name: 'Add to calendar' }).click()]);
+    expect(file.suggestedFilename()).toBe('meeting.ics');
+    const ics = await new Promise<string>((resolve, reject) => {
+      void file.createReadStream().then((stream) => {
+        let text = '';
+        stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        stream.on('end', () => resolve(text));
+        stream.on('error', reject);
+      }, reject);
+    });
+    expect(ics).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(ics).toContain('\r\nDTSTART:20300304T183000Z\r\n');
+    expect(ics).toContain('\r\nDURATION:PT90M\r\n');
+    expect(ics).toContain('\r\nSUMMARY:Group meeting\r\n');
+    expect(ics).toMatch(/\r\nUID:[^\r\n]+\r\n/);
+    expect(ics).not.toContain(group);
+
+    // Someone opening the link before the next session: "No session right now" shows it too.
+    const late = await newPerson('next-late', { timezoneId: 'Asia/Tokyo', locale: 'en-GB' });
+    await open(late, invite);
+    await heading(late, 'No session right now').waitFor();
+    await expect.poll(() => late.locator('.next-session time').textContent()).toMatch(/^Tuesday,? 5 March 2030 at 03:30/);
+    await screen(late, '31-no-session-next-session');
+    for (const p of [fac, member, late]) await p.context().close();
   }, 180_000);
 
   it('talked to the relay only, under the CSP, with no page error, and every screen passed axe', () => {

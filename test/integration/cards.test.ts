@@ -42,3 +42,33 @@ describe('group card revisions', () => {
     expect(byMember).toEqual({ [late.me]: false, [later.me]: true });
   });
 });
+
+describe('the next session on the card (issue 17)', () => {
+  it('members in the session get it, keep it after the close, and a newcomer opening the link later gets it too', async () => {
+    relay = await startRelay();
+    const { facilitator: fac, members, fragment } = await sessionWith(relay, 1);
+    const alice = members[0] as KindredClient;
+    clients.push(fac, alice);
+    expect(alice.getState().group?.card?.nextSession).toBeUndefined(); // a card without the field is a valid card
+
+    const next = { startsAt: Date.UTC(2026, 11, 12, 18, 0), utcOffsetMinutes: 60, durationMinutes: 90 };
+    const updated = nextEvent(alice, 'card.updated');
+    await fac.setNextSession(next);
+    expect((await updated).card.nextSession).toEqual(next);
+    await fac.closeSession();
+    await until(alice, (st) => st.phase === 'closed', 'closed');
+    expect(alice.getState().group?.card?.nextSession).toEqual(next);
+
+    // The invite the facilitator made serves the new revision: someone opening the link afterwards sees it.
+    const late = await newClient(relay);
+    clients.push(late);
+    const card = await late.openInvite(fragment);
+    expect(card.nextSession).toEqual(next);
+    expect(card.revision).toBe(2);
+
+    // Taken off again: the next revision has no next session, and the link serves that.
+    await fac.setNextSession(null);
+    expect(fac.getState().group?.card?.nextSession).toBeUndefined();
+    expect((await late.openInvite(fragment)).nextSession).toBeUndefined();
+  });
+});

@@ -27,7 +27,7 @@ import {
 } from '@kindred/shared/crypto';
 import { fromBase64Url, toBase64Url } from '@kindred/shared/encoding';
 import { KindredError, isKindredError } from '@kindred/shared/errors';
-import { PROTOCOL_VERSION, type GroupCardBody, type RosterPolicy, type SignedGroupCard, type SignedRosterEntry } from '@kindred/shared/protocol';
+import { PROTOCOL_VERSION, type GroupCardBody, type NextSession, type RosterPolicy, type SignedGroupCard, type SignedRosterEntry } from '@kindred/shared/protocol';
 import { rememberCard, type EngineContext, type GroupContext } from './engineContext';
 import type { Messaging } from './messaging';
 import type { GroupStorage, StoredGroup } from './groupStorage';
@@ -36,8 +36,10 @@ import type { RosterSync } from './rosterSync';
 /** The card fields a facilitator writes; id, signer, revision and expiry are filled in by the engine. */
 export type CardFields = Pick<
   GroupCardBody,
-  'name' | 'groundRules' | 'codeOfConduct' | 'confidentialityLimits' | 'crisisResources' | 'requireSignedAgreement'
+  'name' | 'groundRules' | 'codeOfConduct' | 'confidentialityLimits' | 'crisisResources' | 'requireSignedAgreement' | 'nextSession'
 >;
+/** An edit of the card: any field; `nextSession: null` takes the next session off the card. */
+export type CardEdit = Partial<Omit<CardFields, 'nextSession'>> & { nextSession?: NextSession | null };
 
 export class GroupFlows {
   constructor(
@@ -243,19 +245,53 @@ export class GroupFlows {
     ctx.publishGroup();
   }
 
-  /** Facilitators: shares an edited card (next revision) with the session. New invites carry it too. */
-  async updateCard(fields: Partial<CardFields>): Promise<GroupCardBody> {
+  /**
+   * Facilitators: shares an edited card (next revision) with the session; new invites carry it too. An edit of the
+   * next session also goes to the live invites whose secret this device holds (`invite.card`: whoever opens one of
+   * them later, or checks again from "No session right now", gets it); an invite made on another device keeps
+   * serving its older revision. Other edits leave existing invites as they were (a knock through one is shown with
+   * `currentRules: false`).
+   */
+  async updateCard(fields: CardEdit): Promise<GroupCardBody> {
     const ctx = this.ctx;
     const g = ctx.requireGroup();
     if (!g.card) throw new KindredError('NOT_FOUND', 'no group card on this device');
-    const { signer: _signer, ...body } = g.card.body;
-    const card = signGroupCard({ ...body, ...fields, expirySeconds: ctx.requireRoster().policy.expirySeconds, revision: body.revision + 1 }, ctx.identity);
+    const { signer: _signer, nextSession: keptNext, ...body } = g.card.body;
+    const { nextSession, ...edit } = fields;
+    const next = nextSession === undefined ? keptNext : (nextSession ?? undefined);
+    const card = signGroupCard(
+      { ...body, ...edit, ...(next ? { nextSession: next } : {}), expirySeconds: ctx.requireRoster().policy.expirySeconds, revision: body.revision + 1 },
+      ctx.identity,
+    );
     g.card = card;
     rememberCard(g, card);
     ctx.publishGroup();
     await this.remember(g.groupId, { name: card.body.name, card });
     if (ctx.state.session?.status === 'joined') await this.messaging.sendSignal({ kind: 'card.updated', card });
+    // When the group meets next must reach people outside the session too (the "No session right now" screen
+    // opens the invite again): the live invites this device holds serve the new revision.
+    if (nextSession !== undefined) await this.republishCard(g.groupId, card);
     return card.body;
+  }
+
+  /** The card, encrypted under each live invite this device holds the secret of, replaces what the relay serves. */
+  private async republishCard(groupId: string, card: SignedGroupCard): Promise<void> {
+    const ctx = this.ctx;
+    const live = new Set(ctx.requireRoster().invites.map((i) => i.id));
+    const secrets = new Map<string, Uint8Array>();
+    for (const kept of (await ctx.groupStorage?.loadGroup(groupId).catch(() => undefined))?.invites ?? []) secrets.set(kept.inviteId, fromBase64Url(kept.secret));
+    for (const made of ctx.state.invites) if (!made.revoked) secrets.set(made.inviteId, parseInviteFragment(made.fragment).secret);
+    try {
+      for (const [inviteId, secret] of secrets) {
+        if (!live.has(inviteId)) continue;
+        await ctx.connection.request('invite.card', { groupId, inviteId, card: encryptGroupCard(card, secret) }).catch((e: unknown) => {
+          // A relay that no longer holds the invite: nobody can open it anyway.
+          if (!isKindredError(e, 'NOT_FOUND')) ctx.warnFromError(e, 'sharing the card with an invite');
+        });
+      }
+    } finally {
+      wipe(...secrets.values());
+    }
   }
 }
 

@@ -31,14 +31,14 @@ import {
 } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
-import type { GroupCardBody, MessageRef, RosterOp, RosterPolicy, RoundKind, SessionSnapshot, SignalContent } from '@kindred/shared/protocol';
+import type { GroupCardBody, MessageRef, NextSession, RosterOp, RosterPolicy, RoundKind, SessionSnapshot, SignalContent } from '@kindred/shared/protocol';
 import { AutoAdmission } from './autoAdmission';
 import { Connection } from './connection';
 import { engineSettings, type KindredClientOptions } from './clientOptions';
 import { DirectNotes } from './directNotes';
 import { EngineContext, type Listener } from './engineContext';
 import type { EngineEvents } from './engineEvents';
-import { GroupFlows, type CardFields } from './groupFlows';
+import { GroupFlows, type CardEdit, type CardFields } from './groupFlows';
 import type { StoredGroup } from './groupStorage';
 import { KeyDistribution } from './keyDistribution';
 import { Messaging } from './messaging';
@@ -54,7 +54,7 @@ import { takeSnapshot } from './sessionSnapshot';
 import { Signals } from './signals';
 import { removeKnock, talkShare, type ChatMessage, type EngineState, type InviteLink, type TalkShare } from './state';
 
-export type { CardFields } from './groupFlows';
+export type { CardEdit, CardFields } from './groupFlows';
 export type { EngineEvents } from './engineEvents';
 export type { KindredClientOptions } from './clientOptions';
 export type { GroupStorage, StoredGroup } from './groupStorage';
@@ -489,8 +489,16 @@ export class KindredClient {
     return this.directNotes.acknowledge(id);
   }
 
-  /** Facilitators: shares an edited card (next revision) with the session. New invites carry it too. */
-  updateCard(fields: Partial<CardFields>): Promise<GroupCardBody> {
+  /**
+   * Facilitators: shares an edited card (next revision) with the session and with the live invites this device made
+   * or keeps (the relay serves it to whoever opens them). New invites carry it too.
+   */
+  updateCard(fields: CardEdit): Promise<GroupCardBody> {
     return this.groups.updateCard(fields);
+  }
+
+  /** Facilitators: when the group meets next (in the encrypted card), or null to take it off. */
+  setNextSession(next: NextSession | null): Promise<GroupCardBody> {
+    return this.groups.updateCard({ nextSession: next });
   }
 }

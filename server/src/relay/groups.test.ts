@@ -37,6 +37,7 @@ describe('groups and the roster', () => {
     expect(await stranger.request('invite.create', invite)).toMatchObject({ error: { code: 'NOT_FACILITATOR' } });
     const { inviteId } = await group.invite();
     expect(await member.request('invite.revoke', { groupId: group.groupId, inviteId })).toMatchObject({ error: { code: 'NOT_FACILITATOR' } });
+    expect(await member.request('invite.card', { groupId: group.groupId, inviteId, card: dummyCard() })).toMatchObject({ error: { code: 'NOT_FACILITATOR' } });
 
     // A roster entry signed by a member (or a stranger) is refused exactly as clients refuse it.
     const byMember = signRosterBody({ v: 1, groupId: group.groupId, epoch: group.state.epoch + 1, prev: group.state.head, op: { type: 'mute', member: fac.member }, signer: member.member }, member.ik);
@@ -88,7 +89,14 @@ describe('groups and the roster', () => {
     await group.append({ type: 'ban', member: banned.member });
     expect(await banned.request('invite.open', { groupId: group.groupId, inviteId, gateToken })).toMatchObject({ error: { code: 'BANNED' } });
 
+    // A facilitator replaces the card the invite serves (a new revision); the gate stays the same.
+    const newer = dummyCard();
+    await fac.ok('invite.card', { groupId: group.groupId, inviteId, card: newer });
+    expect((await guest.ok('invite.open', { groupId: group.groupId, inviteId, gateToken })).card).toEqual(newer);
+    expect(await fac.request('invite.card', { groupId: group.groupId, inviteId: b64(16), card: newer })).toMatchObject({ error: { code: 'NOT_FOUND' } });
+
     await fac.ok('invite.revoke', { groupId: group.groupId, inviteId });
     expect(await guest.request('invite.open', { groupId: group.groupId, inviteId, gateToken })).toMatchObject({ error: { code: 'INVITE_INVALID' } });
+    expect(await fac.request('invite.card', { groupId: group.groupId, inviteId, card: newer })).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 });

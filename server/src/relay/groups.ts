@@ -49,6 +49,14 @@ export async function inviteCreate(call: Call, req: ClientRequest<'invite.create
   return {};
 }
 
+/** A new card revision for a live invite (facilitators): encrypted under that invite's secret, unreadable here. */
+export async function inviteCard(call: Call, req: ClientRequest<'invite.card'>): Promise<ClientResult<'invite.card'>> {
+  const group = await currentGroup(call.relay, req.groupId);
+  requireFacilitator(group.roster, call.member);
+  if (!(await call.relay.deps.storage.replaceInviteCard(req.groupId, req.inviteId, req.card))) refuse('NOT_FOUND');
+  return {};
+}
+
 export async function inviteRevoke(call: Call, req: ClientRequest<'invite.revoke'>): Promise<ClientResult<'invite.revoke'>> {
   const group = await currentGroup(call.relay, req.groupId);
   requireFacilitator(group.roster, call.member);

@@ -15,7 +15,7 @@ import { createRedisCluster } from './redisCluster';
 import { applyStoredEntries } from './rosterEffects';
 import { TokenBucket } from './rateLimit';
 import { authChallenge, authProve } from './auth';
-import { groupCreate, inviteCreate, inviteOpen, inviteRevoke, rosterAppend, rosterGet } from './groups';
+import { groupCreate, inviteCreate, inviteOpen, inviteCard, inviteRevoke, rosterAppend, rosterGet } from './groups';
 import { handleDisconnect, sessionEnter, sessionLeave } from './sessions';
 import { directSend, keysDistribute, messageSend, peerSend } from './relay';
 import { SealedOutbox } from './sealedOutbox';
@@ -31,6 +31,7 @@ const handlers: HandlerTable = {
   'group.create': groupCreate,
   'invite.create': inviteCreate,
   'invite.revoke': inviteRevoke,
+  'invite.card': inviteCard,
   'invite.open': inviteOpen,
   'roster.get': rosterGet,
   'roster.append': rosterAppend,

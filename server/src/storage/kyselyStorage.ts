@@ -124,6 +124,17 @@ export class KyselyStorage implements Storage {
     };
   }
 
+  async replaceInviteCard(groupId: string, inviteId: string, card: EncryptedGroupCard): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('invites')
+      .set({ card: JSON.stringify(card) })
+      .where('group_id', '=', groupId)
+      .where('invite_id', '=', inviteId)
+      .where('revoked', '=', 0)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
   async revokeInvite(groupId: string, inviteId: string): Promise<boolean> {
     const r = await this.#db
       .updateTable('invites')

@@ -32,6 +32,8 @@ export interface Storage {
   getRosterEntries(groupId: string, sinceEpoch: number): Promise<SignedRosterEntry[]>;
   putInvite(invite: Omit<StoredInvite, 'revoked'>): Promise<void>;
   getInvite(groupId: string, inviteId: string): Promise<StoredInvite | undefined>;
+  /** Replaces the card a live (unrevoked) invite serves; true if there was one. */
+  replaceInviteCard(groupId: string, inviteId: string, card: EncryptedGroupCard): Promise<boolean>;
   /** True if an invite was revoked by this call. */
   revokeInvite(groupId: string, inviteId: string): Promise<boolean>;
   /** Resolves when the database answers a trivial query (GET /healthz); rejects otherwise. */

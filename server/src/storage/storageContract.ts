@@ -112,7 +112,7 @@ export function storageContract(target: ContractTarget): void {
       expect(await s.getRosterEntries(g.groupId, 0)).toEqual([]);
     });
 
-    it('stores, reads and revokes invites', async () => {
+    it('stores, reads, replaces the card of and revokes invites', async () => {
       const s = await open();
       const { groupId, creator } = await newGroup(s);
       const inviteId = fakeOpaqueId();
@@ -123,7 +123,13 @@ export function storageContract(target: ContractTarget): void {
       expect(await s.getInvite(groupId, inviteId)).toEqual({ groupId, inviteId, gateHash, card, createdBy: creator, revoked: false });
       await expectCode(s.putInvite({ groupId, inviteId, gateHash: fakeHash(), card: fakeCard(), createdBy: creator }), 'CONFLICT');
       expect(await s.getInvite(fakeOpaqueId(), inviteId)).toBeUndefined();
+      const newer = fakeCard();
+      expect(await s.replaceInviteCard(groupId, inviteId, newer)).toBe(true);
+      expect(await s.getInvite(groupId, inviteId)).toEqual({ groupId, inviteId, gateHash, card: newer, createdBy: creator, revoked: false });
+      expect(await s.replaceInviteCard(groupId, fakeOpaqueId(), newer)).toBe(false);
       expect(await s.revokeInvite(groupId, inviteId)).toBe(true);
+      expect(await s.replaceInviteCard(groupId, inviteId, card)).toBe(false); // a revoked invite keeps what it had
+      expect((await s.getInvite(groupId, inviteId))?.card).toEqual(newer);
       expect(await s.revokeInvite(groupId, inviteId)).toBe(false);
       expect(await s.revokeInvite(groupId, fakeOpaqueId())).toBe(false);
       expect((await s.getInvite(groupId, inviteId))?.revoked).toBe(true);

@@ -227,3 +227,35 @@ describe('group card encryption', () => {
     expectCode(() => encryptGroupCard(card, createInviteSecret()), 'PAYLOAD_TOO_LARGE');
   });
 });
+
+describe('the next session on the card (optional field)', () => {
+  const NEXT = { startsAt: 1_797_098_400_000, utcOffsetMinutes: 60, durationMinutes: 90 }; // 2026-12-12T18:00Z
+
+  it('signs, verifies, digests and round-trips through encryption; a change of it is BAD_SIGNATURE and another digest', () => {
+    const card = signGroupCard({ ...BODY, nextSession: NEXT }, creator);
+    expect(verifyGroupCard(card, roster).body.nextSession).toEqual(NEXT);
+    const secret = createInviteSecret();
+    expect(decryptGroupCard(encryptGroupCard(card, secret), secret, GROUP)).toEqual(card);
+    const moved = { ...card, body: { ...card.body, nextSession: { ...NEXT, startsAt: NEXT.startsAt + 3_600_000 } } };
+    expectCode(() => verifyGroupCard(moved, roster), 'BAD_SIGNATURE');
+    const without = signGroupCard(BODY, creator);
+    expect(rulesDigest(card.body)).not.toBe(rulesDigest(without.body));
+    // A card without the field encodes exactly as before it existed: no key, not even an empty one.
+    expect(new TextDecoder().decode(canonicalBytes(without))).not.toContain('nextSession');
+  });
+
+  it('refuses a next session that is not a whole minute, an offset beyond ±14 h, a duration out of 5..1440 min, or extra keys', () => {
+    for (const bad of [
+      { ...NEXT, startsAt: NEXT.startsAt + 1 },
+      { ...NEXT, startsAt: -60_000 },
+      { ...NEXT, utcOffsetMinutes: 841 },
+      { ...NEXT, utcOffsetMinutes: 1.5 },
+      { ...NEXT, durationMinutes: 4 },
+      { ...NEXT, durationMinutes: 1441 },
+      { ...NEXT, place: 'the usual room' },
+      { startsAt: NEXT.startsAt },
+    ]) {
+      expectCode(() => signGroupCard({ ...BODY, nextSession: bad as typeof NEXT }, creator), 'MALFORMED');
+    }
+  });
+});

@@ -45,6 +45,7 @@ interface Vectors {
     sessionKey: SignedSessionKey; acceptanceHash: string; proofSignedBytesHex: string; proof: SignedKnockProof; proofHash: string;
   };
   autoAdmit: { entry: SignedRosterEntry; signedBytesHex: string };
+  groupCardNext: { body: Omit<GroupCardBody, 'signer'>; signed: unknown; signedBytesHex: string; rulesDigest: string };
 }
 const v = raw as unknown as Vectors;
 let ids: IdentityKeyPair[] = [];
@@ -207,5 +208,16 @@ describe('identity and roster vectors', () => {
     const state = applyRosterEntry(v.roster.finalState, a.entry);
     expect(state.policy).toEqual({ ...v.roster.finalState.policy, autoAdmit: true });
     expect(state.rekeyEpoch).toBe(v.roster.finalState.rekeyEpoch);
+  });
+
+  it('group card with the next session: canonical signed bytes, signature, keyed digest', () => {
+    const c = v.groupCardNext;
+    const signed = signGroupCard(c.body, ids[v.groupCard.signer]!);
+    expect(signed).toEqual(c.signed);
+    expect(toHex(labelled(LABEL.GROUP_CARD, signed.body))).toBe(c.signedBytesHex);
+    // The same salt as the groupCard vector, so the same digest key; recomputed with raw libsodium.
+    expect(toBase64Url(sodium().crypto_generichash(32, labelled(LABEL.RULES_DIGEST, signed.body), fromHex(v.groupCard.digestKeyHex)))).toBe(c.rulesDigest);
+    expect(rulesDigest(signed.body)).toBe(c.rulesDigest);
+    expect(verifyGroupCard(c.signed, { creatorFingerprint: fingerprint(mid(v.groupCard.signer)) }).body.nextSession).toEqual(c.body.nextSession);
   });
 });

@@ -99,6 +99,8 @@ export const ClientEvents = {
     empty,
   ],
   'invite.revoke': [z.strictObject({ groupId: OpaqueId, inviteId: OpaqueId }), empty],
+  /** A facilitator replaces the card a live invite serves (a new revision, encrypted under that invite's secret). */
+  'invite.card': [z.strictObject({ groupId: OpaqueId, inviteId: OpaqueId, card: EncryptedGroupCard }), empty],
   /** Open an invite with its gate token: returns the encrypted card and the roster chain to verify it against. */
   'invite.open': [
     z.strictObject({ groupId: OpaqueId, inviteId: OpaqueId, gateToken: b64Bytes(32) }),

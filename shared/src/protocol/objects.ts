@@ -86,6 +86,25 @@ export const SignedRosterEntry = z.strictObject({ body: RosterEntryBody, sig: Si
 export type SignedRosterEntry = z.infer<typeof SignedRosterEntry>;
 
 // ---------- Group card ----------
+/**
+ * When the group meets next, as the facilitator set it: the instant (Unix milliseconds, UTC), the facilitator's UTC
+ * offset at that instant (minutes east of UTC, what they typed it in) and how long it lasts. Inside the encrypted card:
+ * the relay never sees it. Members show it in their own time zone.
+ */
+export const NextSession = z.strictObject({
+  /** Unix time in milliseconds (UTC), a whole minute; up to the year 9999. */
+  startsAt: z
+    .number()
+    .int()
+    .min(0)
+    .max(253_402_300_740_000)
+    .refine((ms) => ms % 60_000 === 0, 'a whole minute'),
+  /** The facilitator's offset from UTC at that instant, in minutes (UTC+01:00 is 60; -14:00 to +14:00). */
+  utcOffsetMinutes: z.number().int().min(-840).max(840),
+  durationMinutes: z.number().int().min(5).max(1440),
+});
+export type NextSession = z.infer<typeof NextSession>;
+
 export const GroupCardBody = z.strictObject({
   v: V2,
   groupId: OpaqueId,
@@ -104,6 +123,8 @@ export const GroupCardBody = z.strictObject({
    * digest is derived from it, so the relay can compare digests but not test guesses of the card.
    */
   salt: b64Bytes(32),
+  /** Optional (issue 17): absent in every earlier card, which therefore encodes, signs and digests exactly as before. */
+  nextSession: NextSession.optional(),
 });
 export type GroupCardBody = z.infer<typeof GroupCardBody>;
 export const SignedGroupCard = z.strictObject({ body: GroupCardBody, sig: Signature });

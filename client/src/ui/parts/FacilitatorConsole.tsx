@@ -8,6 +8,7 @@ import { unreadNotes } from './Attention';
 import { ErrorNotice } from './ErrorNotice';
 import { HandsAndRound } from './HandsAndRound';
 import { InvitePanel } from './InvitePanel';
+import { NextSessionForm } from './NextSessionForm';
 import { Roster } from './Roster';
 import { SafetyPanel } from './SafetyPanel';
 
@@ -73,6 +74,7 @@ export function FacilitatorConsole() {
             <HandsAndRound />
             <TalkShare />
             <SessionControls />
+            <NextSessionForm />
             <SoundSetting />
             <details className="panel">
               <summary>Invite links</summary>

@@ -1,6 +1,7 @@
 import { quickExit } from '../../store/quickExit';
 import { dispatch, useEngine } from '../../store/sessionStore';
 import { isFacilitator } from '../../store/selectors';
+import { NextSessionNotice } from '../parts/NextSessionNotice';
 
 const TEXT: Record<string, string> = {
   ended: 'The circle has closed. Thank you for being here.',
@@ -18,6 +19,7 @@ export function ClosedScreen() {
       <h1>Session closed</h1>
       <p role="status">{TEXT[reason]}</p>
       <p>Every message from the session has been wiped from this tab.</p>
+      {reason === 'ended' || reason === 'left' ? <NextSessionNotice /> : null}
       {facilitator ? (
         <button type="button" className="primary" onClick={() => void dispatch('back', (e) => e.acknowledgeClosed())}>
           Back to the group

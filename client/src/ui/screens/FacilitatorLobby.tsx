@@ -5,6 +5,7 @@ import { formatDuration } from '../format';
 import { ErrorNotice } from '../parts/ErrorNotice';
 import { InvitePanel } from '../parts/InvitePanel';
 import { KeepKeyForm } from '../parts/KeepKeyForm';
+import { NextSessionForm } from '../parts/NextSessionForm';
 
 /** Facilitators between sessions: invite links, the key, and "open a session". */
 export function FacilitatorLobby() {
@@ -24,6 +25,7 @@ export function FacilitatorLobby() {
         {busy ? 'Opening…' : 'Open a session'}
       </button>
       <ErrorNotice error={error} onDismiss={clearError} />
+      <NextSessionForm />
       <InvitePanel />
       <KeepKeyForm facilitator />
     </main>

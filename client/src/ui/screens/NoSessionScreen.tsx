@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { dispatch, sessionStore, useEngine, useSession } from '../../store/sessionStore';
 import { useApp } from '../../store/appStore';
 import { ErrorNotice } from '../parts/ErrorNotice';
+import { NextSessionNotice } from '../parts/NextSessionNotice';
 
 /**
  * How often the screen asks again whether a session has opened. Someone outside the group hears no pushes, so it asks
@@ -27,6 +28,7 @@ export function NoSessionScreen() {
     <main id="main" className="screen narrow">
       <h1>No session right now</h1>
       <p role="status">{name} has no session open at the moment. This page checks by itself every 20 seconds and moves on when the session opens.</p>
+      <NextSessionNotice />
       {fragment ? (
         <button type="button" disabled={busy} onClick={() => void dispatch('open-invite', (e) => e.openInvite(fragment))}>
           Check again
