@@ -594,6 +594,24 @@ describe('the web client in Chromium against the real relay', () => {
     await seen(one, f2);
     await seen(kept, f2);
 
+    // The facilitator reloads too (the one-off key that made the group): the console is back, with everyone in it.
+    await f.reload();
+    await f.getByRole('tablist', { name: 'Facilitator console' }).waitFor();
+    await expect.poll(() => composer(f).isEnabled()).toBe(true);
+    for (const text of [f1, i1, j1, i2]) await seen(f, text);
+    await log(f).locator('.msg.own', { hasText: f2 }).waitFor();
+    await consoleTab(f, 'People');
+    for (const name of [ida, jo]) {
+      await f.locator('.roster .member-name', { hasText: name }).waitFor();
+      expect(await f.locator('.roster .member-name', { hasText: name }).count()).toBe(1);
+    }
+    await screen(f, '21-reloaded-facilitator');
+    const f3 = canary('Kim: my page reloaded as well');
+    await send(f, f3);
+    await seen(one, f3);
+    await seen(kept, f3);
+    for (const p of [f, one, kept]) expect(await p.getByText(/Security warning/).count()).toBe(0);
+
     // A relay that no longer holds what was shown before: one calm line says so.
     const lost = tap.tamper((p) => {
       const answer = p.payload as { status?: string; missed?: unknown[] } | null;

@@ -147,7 +147,7 @@ export class SessionSecrets {
     const { chain, sealed } = rekey({ old: this.chain ?? undefined, roster, sender: this.me, recipients, me: this.pairwise, nowMs });
     this.chain = chain;
     // Sealed to myself and kept: a reloaded tab reads my own messages the relay still buffers, and shows them as mine.
-    this.keep(sealSenderKey(chain, { member: this.me, sessionPk: this.keyPair.publicKey }, this.pairwise), this.signedKey);
+    this.keep(sealSenderKey(chain, { member: this.me, sessionPk: this.keyPair.publicKey, gen: this.generation }, this.pairwise), this.signedKey);
     this.sealedTo = new Set(recipients.map((r) => r.member));
     return sealed;
   }

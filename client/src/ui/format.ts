@@ -3,8 +3,11 @@
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return plural(s, 'second');
-  if (s < 3600) return plural(Math.round(s / 60), 'minute');
-  if (s < 86_400) return plural(Math.round(s / 3600), 'hour');
+  // Rounded first, so that 59.5 minutes reads "1 hour", never "60 minutes" (a message shown again after a reload).
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.round(s / 3600);
+  if (hours < 24) return plural(hours, 'hour');
   return plural(Math.round(s / 86_400), 'day');
 }
 
