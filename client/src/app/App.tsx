@@ -52,7 +52,7 @@ function Screen() {
   const identity = useIdentity((s) => s.status);
   const phase = useEngine((s) => s.phase);
   const resuming = useApp((s) => s.resuming);
-  if (resuming === 'opening') return <ResumeScreen />;
+  if (resuming === 'opening' || resuming === 'stalled') return <ResumeScreen />;
   if (resuming === 'unlock' && identity !== 'ready') return <IdentityGate />;
   switch (route.name) {
     case 'home':

@@ -6,9 +6,10 @@ import { showRoute, type Route } from './route';
 export type Panel = 'crisis' | 'safety' | null;
 /**
  * A reloaded tab on its way back to its place (placeResume.ts): 'unlock' while a kept key waits for its passphrase,
- * 'opening' while the group and the session are opened again; null otherwise.
+ * 'opening' while the group and the session are opened again, 'stalled' when the relay did not answer (the place is
+ * kept: try again); null otherwise.
  */
-export type Resuming = 'unlock' | 'opening' | null;
+export type Resuming = 'unlock' | 'opening' | 'stalled' | null;
 /** The facilitator's console: one tab at a time. */
 export type ConsoleTab = 'waiting' | 'notes' | 'people' | 'session';
 

@@ -48,10 +48,20 @@ export function resumePlaceAtStart(): void {
   });
 }
 
+/** The place being taken back, while the relay has not answered (ResumeScreen's "Try again"). */
+let stalled: TabPlace | null = null;
+
+/** Tries again to take back the place after the relay did not answer. */
+export function resumeAgain(): void {
+  if (stalled) void comeBack(stalled);
+}
+
 async function comeBack(place: TabPlace): Promise<void> {
+  stalled = null;
   appStore.setState({ resuming: 'opening' });
   appStore.getState().navigate({ name: 'group' });
   let over = false;
+  let unanswered = false;
   const ok = await dispatch('resume-place', async (engine) => {
     try {
       if ('fragment' in place.group) {
@@ -64,9 +74,16 @@ async function comeBack(place: TabPlace): Promise<void> {
       await engine.restoreSession(place.session);
     } catch (e) {
       over = isKindredError(e, 'SESSION_NOT_OPEN');
+      unanswered = isKindredError(e, 'UNAVAILABLE');
       throw e;
     }
   });
+  if (!ok && unanswered) {
+    // A poor connection: the place stays (a reload later still works), and the screen offers to try again.
+    stalled = place;
+    appStore.setState({ resuming: 'stalled' });
+    return;
+  }
   appStore.setState({ resuming: null });
   if (ok) return;
   clearPlace();

@@ -14,7 +14,7 @@ import { setEngineFactory, wipeEngine } from './engineHost';
 import { configureIdentity, identityStore } from './identityStore';
 import { memoryKeyStore } from '../identity/keyStore';
 import { keepPlaceOfEachEngine } from './placeKeeper';
-import { resumePlaceAtStart } from './placeResume';
+import { resumeAgain, resumePlaceAtStart } from './placeResume';
 import { NEUTRAL_PAGE, quickExit, setLeaveForTests } from './quickExit';
 import { TAB_PLACE_KEY, clearPlace, readPlace, writePlace } from './tabPlace';
 import { recordingClient, type Recorder } from '../testing/recordingClient';
@@ -178,5 +178,16 @@ describe('taking the place back at start-up', () => {
     resumePlaceAtStart();
     await expect.poll(() => appStore.getState().resuming).toBeNull();
     expect(sessionStorage.length).toBe(0);
+  });
+
+  it('a relay that does not answer: the place is kept, and trying again takes it back', async () => {
+    writePlace(place());
+    recorder.failNext('openInvite', 'UNAVAILABLE');
+    resumePlaceAtStart();
+    await expect.poll(() => appStore.getState().resuming).toBe('stalled');
+    expect(readPlace()).toEqual(place());
+    resumeAgain();
+    await expect.poll(() => appStore.getState().resuming).toBeNull();
+    expect(recorder.called('restoreSession')).toHaveLength(1);
   });
 });
