@@ -104,6 +104,7 @@ describe('FacilitatorConsole', () => {
     fireEvent.change(screen.getByLabelText(/Messages disappear after/), { target: { value: '600' } });
     fireEvent.click(screen.getByRole('button', { name: /Close the circle/ }));
     expect(fake.called('closeSession')).toHaveLength(0);
+    expect(screen.getByText(/^No next session is set/)).toBeTruthy(); // the moment to set it, before members go
     fireEvent.click(screen.getByRole('button', { name: 'Yes, close the circle' }));
     await waitFor(() => expect(fake.called('closeSession')).toHaveLength(1));
     expect(fake.called('lock')[0]?.args).toEqual([true]);

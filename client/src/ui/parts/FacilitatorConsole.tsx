@@ -4,6 +4,7 @@ import { dispatch, useEngine, useErrorFrom, useSession } from '../../store/sessi
 import { EMPTY, selectRules, talkShareRows } from '../../store/selectors';
 import { EXPIRY_CHOICES, SLOW_MODE_CHOICES, clockTime, formatDuration, percent } from '../format';
 import { shortId, useNames } from '../names';
+import { describeMeetingTime } from '../nextSession';
 import { unreadNotes } from './Attention';
 import { ErrorNotice } from './ErrorNotice';
 import { HandsAndRound } from './HandsAndRound';
@@ -177,6 +178,7 @@ export function SessionControls() {
   const busy = useSession((s) => s.busy);
   const error = useErrorFrom('lock', 'auto-admit', 'mute-all', 'slow', 'expiry', 'close');
   const [confirmClose, setConfirmClose] = useState(false);
+  const next = useEngine((s) => s.group?.card?.nextSession ?? null);
   if (!rules) return null;
   return (
     <section className="panel" aria-labelledby="controls-h">
@@ -239,6 +241,7 @@ export function SessionControls() {
         {confirmClose ? (
           <>
             <p>Close the circle for everyone? Every message is wiped from every device.</p>
+            <p className="hint">{next ? `Members will see the next session: ${describeMeetingTime(next.startsAt)}.` : 'No next session is set: you can set it under "Next session" first.'}</p>
             <button type="button" className="danger" onClick={() => void dispatch('close', (e) => e.closeSession())}>
               Yes, close the circle
             </button>
