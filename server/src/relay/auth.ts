@@ -13,14 +13,14 @@ import { refuse } from './dispatcher';
 /** Long enough for a slow phone to sign and answer, short enough that a leaked challenge is soon worthless. */
 export const CHALLENGE_TTL_MS = 60_000;
 
-export function authChallenge(call: Call): ClientResult<'auth.challenge'> {
+export async function authChallenge(call: Call): Promise<ClientResult<'auth.challenge'>> {
   const challenge = toBase64Url(randomBytes(32));
   call.conn.challenge = { value: challenge, expiresAt: call.relay.now() + CHALLENGE_TTL_MS };
   // The relay states its protocol version; a client refuses a relay that states none or another (RELAY_OUTDATED).
   return { challenge, protocol: PROTOCOL_VERSION };
 }
 
-export function authProve(call: Call, req: ClientRequest<'auth.prove'>): ClientResult<'auth.prove'> {
+export async function authProve(call: Call, req: ClientRequest<'auth.prove'>): Promise<ClientResult<'auth.prove'>> {
   const pending = call.conn.challenge;
   // Single use: whatever the outcome, this challenge is spent.
   call.conn.challenge = null;

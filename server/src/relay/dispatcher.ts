@@ -19,10 +19,7 @@ import { ERROR_SENTENCES, KindredError, isKindredError, type ErrorCode } from '@
 import type { Call, Connection, RelayContext } from './context';
 import { compileCheck, type Check } from './compiledCheck';
 
-export type Handler<E extends ClientEventName> = (
-  call: Call,
-  request: ClientRequest<E>,
-) => Promise<ClientResult<E>> | ClientResult<E>;
+export type Handler<E extends ClientEventName> = (call: Call, request: ClientRequest<E>) => Promise<ClientResult<E>>;
 export type HandlerTable = { [E in ClientEventName]: Handler<E> };
 
 /** Events a connection may send before it has proved its identity key. */
@@ -95,10 +92,7 @@ export function attachDispatcher(relay: RelayContext, conn: Connection, handlers
   });
 }
 
-/**
- * One event: flood control, catalogue, size, schema, authentication, then the handler. Synchronous up to the handler
- * (which answers at once when it can, as `message.send` does on one node); only a promise is waited for.
- */
+/** One event: flood control, catalogue, size, schema, authentication (all synchronous), then the handler. */
 function dispatch(
   relay: RelayContext,
   conn: Connection,
@@ -128,16 +122,15 @@ function dispatch(
   else handle(handlers, event, call, request.data, ack);
 }
 
-/** Runs the handler and answers: at once when it returns a result, when its promise settles otherwise. */
+/** Runs the handler and answers when its promise settles (a handler that throws instead is answered all the same). */
 function handle(handlers: HandlerTable, event: ClientEventName, call: Call, request: unknown, ack: AckFn): void {
-  let result: Promise<object> | object;
+  let result: Promise<object>;
   try {
     result = runHandler(handlers, event, call, request);
   } catch (err) {
     return failed(call, event, ack, err);
   }
-  if (result instanceof Promise) result.then((value) => reply(ack, { ok: true, ...value }), (err: unknown) => failed(call, event, ack, err));
-  else reply(ack, { ok: true, ...result });
+  result.then((value) => reply(ack, { ok: true, ...value }), (err: unknown) => failed(call, event, ack, err));
 }
 
 /** A handler threw: a catalogue code is the answer; anything else is INTERNAL, logged with opaque ids only. */
@@ -168,7 +161,7 @@ function runHandler<E extends ClientEventName>(
   event: E,
   call: Call,
   request: unknown,
-): Promise<ClientResult<E>> | ClientResult<E> {
+): Promise<ClientResult<E>> {
   const handler = handlers[event] as Handler<E>;
   return handler(call, request as ClientRequest<E>); // parsed by ClientEvents[event][0] just above
 }

@@ -49,7 +49,7 @@ export class LiveSession {
   }
 
   /** Forgets a member entirely (removed, banned, left the group). */
-  forget(member: string): ReturnType<SessionLog['forget']> {
+  forget(member: string): Promise<void> {
     this.present.delete(member);
     this.waiting.delete(member);
     this.lastChat.delete(member);

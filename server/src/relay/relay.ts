@@ -9,7 +9,6 @@ import type { ClientRequest, ClientResult, KeyRecipientOutcome, RelayedMessage }
 import type { Call } from './context';
 import { rooms } from './rooms';
 import type { GroupState, LiveSession } from './groupState';
-import type { Appended } from './sessionLog';
 import { refuse } from './dispatcher';
 
 /** The live session this socket has joined, or the refusal that says why not. */
@@ -30,52 +29,36 @@ function loadedGroup(call: Call, groupId: string): GroupState {
 /** How many times a message is judged again after the shared roster head turned out newer than this node's. */
 const STALE_RETRIES = 3;
 
-export function messageSend(call: Call, req: ClientRequest<'message.send'>): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
-  const { header } = req.envelope;
-  if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
-  return judgeAndAppend(call, req, 0);
-}
-
 /**
  * Judges the message against this node's roster, then appends it to the session log, which checks that roster
  * against the group's shared head in the same call (the one round trip a message costs). When another node moved
  * the head (this node missed a notice, was cut off from Redis or paused), nothing was appended: the node reads what
  * it lacks from storage, applies it, and judges the message again, so nothing is accepted against an older roster.
  */
-function judgeAndAppend(call: Call, req: ClientRequest<'message.send'>, attempt: number): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
+export async function messageSend(call: Call, req: ClientRequest<'message.send'>): Promise<ClientResult<'message.send'>> {
   const { envelope } = req;
   const { header } = envelope;
-  const group = loadedGroup(call, header.groupId);
-  const live = joinedSession(call, group, header.sessionId);
-  const roster = group.roster;
-  if (!rosterMember(roster, call.member)) refuse('NOT_MEMBER');
-  if (!memberMaySend(roster, call.member)) refuse('MUTED');
-  const now = call.relay.now();
-  // Slow mode paces chat from members; facilitators and control signals (typing, hands) are not paced.
-  const paced = header.type === 'chat' && roster.policy.slowModeSeconds > 0 && !isFacilitator(roster, call.member);
-  if (paced && attempt === 0) {
-    const last = live.lastChat.get(call.member);
-    if (last !== undefined && now - last < roster.policy.slowModeSeconds * 1000) refuse('SLOW_MODE');
-    live.lastChat.set(call.member, now);
+  if (header.sender !== call.member) refuse('FORBIDDEN', 'sender is not the signed-in member');
+  for (let attempt = 0; ; attempt++) {
+    const group = loadedGroup(call, header.groupId);
+    const live = joinedSession(call, group, header.sessionId);
+    const roster = group.roster;
+    if (!rosterMember(roster, call.member)) refuse('NOT_MEMBER');
+    if (!memberMaySend(roster, call.member)) refuse('MUTED');
+    const now = call.relay.now();
+    // Slow mode paces chat from members; facilitators and control signals (typing, hands) are not paced.
+    const paced = header.type === 'chat' && roster.policy.slowModeSeconds > 0 && !isFacilitator(roster, call.member);
+    if (paced && attempt === 0) {
+      const last = live.lastChat.get(call.member);
+      if (last !== undefined && now - last < roster.policy.slowModeSeconds * 1000) refuse('SLOW_MODE');
+      live.lastChat.set(call.member, now);
+    }
+    const appended = await live.log.append(envelope, now, roster);
+    if (appended.status === 'new') return broadcast(call, live, appended.relayed);
+    if (appended.status === 'duplicate') return { seq: appended.seq }; // pushed when it was first appended
+    if (attempt + 1 >= STALE_RETRIES) refuse('UNAVAILABLE', 'the roster is changing');
+    await call.relay.cluster.catchUp(group);
   }
-  const appended = live.log.append(envelope, now, roster);
-  // In memory the seq comes back at once and the message goes out in this turn; Redis answers with a promise.
-  if (!(appended instanceof Promise)) return settle(call, req, group, live, appended, attempt);
-  return appended.then((a) => settle(call, req, group, live, a, attempt));
-}
-
-function settle(
-  call: Call,
-  req: ClientRequest<'message.send'>,
-  group: GroupState,
-  live: LiveSession,
-  appended: Appended,
-  attempt: number,
-): ClientResult<'message.send'> | Promise<ClientResult<'message.send'>> {
-  if (appended.status === 'new') return broadcast(call, live, appended.relayed);
-  if (appended.status === 'duplicate') return { seq: appended.seq }; // pushed when it was first appended
-  if (attempt + 1 >= STALE_RETRIES) refuse('UNAVAILABLE', 'the roster is changing');
-  return call.relay.cluster.catchUp(group).then(() => judgeAndAppend(call, req, attempt + 1));
 }
 
 function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {
@@ -102,7 +85,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
     if (sealed.from !== call.member) refuse('FORBIDDEN', 'sealed key from another member');
   }
   // Who is present, on every node; when another node cannot say now, everyone is queued (and pushed all the same).
-  const isPresent = await Promise.resolve(relay.cluster.directory.presentNow(live)).catch((err: unknown) => {
+  const isPresent = await relay.cluster.directory.presentNow(live).catch((err: unknown) => {
     if (isKindredError(err, 'UNAVAILABLE')) return undefined;
     throw err;
   });
@@ -112,8 +95,7 @@ export async function keysDistribute(call: Call, req: ClientRequest<'keys.distri
     else outcomes.set(to, { to, outcome: isPresent?.(to) ? 'delivered' : 'queued' });
   }
   const accepted = req.sealed.filter((s) => outcomes.get(s.to)?.outcome !== 'refused');
-  const buffered = live.log.bufferSealed(accepted, now);
-  if (buffered instanceof Promise) await buffered;
+  await live.log.bufferSealed(accepted, now);
   for (const sealed of accepted) relay.outbox.add(rooms.member(req.groupId, sealed.to), sealed);
   return { recipients: [...outcomes.values()] };
 }

@@ -57,7 +57,7 @@ export async function currentGroup(relay: RelayContext, groupId: string): Promis
  * (Redis, with several nodes) is updated too; it never rejects (failures are logged).
  */
 export function applyRosterEffects(relay: RelayContext, group: GroupState, entry: SignedRosterEntry): Promise<void> {
-  const work: (Promise<void> | undefined)[] = [];
+  const work: Promise<void>[] = [];
   const local = relay.io.local;
   const { groupId } = group;
   const live = group.session;
@@ -91,18 +91,15 @@ export function warnOf(relay: RelayContext, what: string): (err: unknown) => voi
   return (err) => relay.deps.log.warn({ err: err instanceof Error ? err.name : 'unknown' }, what);
 }
 
-/**
- * Shared-state work that must not fail the caller: a failure is logged. Returns a promise that never rejects, or
- * undefined for the in-memory log (which answers at once).
- */
-export function background(relay: RelayContext, work: unknown, what: string): Promise<void> | undefined {
-  return work instanceof Promise ? work.then(() => undefined, warnOf(relay, what)) : undefined;
+/** Shared-state work that must not fail the caller: a failure is logged. Returns a promise that never rejects. */
+export function background(relay: RelayContext, work: Promise<unknown>, what: string): Promise<void> {
+  return work.then(() => undefined, warnOf(relay, what));
 }
 
 /** Moves a waiting member's sockets on this node into the session, tells it who is present, announces it. */
-function admitKnock(relay: RelayContext, live: LiveSession, member: string): Promise<void> | undefined {
+function admitKnock(relay: RelayContext, live: LiveSession, member: string): Promise<void> {
   const waiting = live.waiting.get(member);
-  if (!waiting) return undefined;
+  if (!waiting) return Promise.resolve();
   live.waiting.delete(member);
   const { io } = relay;
   const { groupId, id: sessionId } = live;
@@ -114,15 +111,13 @@ function admitKnock(relay: RelayContext, live: LiveSession, member: string): Pro
     const place = io.sockets.sockets.get(id)?.data.live?.[groupId];
     if (place) delete place.knock;
   }
-  const present = relay.cluster.directory.present(live);
-  const tell = (list: { member: string; sessionKey: typeof sessionKey }[]): void => {
+  // Who is present before the admitted member counts (asked now; on a single node the answer is this node's maps).
+  relay.cluster.directory.present(live).then((list) => {
     for (const p of list) {
       if (p.member === member) continue;
       io.local.to(memberRoom).emit('session.member', { groupId, sessionId, member: p.member, present: true, sessionKey: p.sessionKey });
     }
-  };
-  if (present instanceof Promise) present.then(tell, warnOf(relay, 'present list for an admitted member failed'));
-  else tell(present);
+  }, warnOf(relay, 'present list for an admitted member failed'));
   live.present.set(member, { sessionKey, sockets: new Set(waiting.sockets) });
   const arrived = background(relay, live.log.arrived(member), 'clearing an away marker failed');
   io.to(rooms.session(groupId, sessionId)).emit('session.member', { groupId, sessionId, member, present: true, sessionKey });
@@ -130,13 +125,13 @@ function admitKnock(relay: RelayContext, live: LiveSession, member: string): Pro
 }
 
 /** Closes the session for one member's sockets on this node and forgets its presence, knock and buffered keys. */
-export function evictMember(relay: RelayContext, group: GroupState, member: string, reason: EvictReason): Promise<void> | undefined {
+export function evictMember(relay: RelayContext, group: GroupState, member: string, reason: EvictReason): Promise<void> {
   const { io } = relay;
   const { groupId } = group;
   const live = group.session;
   const memberRoom = rooms.member(groupId, member);
   const wasPresent = live?.present.has(member) ?? false;
-  let forgotten: Promise<void> | undefined;
+  let forgotten = Promise.resolve();
   if (live) {
     io.local.to(memberRoom).emit('session.closed', { groupId, sessionId: live.id, reason });
     forgotten = background(relay, live.forget(member), 'forgetting a member failed');
@@ -151,7 +146,7 @@ export function evictMember(relay: RelayContext, group: GroupState, member: stri
 }
 
 /** The session ended: everyone in it or waiting for it here is told, leaves its rooms, and its log is dropped. */
-function endSession(relay: RelayContext, closed: LiveSession): Promise<void> | undefined {
+function endSession(relay: RelayContext, closed: LiveSession): Promise<void> {
   const local = relay.io.local;
   const sessionRoom = closed.room;
   const waitingRoom = rooms.waiting(closed.groupId, closed.id);

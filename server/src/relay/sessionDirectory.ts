@@ -11,25 +11,24 @@ import { KindredError } from '@kindred/shared/errors';
 import { rooms } from './rooms';
 import type { RelayServer, RelaySocketData } from './socketTypes';
 import type { LiveSession } from './groupState';
-import type { MaybePromise } from './sessionLog';
 
 export interface SessionDirectory {
   /** Every member present in the session, once each, with its session key. */
-  present(live: LiveSession): MaybePromise<PresentMember[]>;
+  present(live: LiveSession): Promise<PresentMember[]>;
   /** A test of presence, taken now (one lookup for many recipients). */
-  presentNow(live: LiveSession): MaybePromise<(member: string) => boolean>;
+  presentNow(live: LiveSession): Promise<(member: string) => boolean>;
   /** Has the member a socket in the session on any node? */
-  isPresent(live: LiveSession, member: string): MaybePromise<boolean>;
+  isPresent(live: LiveSession, member: string): Promise<boolean>;
   /** The knocks of everyone waiting, once per member. */
-  knocks(live: LiveSession): MaybePromise<Knock[]>;
+  knocks(live: LiveSession): Promise<Knock[]>;
 }
 
-/** One node: the LiveSession maps are the whole truth. */
+/** One node: the LiveSession maps are the whole truth (read when asked; the promise is settled at once). */
 export const localDirectory: SessionDirectory = {
-  present: (live) => [...live.present].map(([member, p]) => ({ member, sessionKey: p.sessionKey })),
-  presentNow: (live) => (member) => live.present.has(member),
-  isPresent: (live, member) => live.present.has(member),
-  knocks: (live) => [...live.waiting.values()].map((w) => w.knock),
+  present: async (live) => [...live.present].map(([member, p]) => ({ member, sessionKey: p.sessionKey })),
+  presentNow: async (live) => (member) => live.present.has(member),
+  isPresent: async (live, member) => live.present.has(member),
+  knocks: async (live) => [...live.waiting.values()].map((w) => w.knock),
 };
 
 interface SocketView {

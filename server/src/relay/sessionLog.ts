@@ -5,15 +5,12 @@
  * default); several nodes share it in Redis (redisSessionLog.ts), so a client that reconnects to another node gets
  * what it missed there.
  *
- * Methods answer synchronously in memory and with a promise from Redis (MaybePromise): the single-node hot path
- * (append) never waits for a microtask it does not need. Only ciphertext and opaque ids are kept.
+ * Every method answers with a promise, in memory too (settled at once there). Only ciphertext and opaque ids are kept.
  */
 import type { RelayedMessage, Envelope, SealedSenderKey } from '@kindred/shared/protocol';
 import type { BufferLimits } from './bufferLimits';
 import { ReconnectBuffer } from './reconnectBuffer';
 import { TextLog } from './textLog';
-
-export type MaybePromise<T> = T | Promise<T>;
 
 /** A roster head: the epoch of the group's latest entry and that entry's hash. */
 export interface RosterHead {
@@ -52,28 +49,28 @@ export interface SessionLog {
    * unless the group's shared roster head is newer than `head` (the roster the node judged the message against) or
    * the envelope was appended before. Moves the shared head up to `head` when it is older.
    */
-  append(envelope: Envelope, now: number, head: RosterHead): MaybePromise<Appended>;
+  append(envelope: Envelope, now: number, head: RosterHead): Promise<Appended>;
   /**
    * A roster entry at `head` is stored: the shared head moves to it unless it is already there or beyond. A node
    * whose roster is older finds out on its next append. In memory there is one node: nothing to do.
    */
-  advanceHead(head: RosterHead): MaybePromise<void>;
+  advanceHead(head: RosterHead): Promise<void>;
   /** The latest seq given (or, before the first message, a number below every seq to come): where an entry resumes from. */
-  currentSeq(): MaybePromise<number>;
+  currentSeq(): Promise<number>;
   /** Buffered messages after `lastSeq` (a shared log may add a few before it: clients drop replays), oldest first. */
-  missedAfter(lastSeq: number, now: number): MaybePromise<RelayedMessage[]>;
-  bufferSealed(sealed: readonly SealedSenderKey[], now: number): MaybePromise<void>;
-  sealedFor(member: string, now: number): MaybePromise<SealedSenderKey[]>;
+  missedAfter(lastSeq: number, now: number): Promise<RelayedMessage[]>;
+  bufferSealed(sealed: readonly SealedSenderKey[], now: number): Promise<void>;
+  sealedFor(member: string, now: number): Promise<SealedSenderKey[]>;
   /** The member's last socket went away (a disconnect): it stays a recipient of sealed keys until the TTL. */
-  markAway(member: string, now: number): MaybePromise<void>;
+  markAway(member: string, now: number): Promise<void>;
   /** The member is back (or admitted): no longer away. */
-  arrived(member: string): MaybePromise<void>;
+  arrived(member: string): Promise<void>;
   /** Went away less than the TTL ago. */
-  isAway(member: string, now: number): MaybePromise<boolean>;
+  isAway(member: string, now: number): Promise<boolean>;
   /** Forgets a member entirely (removed, banned, left): its sealed keys and away marker. */
-  forget(member: string): MaybePromise<void>;
+  forget(member: string): Promise<void>;
   /** The session ended: drops everything it kept. */
-  dispose(): MaybePromise<void>;
+  dispose(): Promise<void>;
 }
 
 /** Opens the log of one session; `shared` says whether other nodes see the same log. */
@@ -119,7 +116,7 @@ export class MemorySessionLog implements SessionLog {
     this.lastSeq = seqBase;
   }
 
-  append(envelope: Envelope, now: number, _head?: RosterHead): Appended {
+  async append(envelope: Envelope, now: number, _head?: RosterHead): Promise<Appended> {
     const id = sendId(envelope);
     const sender = envelope.header.sender;
     let recent = this.recent.get(sender);
@@ -137,19 +134,19 @@ export class MemorySessionLog implements SessionLog {
     return { status: 'new', relayed };
   }
 
-  advanceHead(): void {
+  async advanceHead(): Promise<void> {
     // One node: its roster is the only one, so there is no shared head to move.
   }
 
-  currentSeq(): number {
+  async currentSeq(): Promise<number> {
     return this.lastSeq;
   }
 
-  missedAfter(lastSeq: number, now: number): RelayedMessage[] {
+  async missedAfter(lastSeq: number, now: number): Promise<RelayedMessage[]> {
     return this.messages.readAfter(lastSeq, now).map(({ seq, text }) => ({ seq, envelope: JSON.parse(text) as Envelope }));
   }
 
-  bufferSealed(sealed: readonly SealedSenderKey[], now: number): void {
+  async bufferSealed(sealed: readonly SealedSenderKey[], now: number): Promise<void> {
     for (const s of sealed) {
       let ring = this.sealed.get(s.to);
       if (!ring) {
@@ -160,19 +157,19 @@ export class MemorySessionLog implements SessionLog {
     }
   }
 
-  sealedFor(member: string, now: number): SealedSenderKey[] {
+  async sealedFor(member: string, now: number): Promise<SealedSenderKey[]> {
     return this.sealed.get(member)?.read(now) ?? [];
   }
 
-  markAway(member: string, now: number): void {
+  async markAway(member: string, now: number): Promise<void> {
     this.away.set(member, now);
   }
 
-  arrived(member: string): void {
+  async arrived(member: string): Promise<void> {
     this.away.delete(member);
   }
 
-  isAway(member: string, now: number): boolean {
+  async isAway(member: string, now: number): Promise<boolean> {
     const since = this.away.get(member);
     if (since === undefined) return false;
     if (now - since > this.limits.ttlMs) {
@@ -183,13 +180,13 @@ export class MemorySessionLog implements SessionLog {
     return true;
   }
 
-  forget(member: string): void {
+  async forget(member: string): Promise<void> {
     this.away.delete(member);
     this.sealed.delete(member);
     this.recent.delete(member);
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     this.messages.clear();
     this.recent.clear();
     this.away.clear();

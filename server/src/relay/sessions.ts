@@ -173,9 +173,7 @@ export function leaveSession(relay: RelayContext, group: GroupState, socket: Rel
   if (relay.closing) return absent();
   // With several nodes the member may still have a socket on another one: ask after leaving here, so that of two
   // sockets leaving on two nodes at once at least one sees the other gone.
-  const elsewhere = relay.cluster.directory.isPresent(live, member);
-  if (elsewhere instanceof Promise) elsewhere.then((still) => !still && absent(), warnOf(relay, 'presence check failed'));
-  else if (!elsewhere) absent();
+  relay.cluster.directory.isPresent(live, member).then((still) => !still && absent(), warnOf(relay, 'presence check failed'));
 }
 
 /** A connection closed: presence false wherever it was; buffers stay for its reconnect. */
