@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity, type IdentityKeyPair } from '@kindred/shared/crypto';
 import type { KindredClient } from '@kindred/client/engine';
-import { newClient, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
+import { admitThroughInvite, newClient, sessionWith, startRelay, texts, until, type RelayUnderTest } from './harness';
 import { closeAll, nextEvent, sendAndSee, warnings } from '../support/engineClients';
 
 let relay: RelayUnderTest;
@@ -93,6 +93,38 @@ describe('a reloaded tab keeps its place', () => {
     await fac.closeSession();
     await gone;
     expect(again.sessionSnapshot()).toBeNull();
+  });
+
+  it('replays across roster changes; what came before a rekey is refused as ever, counted gone, no warning', async () => {
+    const boKey = generateIdentity();
+    const { facilitator: fac, bo, cy, fragment } = await sessionBoWillReload(boKey);
+    await fac.mute(cy.me);
+    await until(bo, (st) => st.group?.roster?.members.find((m) => m.id === cy.me)?.muted === true, 'mute seen');
+    await sendAndSee(fac, 'Cy is muted for a moment', [bo, cy]);
+    await fac.unmute(cy.me);
+    await until(cy, (st) => st.group?.roster?.members.find((m) => m.id === cy.me)?.muted === false, 'unmute seen');
+    await sendAndSee(cy, 'thanks, I am calmer', [bo, fac]);
+    const newcomer = await newClient(relay, { name: 'Di' });
+    clients.push(newcomer);
+    await admitThroughInvite(fac, newcomer, fragment);
+    await sendAndSee(newcomer, 'hello all', [bo]);
+    await fac.remove(newcomer.me); // a rekey of every chain
+    await until(bo, (st) => !(st.group?.roster?.members.some((m) => m.id === newcomer.me) ?? true), 'removal seen');
+    await sendAndSee(bo, 'after the rekey', [fac, cy]);
+    const snapshot: unknown = JSON.parse(JSON.stringify(bo.sessionSnapshot()));
+    await reloadAway(fac, bo);
+
+    const again = await newClient(relay, { name: 'Bo', identity: boKey });
+    clients.push(again);
+    await again.openInvite(fragment);
+    expect(await again.restoreSession(snapshot)).toBe('joined');
+    // The restored receive state starts at the current rekey epoch, with no grace for the one before the removal
+    // (STALE_EPOCH, no warning): only what followed the rekey is read again; the rest is counted gone.
+    expect(texts(again)).toEqual(['after the rekey']);
+    expect(again.getState().session?.log.filter((e) => e.kind === 'history-gone')).toMatchObject([{ count: 6 }]);
+    await sendAndSee(cy, 'good to see you back', [again]);
+    await sendAndSee(again, 'thank you', [fac, cy]);
+    for (const c of [fac, cy, again]) expect(warnings(c)).toEqual([]);
   });
 
   it('says, as data, how many messages the relay no longer held; an expired one never comes back', async () => {

@@ -231,6 +231,11 @@ export class Messaging {
           // Refused, and no sign of an attack: a message encrypted before my key was sealed (a newcomer, or one that
           // crossed its sealed key), or past its skipped key's lifetime. A replay of a used counter is REPLAY.
           return ctx.events.emit('error', { code: e.code, context: 'message' });
+        case 'STALE_EPOCH':
+          // A reloaded tab's replay of the relay's buffer holds messages from before the last rekey (a removal, a
+          // leave): refused as ever, and no attack; counted among those no longer available. Otherwise a warning.
+          if (!secrets.replaying) return ctx.warn(e.code, 'message');
+          return ctx.events.emit('error', { code: e.code, context: 'message' });
         case 'HEAD_TOO_OLD':
           // Signed, and too far behind to judge: refused, and the sender is sent what it lacks.
           this.heads.observe(envelope.header.sender, stated);

@@ -155,7 +155,12 @@ export class SessionEntry {
     // relay replays nothing). A message pushed before this answer has set lastSeq already.
     if (secrets.lastSeq === undefined && res.seq !== undefined) secrets.lastSeq = res.seq;
     const missed = [...res.missed].sort((a, b) => a.seq - b.seq);
-    for (const m of missed) this.messaging.onRelayed(m);
+    secrets.replaying = restoring !== null;
+    try {
+      for (const m of missed) this.messaging.onRelayed(m);
+    } finally {
+      secrets.replaying = false;
+    }
     if (restoring) this.reportGone(secrets, restoring.shown);
     ctx.snapshotChanged();
     this.keys.armPruneTimer();

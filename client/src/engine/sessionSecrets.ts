@@ -84,6 +84,8 @@ export class SessionSecrets {
    * the messages it had shown (those that do not come back are reported gone). Null otherwise.
    */
   restoring: { sealed: KeptSealedKey[]; shown: [string, number][] } | null = null;
+  /** True while a reloaded tab's first entry hands its replay of the relay's buffer to messaging (sessionEntry.ts). */
+  replaying = false;
   /** Called when what a reload would need changed (kept keys, shown messages, peers' keys): the engine saves it. */
   onKeptChange: (() => void) | null = null;
   /** While knocking: the hash of this device's knock proof, which its introductions name. */
