@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { toHex } from '@kindred/shared/encoding';
 import { useEngine } from '../../store/sessionStore';
 import { calendarFile } from '../calendarFile';
 import { describeMeetingTime, isUpcoming } from '../nextSession';
@@ -20,7 +21,8 @@ export function NextSessionNotice() {
   if (!next || !isUpcoming(next, now)) return null;
   const download = (): void => {
     const ics = calendarFile({
-      uid: `${crypto.randomUUID()}@kindred`,
+      // getRandomValues, unlike randomUUID, is there on a relay served over plain HTTP too.
+      uid: `${toHex(crypto.getRandomValues(new Uint8Array(16)))}@kindred`,
       stampMs: Date.now(),
       startMs: next.startsAt,
       durationMinutes: next.durationMinutes,
