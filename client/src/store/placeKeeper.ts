@@ -38,21 +38,50 @@ export function noteOpenedWith(fragment: string): void {
   openedWith = fragment;
 }
 
+/**
+ * Saves at most this often (the first change at once, later ones together at the end of the interval): a snapshot of
+ * a large session is big, and a busy one changes with every message. What the last second adds is covered after a
+ * reload by the relay's own buffer (sealed keys for 120 s); a wipe deletes the place at once, never later.
+ */
+export const SAVE_EVERY_MS = 1_000;
+
 /** Starts following the current engine (installEngine.ts, once); returns what stops it. */
 export function keepPlaceOfEachEngine(): () => void {
   let off: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let savedAt = -Infinity;
+  const cancel = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  const save = (engine: KindredClient): void => {
+    savedAt = Date.now();
+    const place = placeOf(engine, openedWith);
+    if (place) writePlace(place);
+    else clearPlace();
+  };
   return onEngineChange((engine) => {
     off?.();
     off = null;
+    cancel();
+    savedAt = -Infinity;
     if (!engine) {
       clearPlace();
       openedWith = null;
       return;
     }
     off = engine.on('session.snapshot', ({ sessionId }) => {
-      const place = sessionId === null ? null : placeOf(engine, openedWith);
-      if (place) writePlace(place);
-      else clearPlace();
+      if (sessionId === null) {
+        cancel();
+        return clearPlace();
+      }
+      if (timer !== null) return;
+      const wait = savedAt + SAVE_EVERY_MS - Date.now();
+      if (wait <= 0) return save(engine);
+      timer = setTimeout(() => {
+        timer = null;
+        save(engine);
+      }, wait);
     });
   });
 }

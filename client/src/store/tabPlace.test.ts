@@ -3,7 +3,7 @@
  * deleted with the session and by the quick exit, checked when read back, and taken back at start-up (a one-off key
  * at once; never over an invite link the tab was given).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { initCrypto } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { TabPlace as TabPlaceSchema } from '@kindred/shared/protocol';
@@ -13,7 +13,7 @@ import { appStore } from './appStore';
 import { setEngineFactory, wipeEngine } from './engineHost';
 import { configureIdentity, identityStore } from './identityStore';
 import { memoryKeyStore } from '../identity/keyStore';
-import { keepPlaceOfEachEngine } from './placeKeeper';
+import { SAVE_EVERY_MS, keepPlaceOfEachEngine } from './placeKeeper';
 import { resumeAgain, resumePlaceAtStart } from './placeResume';
 import { NEUTRAL_PAGE, quickExit, setLeaveForTests } from './quickExit';
 import { TAB_PLACE_KEY, clearPlace, readPlace, writePlace } from './tabPlace';
@@ -111,8 +111,23 @@ describe('the place keeper', () => {
     expect(kept?.identitySeed).toBe(b64(32, 1)); // the fake key's seed: 32 bytes of 1
     fake.emit(null); // the session was wiped (ended, removed, banned, left)
     expect(sessionStorage.length).toBe(0);
-    fake.emit('s');
-    expect(sessionStorage.length).toBe(1);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      fake.emit('s'); // within SAVE_EVERY_MS of the last save: saved at the end of the interval, together
+      fake.emit('s');
+      expect(sessionStorage.length).toBe(0);
+      vi.advanceTimersByTime(SAVE_EVERY_MS);
+      expect(sessionStorage.length).toBe(1);
+      fake.emit(null);
+      fake.emit('s');
+      fake.emit(null); // a wipe cancels a save still due
+      vi.advanceTimersByTime(2 * SAVE_EVERY_MS);
+      expect(sessionStorage.length).toBe(0);
+      fake.emit('s'); // long enough after the last save: at once
+      expect(sessionStorage.length).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
     wipeEngine();
     expect(sessionStorage.length).toBe(0);
     expect(localStorage.length).toBe(0);
@@ -123,7 +138,13 @@ describe('the place keeper', () => {
     setEngineFactory(() => fake.engine);
     await identityStore.getState().startOneOff();
     writePlace(place());
-    fake.emit('s');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      fake.emit('s');
+      vi.advanceTimersByTime(SAVE_EVERY_MS);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(sessionStorage.length).toBe(0);
   });
 
