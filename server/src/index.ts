@@ -12,3 +12,6 @@ export type { PostgresStorageOptions } from './storage/postgresStorage';
 export type { Storage, StoredInvite } from './storage/storage';
 export type { RelayDeps, RelayHandle } from './relay';
 export { ProtocolRefusal } from './relay/protocolGate';
+// Test support: where the adapter's messages travel (the multi-node tests place sessions on Redis Cluster shards).
+export { roomChannel, sharedChannel } from './relay/shardedAdapter';
+export { rooms } from './relay/rooms';

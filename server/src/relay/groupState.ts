@@ -38,6 +38,14 @@ export class LiveSession {
   readonly lastChat = new Map<string, number>();
   /** The session's Socket.IO room (rooms.session), named once: every message is emitted to it. */
   readonly room: string;
+  /**
+   * The member rooms of those who left the roster during this session (removed, banned, left) and were not admitted
+   * again: every message is emitted to the session room EXCEPT these. The exception travels with the message to every
+   * node, so a node that has not yet applied the removal (paused, or the notice on another Redis shard than the
+   * session's messages) still pushes nothing to the removed member. Empty (and free) in the common case. Replaced,
+   * never changed in place (Socket.IO keeps the array it is given until the emit is encoded).
+   */
+  departedRooms: string[] = [];
 
   constructor(
     readonly groupId: string,
@@ -48,12 +56,20 @@ export class LiveSession {
     this.room = rooms.session(groupId, id);
   }
 
-  /** Forgets a member entirely (removed, banned, left the group). */
+  /** Forgets a member entirely (removed, banned, left the group); the session's messages stop reaching it on every node. */
   forget(member: string): Promise<void> {
+    const room = rooms.member(this.groupId, member);
+    if (!this.departedRooms.includes(room)) this.departedRooms = [...this.departedRooms, room];
     this.present.delete(member);
     this.waiting.delete(member);
     this.lastChat.delete(member);
     return this.log.forget(member);
+  }
+
+  /** A member admitted again after leaving the roster receives the session's messages again. */
+  readmitted(member: string): void {
+    const room = rooms.member(this.groupId, member);
+    if (this.departedRooms.includes(room)) this.departedRooms = this.departedRooms.filter((r) => r !== room);
   }
 }
 

@@ -43,6 +43,22 @@ describe('message.send', () => {
     expect(relay.relayed[0]).toBeGreaterThan(100);
   });
 
+  it('sends nothing to a member removed in this session, and everything again once it is admitted again', async () => {
+    const { group, fac, members } = await setup(2);
+    const [gone, stays] = members as [TestClient, TestClient];
+    await group.append({ type: 'remove', member: gone.member });
+    await gone.next('session.closed');
+    const after = group.envelope(fac, 'chat', 1);
+    expect(await fac.request('message.send', { envelope: after })).toMatchObject({ ok: true });
+    await stays.next('message', (m: RelayedMessage) => m.envelope.header.counter === 1);
+    expect(gone.received('message')).toEqual([]);
+    await group.admit(gone);
+    expect(await group.enter(gone)).toMatchObject({ ok: true, status: 'joined' });
+    const back = group.envelope(fac, 'chat', 2);
+    expect(await fac.request('message.send', { envelope: back })).toMatchObject({ ok: true });
+    expect((await gone.next('message', (m: RelayedMessage) => m.envelope.header.counter === 2)).envelope).toEqual(back);
+  });
+
   it('refuses a muted member, and members under mute-all, but not facilitators', async () => {
     const { group, fac, members } = await setup(1);
     const m = members[0]!;

@@ -63,7 +63,9 @@ export async function messageSend(call: Call, req: ClientRequest<'message.send'>
 
 function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {
   call.relay.outbox.flush(); // the keys this message may be encrypted under go first
-  call.relay.io.to(live.room).emit('message', relayed);
+  // Not to anyone who left the roster in this session, whichever node holds their sockets and whatever it has applied.
+  const to = call.relay.io.to(live.room);
+  (live.departedRooms.length > 0 ? to.except(live.departedRooms) : to).emit('message', relayed);
   call.relay.deps.metrics.relayed(call.requestBytes);
   return { seq: relayed.seq };
 }

@@ -67,6 +67,7 @@ export function applyRosterEffects(relay: RelayContext, group: GroupState, entry
   const op = entry.body.op;
   switch (op.type) {
     case 'admit':
+      live?.readmitted(op.member);
       if (live) work.push(admitKnock(relay, live, op.member));
       break;
     case 'remove':

@@ -46,7 +46,15 @@ function settledSubscriptions(sub: RedisClient): RedisClient {
   });
 }
 
+/**
+ * The adapter's channel every node subscribes to (`<channelPrefix>#<namespace>#`): serverSideEmit (roster notices),
+ * fetchSockets and broadcasts to several rooms.
+ */
+export function sharedChannel(keyPrefix: string): string {
+  return `${adapterChannelPrefix(keyPrefix)}#/#`;
+}
+
 /** The adapter's channel for `room` (the sharded adapter's naming: `<channelPrefix>#<namespace>#<room>#`). */
 export function roomChannel(keyPrefix: string, room: string): string {
-  return `${adapterChannelPrefix(keyPrefix)}#/#${room}#`;
+  return `${sharedChannel(keyPrefix)}${room}#`;
 }
