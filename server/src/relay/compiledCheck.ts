@@ -33,6 +33,8 @@ interface SchemaDef {
   values?: unknown[];
   entries?: Record<string, unknown>;
   coerce?: boolean;
+  /** An optional's schema. */
+  innerType?: z.ZodType;
 }
 
 function defOf(schema: z.ZodType): SchemaDef {
@@ -80,6 +82,13 @@ class Compiler {
       case 'enum':
         this.noChecks(def, where);
         return this.oneOf(Object.values(def.entries ?? {}), v, where);
+      case 'optional':
+        // Absent, or undefined, as zod's optional takes; else the inner schema's checks.
+        this.noChecks(def, where);
+        this.lines.push(`if (${v} !== undefined) {`);
+        this.node(def.innerType!, v, where);
+        this.lines.push('}');
+        return;
       default:
         throw new Unsupported(where, `a schema of type ${def.type}`);
     }
