@@ -112,7 +112,7 @@ function admitKnock(relay: RelayContext, live: LiveSession, member: string): Pro
     const place = io.sockets.sockets.get(id)?.data.live?.[groupId];
     if (place) delete place.knock;
   }
-  // Who is present before the admitted member counts (asked now; on a single node the answer is this node's maps).
+  // Everyone else present, with their session keys, to the admitted member's sockets (once the directory answers).
   relay.cluster.directory.present(live).then((list) => {
     for (const p of list) {
       if (p.member === member) continue;
