@@ -606,6 +606,9 @@ describe('the web client in Chromium against the real relay', () => {
       expect(await f.locator('.roster .member-name', { hasText: name }).count()).toBe(1);
     }
     await screen(f, '21-reloaded-facilitator');
+    // The invite links made before the reload are there to share again.
+    await consoleTab(f, 'Session');
+    await expect.poll(() => f.locator('.invite-list input').first().inputValue()).toBe(invite);
     const f3 = canary('Kim: my page reloaded as well');
     await send(f, f3);
     await seen(one, f3);

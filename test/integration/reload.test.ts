@@ -159,6 +159,30 @@ describe('a reloaded tab keeps its place', () => {
     expect(warnings(later)).toEqual([]);
   });
 
+  it("a facilitator's invite links come back when still live; a revoked one or another group's does not", async () => {
+    const facKey = generateIdentity();
+    const s = await sessionWith(relay, 1, { facilitator: { identity: facKey } });
+    clients.push(...s.all);
+    const fac = s.facilitator;
+    const other = await sessionWith(relay, 0);
+    clients.push(...other.all);
+    const second = await fac.createInvite();
+    const third = await fac.createInvite();
+    await fac.revokeInvite(third.inviteId);
+    const links = fac.getState().invites.map((i) => i.fragment);
+    const snapshot: unknown = JSON.parse(JSON.stringify(fac.sessionSnapshot()));
+    fac.close();
+
+    const again = await newClient(relay, { name: 'Facilitator', identity: facKey });
+    clients.push(again);
+    await again.openInvite(s.fragment);
+    const back = again.restoreInvites([...links, other.fragment, 'k2.not.a.link']);
+    expect(back.map((i) => i.fragment)).toEqual([s.fragment, second.fragment]);
+    expect(again.getState().invites.map((i) => i.fragment)).toEqual([s.fragment, second.fragment]);
+    expect(await again.restoreSession(snapshot)).toBe('joined');
+    expect(warnings(again)).toEqual([]);
+  });
+
   it('refuses a snapshot of another member, or of a session that is over', async () => {
     const boKey = generateIdentity();
     const { facilitator: fac, fragment, snapshot, bo } = await sessionBoWillReload(boKey);

@@ -32,6 +32,7 @@ import { rememberCard, type EngineContext, type GroupContext } from './engineCon
 import type { Messaging } from './messaging';
 import type { GroupStorage, StoredGroup } from './groupStorage';
 import type { RosterSync } from './rosterSync';
+import type { InviteLink } from './state';
 
 /** The card fields a facilitator writes; id, signer, revision and expiry are filled in by the engine. */
 export type CardFields = Pick<
@@ -272,6 +273,35 @@ export class GroupFlows {
     // opens the invite again): the live invites this device holds serve the new revision.
     if (nextSession !== undefined) await this.republishCard(g.groupId, card);
     return card.body;
+  }
+
+  /**
+   * A reloaded tab's invite links (facilitators, sessionSnapshot.ts): each back in `state.invites` when it is of this
+   * group and live in the verified roster under the key its secret gives; any other is dropped. Returns those taken.
+   */
+  restoreInvites(fragments: readonly string[]): InviteLink[] {
+    const ctx = this.ctx;
+    const g = ctx.requireGroup();
+    const roster = ctx.requireRoster();
+    const known = new Set(ctx.state.invites.map((i) => i.inviteId));
+    const back: InviteLink[] = [];
+    for (const fragment of fragments) {
+      try {
+        const link = parseInviteFragment(fragment);
+        try {
+          if (link.groupId !== g.groupId || known.has(link.inviteId)) continue;
+          requireInviteInRoster(roster, link.inviteId, invitePublicKey(link.secret));
+          known.add(link.inviteId);
+          back.push({ inviteId: link.inviteId, fragment, revoked: false });
+        } finally {
+          wipe(link.secret);
+        }
+      } catch {
+        // not a live link of this group (revoked meanwhile, or not this group's): dropped
+      }
+    }
+    if (back.length > 0) ctx.update((s) => ({ ...s, invites: [...s.invites, ...back] }));
+    return back;
   }
 
   /** The card, encrypted under each live invite this device holds the secret of, replaces what the relay serves. */

@@ -357,6 +357,14 @@ export class KindredClient {
     return this.sessions.restoreSession(snapshot);
   }
 
+  /**
+   * A reloaded facilitator's invite links (their fragments, kept with its place): back in `state.invites` when they
+   * are this group's and still live in the verified roster; others are dropped. Returns those taken back.
+   */
+  restoreInvites(fragments: readonly string[]): InviteLink[] {
+    return this.groups.restoreInvites(fragments);
+  }
+
   /** Leaves the session (this device only); everything of the session is wiped here. */
   leaveSession(): Promise<void> {
     return this.sessions.leaveSession();

@@ -27,7 +27,12 @@ export function placeOf(engine: KindredClient, openedWith: string | null): TabPl
   const displayName = engine.displayName;
   if (!session || !group || !displayName) return null;
   const seed = oneOffSeed();
-  return { v: session.v, ...(seed ? { identitySeed: toBase64Url(seed) } : {}), group, displayName, session };
+  const invites = engine
+    .getState()
+    .invites.filter((i) => !i.revoked)
+    .slice(-16)
+    .map((i) => i.fragment);
+  return { v: session.v, ...(seed ? { identitySeed: toBase64Url(seed) } : {}), group, displayName, ...(invites.length > 0 ? { invites } : {}), session };
 }
 
 /** The invite link this tab opened last (kept in memory; written to the place only with a joined session). */

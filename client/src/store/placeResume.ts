@@ -71,6 +71,7 @@ async function comeBack(place: TabPlace): Promise<void> {
         await engine.reopenGroup(place.group.groupId);
       }
       engine.setDisplayName(place.displayName);
+      if (place.invites) engine.restoreInvites(place.invites);
       await engine.restoreSession(place.session);
     } catch (e) {
       over = isKindredError(e, 'SESSION_NOT_OPEN');

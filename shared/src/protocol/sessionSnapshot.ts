@@ -47,14 +47,17 @@ export type SessionSnapshot = z.infer<typeof SessionSnapshot>;
 /**
  * The web client's record of a tab's place (sessionStorage, one key): how to open the group again without the link (a
  * one-off key: an invite link's fragment; a kept key: the group id, which its device vault keeps), the pseudonym, the
- * one-off identity's seed (a kept key comes from the vault after unlocking, never from here), and the session snapshot.
+ * one-off identity's seed (a kept key comes from the vault after unlocking, never from here), a facilitator's invite
+ * links, and the session snapshot.
  * Written only while the tab is in a joined session; deleted with it and by the quick exit.
  */
 export const TabPlace = z.strictObject({
   v: z.literal(SESSION_SNAPSHOT_VERSION),
   identitySeed: b64Bytes(32).optional(),
-  group: z.union([z.strictObject({ fragment: z.string().min(1).max(2000) }), z.strictObject({ groupId: OpaqueId })]),
+  group: z.union([z.strictObject({ fragment: z.string().min(1).max(200) }), z.strictObject({ groupId: OpaqueId })]),
   displayName: z.string().min(1).max(MAX_DISPLAY_NAME),
+  /** A facilitator's live invite links made in this tab (their fragments), to share again after the reload. */
+  invites: z.array(z.string().min(1).max(200)).max(16).optional(),
   session: SessionSnapshot,
 });
 export type TabPlace = z.infer<typeof TabPlace>;
