@@ -5,52 +5,17 @@
  * pseudonym are told apart and the right one is promoted and demoted. Every screen passes axe and is photographed
  * into test-results/screens/. Waits are for states of the page with deadlines, never timings.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { CLIENT_DIST, requireBuiltClient, startRelayWithClient, type RelayWithClient } from './relayWithClient';
-import { checkScreen, DESKTOP, NARROW } from './screens';
-import { watchContext, type TabWatch } from './tabWatch';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { useBrowserRig, STEP_TIMEOUT_MS } from './browserRig';
+import { canary, closeSheet, composer, consoleTab, createGroup, heading, joinToWaitingRoom, log, memberTools, openSession } from './pageActions';
+import { DESKTOP, NARROW } from './screens';
 
-const STEP_TIMEOUT_MS = 20_000;
 /** A knock or a note must be in the facilitator's view this soon after it is sent. */
 const ATTENTION_DEADLINE_MS = 1_000;
 
-let relay: RelayWithClient | null = null;
-let browser: Browser | null = null;
-const watches: { name: string; watch: TabWatch }[] = [];
-const a11yProblems: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(join(CLIENT_DIST, 'index.html'))) return;
-  relay = await startRelayWithClient();
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await relay?.close();
-});
-
-function ready(): { relay: RelayWithClient; browser: Browser } {
-  requireBuiltClient();
-  if (!relay || !browser) throw new Error('the relay or the browser did not start (see the error of beforeAll)');
-  return { relay, browser };
-}
-
-async function newPerson(name: string, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await ready().browser.newContext({ viewport });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  watches.push({ name, watch: watchContext(context) });
-  return context.newPage();
-}
-
-const canary = (label: string) => `${label} ${randomUUID().slice(0, 6)}`;
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-const composer = (page: Page) => page.locator('#composer-text');
-const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
+const rig = useBrowserRig();
+const newPerson = (name: string, viewport: { width: number; height: number }): Promise<Page> => rig.newPerson(name, { viewport });
 
 /** Visible and wholly inside the viewport as it is (nothing scrolled). */
 async function inView(page: Page, target: Locator): Promise<boolean> {
@@ -69,56 +34,9 @@ async function comesIntoView(page: Page, target: Locator, deadlineMs: number): P
 }
 
 async function createGroupAndOpen(page: Page, groupName: string, myName: string): Promise<string> {
-  await page.goto(`${ready().relay.origin}/`);
-  await page.getByRole('button', { name: 'Start a group' }).click();
-  await page.getByLabel('Group name (only members see it)').fill(groupName);
-  await page.getByLabel('Your name as facilitator').fill(myName);
-  await page.getByRole('button', { name: 'Create the group' }).click();
-  await heading(page, groupName).waitFor();
-  const invite = await page.locator('.invite-list input').first().inputValue();
-  await page.getByRole('button', { name: 'Open a session' }).click();
-  // Beside the chat at 1280 px; a sheet behind the "Console" button on a phone.
-  await page.locator('#side .tabs').waitFor({ state: 'attached' });
-  await expect.poll(() => composer(page).isEnabled()).toBe(true);
+  const invite = await createGroup(rig, page, groupName, myName);
+  await openSession(page);
   return invite;
-}
-
-async function toWaitingRoom(page: Page, invite: string, groupName: string, name: string, keepKey?: string): Promise<void> {
-  await page.goto(invite);
-  await heading(page, `Before you join ${groupName}`).waitFor();
-  await page.getByRole('checkbox').check();
-  await page.getByRole('button', { name: 'Sign and continue' }).click();
-  await heading(page, 'Your name for this session').waitFor();
-  if (keepKey) {
-    await page.getByText('Keep my key on this device (optional)').click();
-    await page.getByLabel(/^Passphrase \(at least/).fill(keepKey);
-    await page.getByLabel('The same passphrase again').fill(keepKey);
-    await page.getByRole('button', { name: 'Keep my key' }).click();
-    await page.getByText('Your key is kept in this browser, protected by your passphrase.').waitFor();
-  }
-  await page.getByLabel(/^Name the group will see/).fill(name);
-  await page.getByRole('button', { name: 'Go to the waiting room' }).click();
-}
-
-/** Opens the console tab (on a phone the console is a sheet; the tab button opens it). */
-async function consoleTab(page: Page, name: 'Waiting' | 'Notes' | 'People' | 'Session'): Promise<void> {
-  const tab = page.getByRole('tab', { name: new RegExp(`^${name}`) });
-  if (!(await tab.isVisible())) await page.getByRole('button', { name: /^Console/ }).click();
-  await tab.click();
-}
-
-async function closeSheet(page: Page): Promise<void> {
-  const back = page.getByRole('button', { name: 'Back to the conversation' });
-  if (await back.isVisible()) await back.click();
-}
-
-async function memberTools(page: Page): Promise<void> {
-  const toggle = page.getByRole('button', { name: /^People & tools/ });
-  if (await toggle.isVisible()) await toggle.click();
-}
-
-async function screen(page: Page, name: string): Promise<void> {
-  a11yProblems.push(...(await checkScreen(page, name)));
 }
 
 describe('the meeting room in Chromium', () => {
@@ -136,12 +54,11 @@ describe('the meeting room in Chromium', () => {
       await closeSheet(f);
       expect(await f.title()).toBe('Kindred');
 
-      await toWaitingRoom(m, invite, groupName, bo);
-      await heading(m, 'Waiting room').waitFor();
+      await joinToWaitingRoom(rig, m, invite, groupName, bo);
       // The knock: a toast in view without scrolling, and the count in the tab title.
       await comesIntoView(f, f.locator('.toast', { hasText: 'is waiting to join' }), ATTENTION_DEADLINE_MS);
       await expect.poll(() => f.title()).toBe('(1) Kindred');
-      if (label === '1280') await screen(f, '20-facilitator-knock-toast');
+      if (label === '1280') await rig.screen(f, '20-facilitator-knock-toast');
       await f.getByRole('button', { name: 'Show the waiting room' }).first().click();
       await f.getByRole('button', { name: `Admit ${bo} (`, exact: false }).click();
       await expect.poll(() => composer(m).isEnabled()).toBe(true);
@@ -151,12 +68,12 @@ describe('the meeting room in Chromium', () => {
       // The member's composer is on screen as the session opens, without scrolling.
       await comesIntoView(m, composer(m), STEP_TIMEOUT_MS);
       await comesIntoView(m, m.getByRole('button', { name: 'Send', exact: true }), STEP_TIMEOUT_MS);
-      if (label === '360') await screen(m, '21-member-phone-session');
+      if (label === '360') await rig.screen(m, '21-member-phone-session');
 
       // "I'm struggling": the facilitator sees it at once, distinct, and it stays until read.
       const note = canary('I cannot do this today');
       await memberTools(m);
-      if (label === '360') await screen(m, '22-member-phone-tools');
+      if (label === '360') await rig.screen(m, '22-member-phone-tools');
       await m.getByLabel('I am struggling').check();
       await m.getByLabel('Anything you want to add (optional)').fill(note);
       await m.getByRole('button', { name: 'Send privately' }).click();
@@ -165,13 +82,13 @@ describe('the meeting room in Chromium', () => {
       const banner = f.locator('.distress-note', { hasText: note });
       await comesIntoView(f, banner, STEP_TIMEOUT_MS);
       await m.getByText('Sent. A facilitator will see it.').waitFor();
-      await screen(f, `23-facilitator-distress-${label}`);
+      await rig.screen(f, `23-facilitator-distress-${label}`);
       await banner.getByRole('button', { name: /I have read this/ }).click();
       await banner.waitFor({ state: 'detached' });
       await expect.poll(() => f.title()).toBe('Kindred');
       // The receipt is an encrypted box from the facilitator back to the member.
       await m.getByText('A facilitator has read your note.').waitFor();
-      if (label === '360') await screen(m, '24-member-phone-note-read');
+      if (label === '360') await rig.screen(m, '24-member-phone-note-read');
       await f.context().close();
       await m.context().close();
     }, 120_000);
@@ -185,7 +102,7 @@ describe('the meeting room in Chromium', () => {
     const f = await newPerson('facilitator (rejoin)', DESKTOP);
     const m = await newPerson('member (rejoin)', NARROW);
     const invite = await createGroupAndOpen(f, groupName, ana);
-    await toWaitingRoom(m, invite, groupName, bo, pass);
+    await joinToWaitingRoom(rig, m, invite, groupName, bo, { keepKeyPassphrase: pass });
     await consoleTab(f, 'Waiting');
     await f.getByRole('button', { name: `Admit ${bo} (`, exact: false }).click();
     await expect.poll(() => composer(m).isEnabled()).toBe(true);
@@ -213,7 +130,7 @@ describe('the meeting room in Chromium', () => {
     await composer(f).press('Enter');
     await log(again).getByText(second).waitFor();
     await log(again).locator('.msg-sender', { hasText: ana }).first().waitFor();
-    await screen(again, '25-member-rejoined');
+    await rig.screen(again, '25-member-rejoined');
     const text = (await log(again).textContent()) ?? '';
     expect(text).not.toContain('Security warning');
     expect(text).not.toMatch(/Member [A-Za-z0-9_-]{5}/);
@@ -234,7 +151,7 @@ describe('the meeting room in Chromium', () => {
     const invite = await createGroupAndOpen(f, groupName, ana);
     const ids: string[] = [];
     for (const s of [s1, s2]) {
-      await toWaitingRoom(s, invite, groupName, sam);
+      await joinToWaitingRoom(rig, s, invite, groupName, sam);
       await consoleTab(f, 'Waiting');
       const admit = f.getByRole('button', { name: `Admit ${sam} (`, exact: false });
       await admit.waitFor();
@@ -253,7 +170,7 @@ describe('the meeting room in Chromium', () => {
     await f.getByRole('button', { name: `Make co-facilitator: ${second}`, exact: true }).click();
     const confirm = f.getByRole('group', { name: `Confirm: make co-facilitator ${second}` });
     await expect.poll(async () => /\d{5}/.test((await confirm.textContent()) ?? '')).toBe(true); // the safety number
-    await screen(f, '26-facilitator-promote-confirm');
+    await rig.screen(f, '26-facilitator-promote-confirm');
     await f.getByRole('button', { name: `Yes, make co-facilitator ${second}`, exact: true }).click();
     await s2.getByRole('tablist', { name: 'Facilitator console' }).waitFor({ state: 'attached' });
     expect(await s1.getByRole('tablist', { name: 'Facilitator console' }).count()).toBe(0);
@@ -265,13 +182,5 @@ describe('the meeting room in Chromium', () => {
     for (const p of [f, s1, s2]) await p.context().close();
   }, 120_000);
 
-  it('talked to the relay only, under the CSP, with no page error, and every screen passed axe', () => {
-    const origin = ready().relay.origin;
-    for (const { name, watch } of watches) {
-      expect(watch.urls.filter((u) => !u.startsWith(origin) && !u.startsWith(origin.replace(/^http/, 'ws')) && !/^(data|blob|about):/.test(u)), name).toEqual([]);
-      expect(watch.cspViolations, `${name}: CSP violations`).toEqual([]);
-      expect(watch.pageErrors, `${name}: uncaught errors`).toEqual([]);
-    }
-    expect(a11yProblems).toEqual([]);
-  });
+  rig.declareCleanRunTest();
 });
