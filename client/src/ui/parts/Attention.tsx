@@ -25,6 +25,7 @@ interface Toast {
 }
 
 const TOAST_MS = 10_000;
+const URGENT_TOAST_MS = 30_000;
 const TITLE = 'Kindred';
 const MAX_TOASTS = 4;
 
@@ -49,8 +50,8 @@ function toastsNow(state: { knocks: Knocker[] | undefined; directs: DirectNote[]
 }
 
 /**
- * Facilitators: a knock and a private note reach them where they are looking. Each new one raises a toast (a
- * distress note's stays until it is read or dismissed), is announced to screen readers, counts in the tab title
+ * Facilitators: a knock and a private note reach them where they are looking. Each new one raises a toast (10 s; a
+ * distress note's 30 s, and the distress banner keeps the note itself on screen until it is read), is announced to screen readers, counts in the tab title
  * ("(2) Kindred") and, when the facilitator turned it on, plays a short sound. A toast leaves once what it announced
  * was dealt with (the knock admitted or turned away, the note read), here or on another facilitator's device.
  */
@@ -82,7 +83,8 @@ export function Attention() {
     if (urgent.length > 0) setAssertive(urgent.join(' '));
     if (calm.length > 0) setPolite(calm.join(' '));
     if (sound) beep(urgent.length > 0);
-    for (const t of fresh) if (!t.urgent) setTimeout(() => setRaised((old) => old.filter((key) => key !== t.key)), TOAST_MS);
+    // A distress note also stays on the distress banner until read: its toast need not stay to be seen.
+    for (const t of fresh) setTimeout(() => setRaised((old) => old.filter((key) => key !== t.key)), t.urgent ? URGENT_TOAST_MS : TOAST_MS);
   }, [current, sound]);
 
   useEffect(() => {
