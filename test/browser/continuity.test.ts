@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { SealedVault } from '@kindred/shared/protocol';
 import { useBrowserRig } from './browserRig';
-import { admit, canary, composer, consoleTab, createGroup, heading, joinToWaitingRoom, log, noWebStorage, openSession, send, seen } from './pageActions';
+import { admit, canary, facilitatorAndMember, composer, consoleTab, createGroup, heading, joinToWaitingRoom, log, noWebStorage, openSession, send, seen } from './pageActions';
 import { DESKTOP, SCREENSHOT_DIR } from './screens';
 import { indexedDbRecords, webStorage } from './tabTraces';
 
@@ -17,13 +17,7 @@ const rig = useBrowserRig();
 
 describe('continuity in Chromium against the real relay', () => {
   it('offline for 20 s: the banner shows, two messages wait and then go out once each, in order', async () => {
-    const fac = await rig.newPerson('offline-facilitator');
-    const member = await rig.newPerson('offline-member');
-    const group = canary('Offline circle');
-    const invite = await createGroup(rig, fac, group, 'Noor');
-    await openSession(fac);
-    await joinToWaitingRoom(rig, member, invite, group, 'Ravi');
-    await admit(fac, member, 'Ravi');
+    const { fac, member } = await facilitatorAndMember(rig, { label: 'offline', group: canary('Offline circle'), facilitator: 'Noor', member: 'Ravi' });
     const one = canary('offline one');
     const two = canary('offline two');
 
@@ -64,13 +58,7 @@ describe('continuity in Chromium against the real relay', () => {
   }, 240_000);
 
   it('a re-entry the relay refuses twice is retried by itself: the member sees it, then is back and can write', async () => {
-    const fac = await rig.newPerson('refused-facilitator');
-    const member = await rig.newPerson('refused-member');
-    const group = canary('Refused circle');
-    const invite = await createGroup(rig, fac, group, 'Uma');
-    await openSession(fac);
-    await joinToWaitingRoom(rig, member, invite, group, 'Vic');
-    await admit(fac, member, 'Vic');
+    const { fac, member } = await facilitatorAndMember(rig, { label: 'refused re-entry', group: canary('Refused circle'), facilitator: 'Uma', member: 'Vic' });
     // Every line the banner shows, as the member saw it (the failed states last a second or two each).
     await member.evaluate(() => {
       const seenLines: string[] = [];
@@ -151,13 +139,8 @@ describe('continuity in Chromium against the real relay', () => {
   }, 120_000);
 
   it('the invite link opened again in the same tab after "Session closed" works; quick exit then Back never shows Kindred', async () => {
-    const fac = await rig.newPerson('reopen-facilitator');
-    const member = await rig.newPerson('reopen-member');
     const group = canary('Reopen circle');
-    const invite = await createGroup(rig, fac, group, 'Ama');
-    await openSession(fac);
-    await joinToWaitingRoom(rig, member, invite, group, 'Bea');
-    await admit(fac, member, 'Bea');
+    const { fac, member, invite } = await facilitatorAndMember(rig, { label: 'reopen', group, facilitator: 'Ama', member: 'Bea' });
     await consoleTab(fac, 'Session');
     await fac.getByRole('button', { name: 'Close the circle (end the session)' }).click();
     await fac.getByRole('button', { name: 'Yes, close the circle' }).click();
@@ -302,13 +285,15 @@ describe('continuity in Chromium against the real relay', () => {
   }, 180_000);
 
   it('the next session, set by the facilitator in Paris, shows in Tokyo time on the closed screen and in the lobby, with a neutral .ics', async () => {
-    const fac = await rig.newPerson('next-facilitator', { timezoneId: 'Europe/Paris', locale: 'en-GB' });
-    const member = await rig.newPerson('next-member', { timezoneId: 'Asia/Tokyo', locale: 'en-GB' });
     const group = canary('Monday circle');
-    const invite = await createGroup(rig, fac, group, 'Noor');
-    await openSession(fac);
-    await joinToWaitingRoom(rig, member, invite, group, 'Ode');
-    await admit(fac, member, 'Ode');
+    const { fac, member, invite } = await facilitatorAndMember(rig, {
+      label: 'next session',
+      group,
+      facilitator: 'Noor',
+      member: 'Ode',
+      facilitatorProfile: { timezoneId: 'Europe/Paris', locale: 'en-GB' },
+      memberProfile: { timezoneId: 'Asia/Tokyo', locale: 'en-GB' },
+    });
 
     // 19:30 on Monday 4 March 2030 in Paris (UTC+1) is 18:30 UTC, 03:30 on Tuesday 5 March in Tokyo.
     await consoleTab(fac, 'Session');

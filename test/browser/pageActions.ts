@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import type { BrowserRig } from './browserRig';
 import { webStorage } from './tabTraces';
 
@@ -110,6 +110,30 @@ export async function admit(facilitator: Page, member: Page, memberName: string)
   await consoleTab(facilitator, 'People');
   await facilitator.locator('.roster .member-name', { hasText: memberName }).waitFor();
   await closeSheet(facilitator);
+}
+
+/** Who sits down together: the group, the facilitator and the member, each with the browser profile options it needs. */
+export interface Pair {
+  group: string;
+  facilitator: string;
+  member: string;
+  /** The member keeps its key in the browser under this passphrase. */
+  keepKeyPassphrase?: string;
+  facilitatorProfile?: BrowserContextOptions;
+  memberProfile?: BrowserContextOptions;
+  /** A word for the test the two serve (in the tab watch's names). */
+  label: string;
+}
+
+/** A facilitator with an open session and one member admitted to it: where most tests start. */
+export async function facilitatorAndMember(rig: BrowserRig, pair: Pair): Promise<{ fac: Page; member: Page; invite: string }> {
+  const fac = await rig.newPerson(`facilitator (${pair.label})`, pair.facilitatorProfile);
+  const member = await rig.newPerson(`member (${pair.label})`, pair.memberProfile);
+  const invite = await createGroup(rig, fac, pair.group, pair.facilitator);
+  await openSession(fac);
+  await joinToWaitingRoom(rig, member, invite, pair.group, pair.member, pair.keepKeyPassphrase ? { keepKeyPassphrase: pair.keepKeyPassphrase } : {});
+  await admit(fac, member, pair.member);
+  return { fac, member, invite };
 }
 
 /** Writes `text` with Enter and waits for it in the log and for the box to empty. */

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { SealedVault, WrappedIdentity, type SignedRosterEntry } from '@kindred/shared/protocol';
 import { useBrowserRig } from './browserRig';
-import { admit, canary, composer, consoleTab, createGroup, heading, joinToWaitingRoom, log, noWebStorage, openSession, send, seen } from './pageActions';
+import { admit, canary, facilitatorAndMember, composer, consoleTab, createGroup, heading, joinToWaitingRoom, log, noWebStorage, openSession, send, seen } from './pageActions';
 import { requireBuiltClient } from './relayWithClient';
 import { domText, indexedDbRecords, tracesOf } from './tabTraces';
 
@@ -157,13 +157,9 @@ describe('a session in Chromium against the real relay', () => {
     const groupName = canary('Thursday circle');
     const facName = canary('Dee');
     const eli = canary('Eli');
-    const f = await rig.newPerson('facilitator (quick exit)');
-    const m = await rig.newPerson('member (quick exit)');
-    const invite = await createGroup(rig, f, groupName, facName);
-    await openSession(f);
     // This member keeps their key (passphrase-wrapped) in the browser: the one thing allowed to stay.
-    await joinToWaitingRoom(rig, m, invite, groupName, eli, { keepKeyPassphrase: 'correct horse battery staple' });
-    await admit(f, m, eli);
+    const pair = { label: 'quick exit', group: groupName, facilitator: facName, member: eli, keepKeyPassphrase: 'correct horse battery staple' };
+    const { fac: f, member: m } = await facilitatorAndMember(rig, pair);
     const m1 = canary('Eli: I should not be seen here');
     const f1 = canary('Dee: take your time');
     await send(m, m1);
@@ -213,12 +209,8 @@ describe('a session in Chromium against the real relay', () => {
     const facName = canary('Fen');
     const gus = canary('Gus');
     const passphrase = 'correct horse battery staple';
-    const f = await rig.newPerson('facilitator (rollback)');
-    const m = await rig.newPerson('member (rollback)');
-    const invite = await createGroup(rig, f, groupName, facName);
-    await openSession(f);
-    await joinToWaitingRoom(rig, m, invite, groupName, gus, { keepKeyPassphrase: passphrase });
-    await admit(f, m, gus);
+    const pair = { label: 'rollback', group: groupName, facilitator: facName, member: gus, keepKeyPassphrase: passphrase };
+    const { fac: f, member: m, invite } = await facilitatorAndMember(rig, pair);
     // The sealed vault is written again for every roster epoch the member verifies (a new nonce each time).
     const vault = async () => (await indexedDbRecords(m)).find((r) => r.key === 'vault')?.value;
     const written = async (before: string | undefined) => expect.poll(async () => (await vault()) !== before).toBe(true);
