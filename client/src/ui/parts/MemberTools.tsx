@@ -3,13 +3,16 @@ import { Roster } from './Roster';
 import { SafetyPanel } from './SafetyPanel';
 import { SupportPanel } from './SupportPanel';
 
-/** A member's side: who is here, turns and hands, a private word to the facilitators, safety numbers. */
+/**
+ * A member's side: a private word to the facilitators first (what a member in distress opens this for, at the top of
+ * the phone's sheet), then turns and hands, who is here, safety numbers.
+ */
 export function MemberTools() {
   return (
     <div className="side-body">
       <SafetyPanel />
-      <HandsAndRound />
       <SupportPanel />
+      <HandsAndRound />
       <Roster />
     </div>
   );
