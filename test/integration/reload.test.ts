@@ -183,6 +183,62 @@ describe('a reloaded tab keeps its place', () => {
     expect(warnings(again)).toEqual([]);
   });
 
+  it('what was written offline and not yet sent goes out once after the reload; what went out before is not sent again', async () => {
+    const boKey = generateIdentity();
+    const { facilitator: fac, bo, cy, fragment } = await sessionBoWillReload(boKey);
+    const count = (c: KindredClient, text: string): number => texts(c).filter((t) => t === text).length;
+    /** The tab, offline, writes `text`; its place is saved then (the snapshot holds the message as waiting to send). */
+    const writeOffline = async (tab: KindredClient, text: string) => {
+      const reconnect = tab.connection.simulateNetworkDrop({ hold: true });
+      await until(tab, (st) => st.link.offline, 'offline');
+      const sent = tab.send(text).catch(() => undefined); // the tab may go away before it goes out
+      const snapshot: unknown = JSON.parse(JSON.stringify(tab.sessionSnapshot()));
+      expect((snapshot as { waiting?: { text: string }[] }).waiting?.map((w) => w.text)).toEqual([text]);
+      return { snapshot, reconnect, sent };
+    };
+    /** Chat envelopes each reloaded tab posted (a copy the receivers would drop still costs a post: none is made). */
+    const chatPosts = new Map<KindredClient, number>();
+    const reloadWith = async (snapshot: unknown) => {
+      const again = await newClient(relay, { name: 'Bo', identity: boKey });
+      clients.push(again);
+      const request = again.connection.request.bind(again.connection);
+      chatPosts.set(again, 0);
+      again.connection.request = ((event: string, payload: { envelope?: { header: { type: string } } }) => {
+        if (event === 'message.send' && payload.envelope?.header.type === 'chat') chatPosts.set(again, chatPosts.get(again)! + 1);
+        return request(event as never, payload as never);
+      }) as typeof again.connection.request;
+      await again.openInvite(fragment);
+      expect(await again.restoreSession(snapshot)).toBe('joined');
+      return again;
+    };
+
+    // Written offline, then the tab is gone (a phone discarded it): the reloaded tab sends it, once.
+    const lost = await writeOffline(bo, 'written while offline');
+    await reloadAway(fac, bo);
+    const again = await reloadWith(lost.snapshot);
+    await until(fac, () => texts(fac).includes('written while offline'), 'fac got it after the reload');
+    await until(again, (st) => st.session?.messages.some((m) => m.text === 'written while offline' && m.own && !m.waiting) ?? false, 'sent, as mine');
+
+    // Written offline, sent once the network came back, then a reload with the place saved before it went out: the
+    // relay's replay shows it went, so it is not sent again.
+    const stale = await writeOffline(again, 'sent before the reload');
+    stale.reconnect();
+    await stale.sent;
+    await until(fac, () => texts(fac).includes('sent before the reload'), 'fac got it');
+    await reloadAway(fac, again);
+    const third = await reloadWith(stale.snapshot);
+    await sendAndSee(third, 'a barrier after the reload', [fac, cy]);
+    for (const c of [fac, cy]) {
+      expect(count(c, 'written while offline')).toBe(1);
+      expect(count(c, 'sent before the reload')).toBe(1);
+    }
+    expect(count(third, 'sent before the reload')).toBe(1);
+    expect(chatPosts.get(again)).toBeGreaterThanOrEqual(2); // the message kept from before its reload, and the one after
+    expect(chatPosts.get(third)).toBe(1); // the barrier only
+    expect(third.getState().session?.messages.filter((m) => m.waiting)).toEqual([]);
+    for (const c of [fac, cy, third]) expect(warnings(c)).toEqual([]);
+  });
+
   it('refuses a snapshot of another member, or of a session that is over', async () => {
     const boKey = generateIdentity();
     const { facilitator: fac, fragment, snapshot, bo } = await sessionBoWillReload(boKey);

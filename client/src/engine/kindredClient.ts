@@ -345,7 +345,7 @@ export class KindredClient {
   sessionSnapshot(): SessionSnapshot | null {
     const secrets = this.ctx.secrets;
     if (!secrets || secrets.wiped || !secrets.enteredOnce || this.ctx.state.session?.status !== 'joined') return null;
-    return takeSnapshot(secrets, this.ctx.installRecord);
+    return takeSnapshot(secrets, this.ctx.installRecord, this.messaging.waitingToSend());
   }
 
   /**

@@ -7,6 +7,7 @@ import { decryptMessage, encryptMessage, memberMaySend, needsRekey, randomBytes,
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError, isKindredError } from '@kindred/shared/errors';
 import {
+  MAX_KEPT_WAITING,
   MAX_TEXT_LENGTH,
   decodeContent,
   encodeContent,
@@ -15,6 +16,7 @@ import {
   type MessageRef,
   type RelayedMessage,
   type SignalContent,
+  type WaitingToSend,
 } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import type { HeadSync } from './headSync';
@@ -60,22 +62,59 @@ export class Messaging {
     if (!memberMaySend(roster, ctx.me)) throw new KindredError('MUTED');
     this.heads.assertMaySend(); // ROSTER_WITHHELD: nothing is written while a newer roster is withheld from me
     const clientId = toBase64Url(randomBytes(16));
-    const content: ChatContent = { kind: 'text', text, ...(replyTo ? { replyTo } : {}), id: clientId };
     secrets.noteClientId(ctx.me, clientId);
     const writtenAt = ctx.clock.now();
+    return this.deliver(secrets, { clientId, text, ...(replyTo ? { replyTo } : {}), writtenAt, expiresAt: writtenAt + roster.policy.expirySeconds * 1000 });
+  }
+
+  /**
+   * My chat messages still waiting to send, as a reload keeps them (sessionSnapshot.ts), in the order written, at most
+   * MAX_KEPT_WAITING (the oldest first: they go out first).
+   */
+  waitingToSend(): WaitingToSend[] {
+    const waiting = (this.ctx.state.session?.messages ?? []).filter((m) => m.waiting && m.clientId !== undefined);
+    return waiting.slice(0, MAX_KEPT_WAITING).map((m) => ({
+      clientId: m.clientId!, // filtered just above
+      text: m.text,
+      ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+      writtenAt: m.receivedAt,
+      expiresAt: m.expiresAt,
+    }));
+  }
+
+  /**
+   * After a reload: sends again what the tab had written and not yet sent, each once, in order. One that went out
+   * before the reload came back in the relay's replay (its client message id is known now) and is not sent again;
+   * one that expired meanwhile is never sent. Failures are reported as 'error' events (nothing to retry by hand).
+   */
+  resendKept(secrets: SessionSecrets, kept: readonly WaitingToSend[]): void {
+    for (const w of kept) {
+      if (!secrets.noteClientId(this.ctx.me, w.clientId)) continue;
+      this.deliver(secrets, w).catch((e: unknown) => this.ctx.warnFromError(e, 'message written before the reload'));
+    }
+  }
+
+  /**
+   * Shows `w` at once as waiting to send and posts it through the outbox (in order, once, until it expires). Resolves
+   * with the message as sent; rejects (and it leaves the log) when it is refused, expires or the session ends first.
+   */
+  private async deliver(secrets: SessionSecrets, w: WaitingToSend): Promise<ChatMessage> {
+    const ctx = this.ctx;
+    const content: ChatContent = { kind: 'text', text: w.text, ...(w.replyTo ? { replyTo: w.replyTo } : {}), id: w.clientId };
     const waiting: ChatMessage = {
-      id: `${ctx.me}:waiting:${clientId}`,
-      clientId,
+      id: `${ctx.me}:waiting:${w.clientId}`,
+      clientId: w.clientId,
       sender: ctx.me,
-      text,
-      ...(replyTo ? { replyTo } : {}),
-      receivedAt: writtenAt,
-      expiresAt: writtenAt + roster.policy.expirySeconds * 1000,
+      text: w.text,
+      ...(w.replyTo ? { replyTo: w.replyTo } : {}),
+      receivedAt: w.writtenAt,
+      expiresAt: w.expiresAt,
       own: true,
       waiting: true,
     };
     ctx.updateSession((s) => addMessage(s, waiting));
     this.expiry.schedule(waiting.expiresAt);
+    ctx.snapshotChanged(); // a reload now would keep it
     let envelope: Envelope;
     try {
       ({ envelope } = await this.outbox.post({
@@ -84,7 +123,10 @@ export class Messaging {
         encrypt: () => this.encryptWhenReady('chat', () => encodeContent('chat', content), 'unbounded', waiting.expiresAt),
       }));
     } catch (e) {
-      if (ctx.secrets === secrets) ctx.updateSession((s) => dropWaiting(s, waiting.id));
+      if (ctx.secrets === secrets) {
+        ctx.updateSession((s) => dropWaiting(s, waiting.id));
+        ctx.snapshotChanged();
+      }
       throw e;
     }
     const { waiting: _sent, ...sent } = waiting;

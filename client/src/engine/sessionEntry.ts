@@ -80,7 +80,10 @@ export class SessionEntry {
     ctx.adoptSecrets(secrets);
     ctx.update((s) => ({ ...s, entering: true, closedReason: null }));
     try {
-      return await this.enter(secrets);
+      const status = await this.enter(secrets);
+      // What was written and not yet sent before the reload goes out now, unless the replay shows it went already.
+      if (status === 'joined') this.messaging.resendKept(secrets, snapshot.waiting ?? []);
+      return status;
     } finally {
       ctx.update((s) => (s.entering ? { ...s, entering: false } : s));
     }

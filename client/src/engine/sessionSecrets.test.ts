@@ -113,7 +113,7 @@ describe('SessionSecrets', () => {
     expect(changes).toBeGreaterThan(MAX_KEPT_SEALED_PER_SENDER);
 
     // The snapshot as JSON, read back: the same session key from the seed, and the kept keys open in a fresh state.
-    const snapshot = JSON.parse(JSON.stringify(takeSnapshot(a, null))) as unknown;
+    const snapshot = JSON.parse(JSON.stringify(takeSnapshot(a, null, []))) as unknown;
     const { seed, record } = readSnapshot(snapshot, { me: a.me, groupId, sessionId });
     const back = new SessionSecrets(groupId, sessionId, a.me, a.acceptance, alice, record, a.generation, seed);
     expect(back.signedKey).toEqual(a.signedKey);

@@ -7,10 +7,10 @@
 import { InstallRecord, verifyAcceptance } from '@kindred/shared/crypto';
 import { fromBase64Url, toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
-import { SESSION_SNAPSHOT_VERSION, SessionSnapshot } from '@kindred/shared/protocol';
+import { SESSION_SNAPSHOT_VERSION, SessionSnapshot, type WaitingToSend } from '@kindred/shared/protocol';
 import type { SessionSecrets } from './sessionSecrets';
 
-export function takeSnapshot(secrets: SessionSecrets, record: InstallRecord | null): SessionSnapshot {
+export function takeSnapshot(secrets: SessionSecrets, record: InstallRecord | null, waiting: WaitingToSend[]): SessionSnapshot {
   return {
     v: SESSION_SNAPSHOT_VERSION,
     groupId: secrets.groupId,
@@ -22,6 +22,7 @@ export function takeSnapshot(secrets: SessionSecrets, record: InstallRecord | nu
     sealed: [...secrets.kept.values()],
     shown: [...secrets.shown],
     record: record?.toData() ?? { floors: [], generations: [] },
+    ...(waiting.length > 0 ? { waiting } : {}),
   };
 }
 

@@ -7,9 +7,9 @@
  * storage is not trusted either.
  */
 import { z } from 'zod';
-import { b64Bytes, MemberId, OpaqueId, X25519PublicKey } from './primitives';
+import { b64Bytes, MAX_TEXT_LENGTH, MemberId, OpaqueId, X25519PublicKey } from './primitives';
 import { SealedSenderKey, SignedAcceptance, SignedSessionKey } from './objects';
-import { MAX_DISPLAY_NAME } from './content';
+import { MAX_DISPLAY_NAME, MessageRef } from './content';
 
 export const SESSION_SNAPSHOT_VERSION = 1 as const;
 /** Sealed sender keys kept per sender (the chains a receive state keeps, MAX_CHAINS_PER_SENDER). */
@@ -19,7 +19,23 @@ export const MAX_KEPT_SEALED = 1024;
 /** Chat messages whose expiry is kept (the oldest dropped beyond it). */
 export const MAX_KEPT_SHOWN = 2000;
 
+/** Chat messages written and not yet sent (waiting for the connection) that a reload keeps, in the order written. */
+export const MAX_KEPT_WAITING = 50;
+
 const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A chat message written while offline and not yet taken by the relay: after a reload it goes out once, under the same
+ * client message id (receivers, and the tab itself, de-duplicate on it), or not at all once it has expired.
+ */
+export const WaitingToSend = z.strictObject({
+  clientId: OpaqueId,
+  text: z.string().min(1).max(MAX_TEXT_LENGTH),
+  replyTo: MessageRef.optional(),
+  writtenAt: Count,
+  expiresAt: Count,
+});
+export type WaitingToSend = z.infer<typeof WaitingToSend>;
 
 /** A sender key as received: the box, and the sender's signed session key that opens it (verified again on use). */
 export const KeptSealedKey = z.strictObject({ sealed: SealedSenderKey, senderKey: SignedSessionKey });
@@ -41,6 +57,8 @@ export const SessionSnapshot = z.strictObject({
     floors: z.array(z.tuple([MemberId, OpaqueId, Count])).max(16_384),
     generations: z.array(z.tuple([MemberId, Count, X25519PublicKey])).max(2048),
   }),
+  /** My chat messages still waiting to send (absent: none). */
+  waiting: z.array(WaitingToSend).max(MAX_KEPT_WAITING).optional(),
 });
 export type SessionSnapshot = z.infer<typeof SessionSnapshot>;
 
