@@ -1,6 +1,7 @@
 /**
  * Continuity in a real browser (Chromium against the real relay serving the built client, browserRig.ts): offline
- * for 20 s, a re-entry the relay refuses twice, a reload that keeps the member's place, "My groups" next week, the
+ * for 20 s, a re-entry the relay refuses twice, a reload that keeps the member's place, a tab discarded while offline
+ * that comes back with what was typed, "My groups" next week, the
  * invite link opened again in the same tab, and the next session in another time zone. Every screen passes axe and
  * the overflow check at both sizes and is photographed; every tab is watched.
  */
@@ -282,6 +283,36 @@ describe('continuity in Chromium against the real relay', () => {
     await heading(one, 'Session closed').waitFor();
     await heading(f, 'Session closed').waitFor();
     for (const page of [one, f]) await noWebStorage(page);
+  }, 180_000);
+
+  it('a tab discarded while offline comes back with what was typed and not yet sent, and sends it once', async () => {
+    const { fac, member } = await facilitatorAndMember(rig, { label: 'discarded tab', group: canary('Discard circle'), facilitator: 'Pia', member: 'Quin' });
+    const typed = canary('Quin: typed on the bus');
+    await member.context().setOffline(true);
+    await member.getByText('You are offline.').waitFor();
+    await composer(member).fill(typed);
+    await composer(member).press('Enter');
+    await member.locator('.msg.waiting', { hasText: typed }).waitFor();
+    // The tab's place (saved within a second) holds the message; then the phone discards the tab.
+    const place = async () => (await webStorage(member)).session['kindred.place'] ?? '';
+    await expect.poll(place).toContain(typed);
+    const kept = await place();
+    const url = member.url();
+    await member.close();
+
+    // The browser restores the tab later, online: its sessionStorage comes back with it (set before the app starts).
+    const restored = await rig.newPerson('member (discarded tab, restored)');
+    await restored.addInitScript((value: string) => sessionStorage.setItem('kindred.place', value), kept);
+    await restored.goto(url);
+    await restored.getByRole('heading', { name: 'Conversation' }).waitFor();
+    await log(restored).locator('.msg.own', { hasText: typed }).waitFor();
+    await expect.poll(() => restored.locator('.msg.waiting').count()).toBe(0);
+    await seen(fac, typed);
+    await send(fac, canary('Pia: glad it reached me'));
+    expect((await log(fac).locator('.msg-text').allTextContents()).filter((t) => t === typed)).toHaveLength(1);
+    expect(await restored.getByText(/Security warning/).count()).toBe(0);
+    for (const p of [fac, restored]) await p.context().close();
+    await member.context().close();
   }, 180_000);
 
   it('the next session, set by the facilitator in Paris, shows in Tokyo time on the closed screen and in the lobby, with a neutral .ics', async () => {
