@@ -59,6 +59,30 @@ describe('GroupRegistry', () => {
     await expect(registry.get(b64(16))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('names, from the chain, who left the roster since the session opened: also on a node that loads it later', async () => {
+    const g = await seed();
+    const [before, gone, back, stays] = [fac(), fac(), fac(), fac()].map((k) => memberIdOf(k.publicKey)) as [string, string, string, string];
+    for (const m of [before, gone, back, stays]) await g.append({ type: 'admit', member: m });
+    await g.append({ type: 'remove', member: before }); // before the session: not this session's concern
+    await g.append({ type: 'sessionOpen', sessionId: b64(16) });
+    await g.append({ type: 'remove', member: gone });
+    await g.append({ type: 'ban', member: back });
+    const room = (m: string) => `mem:${g.groupId}:${m}`;
+    // A node that loads the group only now (a reconnect, a restart, after the idle sweep) knows it at once.
+    const late = await new GroupRegistry(storage, limits).get(g.groupId);
+    expect(late.departedRooms().sort()).toEqual([room(gone), room(back)].sort());
+    expect(late.departedRooms()).toBe(late.departedRooms()); // cached until the next entry
+    // Admitted again in this session: receives again.
+    await g.append({ type: 'unban', member: back });
+    await g.append({ type: 'admit', member: back });
+    const again = await new GroupRegistry(storage, limits).get(g.groupId);
+    expect(again.departedRooms()).toEqual([room(gone)]);
+    // The next session starts with nobody excepted.
+    await g.append({ type: 'sessionClose', sessionId: again.session!.id });
+    await g.append({ type: 'sessionOpen', sessionId: b64(16) });
+    expect((await new GroupRegistry(storage, limits).get(g.groupId)).departedRooms()).toEqual([]);
+  });
+
   it('refuses a stored chain that does not verify', async () => {
     const ik = fac();
     const g = await seed(ik);

@@ -15,6 +15,7 @@ import type { Storage } from '../storage/storage';
 import { RosterChain } from './rosterChain';
 import type { BufferLimits } from './bufferLimits';
 import { MemorySessionLogs, type SessionLog, type SessionLogs } from './sessionLog';
+import { evicted } from './evicted';
 import { rooms } from './rooms';
 
 export interface Presence {
@@ -38,14 +39,6 @@ export class LiveSession {
   readonly lastChat = new Map<string, number>();
   /** The session's Socket.IO room (rooms.session), named once: every message is emitted to it. */
   readonly room: string;
-  /**
-   * The member rooms of those who left the roster during this session (removed, banned, left) and were not admitted
-   * again: every message is emitted to the session room EXCEPT these. The exception travels with the message to every
-   * node, so a node that has not yet applied the removal (paused, or the notice on another Redis shard than the
-   * session's messages) still pushes nothing to the removed member. Empty (and free) in the common case. Replaced,
-   * never changed in place (Socket.IO keeps the array it is given until the emit is encoded).
-   */
-  departedRooms: string[] = [];
 
   constructor(
     readonly groupId: string,
@@ -56,20 +49,12 @@ export class LiveSession {
     this.room = rooms.session(groupId, id);
   }
 
-  /** Forgets a member entirely (removed, banned, left the group); the session's messages stop reaching it on every node. */
+  /** Forgets a member entirely (removed, banned, left the group). */
   forget(member: string): Promise<void> {
-    const room = rooms.member(this.groupId, member);
-    if (!this.departedRooms.includes(room)) this.departedRooms = [...this.departedRooms, room];
     this.present.delete(member);
     this.waiting.delete(member);
     this.lastChat.delete(member);
     return this.log.forget(member);
-  }
-
-  /** A member admitted again after leaving the roster receives the session's messages again. */
-  readmitted(member: string): void {
-    const room = rooms.member(this.groupId, member);
-    if (this.departedRooms.includes(room)) this.departedRooms = this.departedRooms.filter((r) => r !== room);
   }
 }
 
@@ -93,6 +78,7 @@ export interface SessionHooks {
 export class GroupState {
   session: LiveSession | null = null;
   private readonly mutex = new Mutex();
+  private departed: { epoch: number; rooms: string[] } = { epoch: -1, rooms: [] };
   /** Tasks running or queued under exclusive(). */
   private pending = 0;
   /** When the idle sweep first found this group idle (undefined: in use). */
@@ -108,6 +94,40 @@ export class GroupState {
 
   get roster(): RosterState {
     return this.chain.state;
+  }
+
+  /**
+   * The member rooms of those who left the roster (removed, banned, left) since the open session's `sessionOpen` and
+   * are not members again: every message is emitted to the session room EXCEPT these (relay.ts). The exception travels
+   * with the message to every node, so a node that has not yet applied the removal (paused, or its notice on another
+   * Redis shard than the session's messages) still pushes nothing to the removed member. Read from the verified chain
+   * (not from the effects applied on this node), it holds on a node that loaded the group mid-session, and from the
+   * moment a batch of entries is accepted. Cached per epoch; empty (and free) in the common case. A new array each
+   * time it changes, never changed in place (Socket.IO keeps the array it is given until the emit is encoded).
+   */
+  departedRooms(): string[] {
+    const epoch = this.chain.epoch;
+    if (this.departed.epoch === epoch) return this.departed.rooms;
+    const open = this.roster.session;
+    const members = new Set(this.roster.members.map((m) => m.id));
+    const gone = new Set<string>();
+    if (open?.open) {
+      const entries = this.chain.since(-1);
+      let from = entries.length;
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const op = entries[i]!.body.op; // i is within entries
+        if (op.type === 'sessionOpen' && op.sessionId === open.id) {
+          from = i + 1;
+          break;
+        }
+      }
+      for (const e of entries.slice(from)) {
+        const member = evicted(e);
+        if (member !== undefined && !members.has(member)) gone.add(member);
+      }
+    }
+    this.departed = { epoch, rooms: [...gone].map((m) => rooms.member(this.groupId, m)) };
+    return this.departed.rooms;
   }
 
   /** True while a roster task runs or waits (the group must not be unloaded under it). */

@@ -10,7 +10,8 @@ import type { ClientRequest, ClientResult } from '@kindred/shared/protocol';
 import type { Call, RelayContext } from './context';
 import { rooms } from './rooms';
 import type { GroupState } from './groupState';
-import { advanceHead, applyRosterEffects, currentGroup, evicted, warnOf } from './rosterEffects';
+import { evicted } from './evicted';
+import { advanceHead, applyRosterEffects, currentGroup, warnOf } from './rosterEffects';
 import { RosterChain } from './rosterChain';
 import { refuse } from './dispatcher';
 

@@ -54,18 +54,19 @@ export async function messageSend(call: Call, req: ClientRequest<'message.send'>
       live.lastChat.set(call.member, now);
     }
     const appended = await live.log.append(envelope, now, roster);
-    if (appended.status === 'new') return broadcast(call, live, appended.relayed);
+    if (appended.status === 'new') return broadcast(call, group, live, appended.relayed);
     if (appended.status === 'duplicate') return { seq: appended.seq }; // pushed when it was first appended
     if (attempt + 1 >= STALE_RETRIES) refuse('UNAVAILABLE', 'the roster is changing');
     await call.relay.cluster.catchUp(group);
   }
 }
 
-function broadcast(call: Call, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {
+function broadcast(call: Call, group: GroupState, live: LiveSession, relayed: RelayedMessage): ClientResult<'message.send'> {
   call.relay.outbox.flush(); // the keys this message may be encrypted under go first
   // Not to anyone who left the roster in this session, whichever node holds their sockets and whatever it has applied.
+  const departed = group.departedRooms();
   const to = call.relay.io.to(live.room);
-  (live.departedRooms.length > 0 ? to.except(live.departedRooms) : to).emit('message', relayed);
+  (departed.length > 0 ? to.except(departed) : to).emit('message', relayed);
   call.relay.deps.metrics.relayed(call.requestBytes);
   return { seq: relayed.seq };
 }

@@ -38,12 +38,6 @@ export async function advanceHead(relay: RelayContext, group: GroupState, before
   for (const log of logs) if (log) await log.advanceHead(roster);
 }
 
-/** The member an entry takes out of the group's sessions (removed, banned, left), if any. */
-export function evicted(entry: SignedRosterEntry): string | undefined {
-  const op = entry.body.op;
-  return op.type === 'remove' || op.type === 'ban' || op.type === 'leave' ? op.member : undefined;
-}
-
 /** The group, with the entries other nodes appended applied first (nothing to do on a single node). */
 export async function currentGroup(relay: RelayContext, groupId: string): Promise<GroupState> {
   const group = await relay.groups.get(groupId);
@@ -67,7 +61,6 @@ export function applyRosterEffects(relay: RelayContext, group: GroupState, entry
   const op = entry.body.op;
   switch (op.type) {
     case 'admit':
-      live?.readmitted(op.member);
       if (live) work.push(admitKnock(relay, live, op.member));
       break;
     case 'remove':
