@@ -207,15 +207,24 @@ describe('a reloaded tab keeps its place', () => {
         if (event === 'message.send' && payload.envelope?.header.type === 'chat') chatPosts.set(again, chatPosts.get(again)! + 1);
         return request(event as never, payload as never);
       }) as typeof again.connection.request;
+      // The first place the web client would save after the reload (it saves on the first `session.snapshot`).
+      again.on('session.snapshot', () => {
+        const taken = again.sessionSnapshot();
+        if (taken && !firstSaved.has(again)) firstSaved.set(again, taken.waiting?.map((w) => w.text) ?? []);
+      });
       await again.openInvite(fragment);
       expect(await again.restoreSession(snapshot)).toBe('joined');
       return again;
     };
+    const firstSaved = new Map<KindredClient, string[]>();
 
     // Written offline, then the tab is gone (a phone discarded it): the reloaded tab sends it, once.
     const lost = await writeOffline(bo, 'written while offline');
     await reloadAway(fac, bo);
     const again = await reloadWith(lost.snapshot);
+    // Saved again at once with the message still waiting: a second discard before it goes out loses nothing.
+    await until(again, () => firstSaved.has(again), 'a place saved after the reload');
+    expect(firstSaved.get(again)).toEqual(['written while offline']);
     await until(fac, () => texts(fac).includes('written while offline'), 'fac got it after the reload');
     await until(again, (st) => st.session?.messages.some((m) => m.text === 'written while offline' && m.own && !m.waiting) ?? false, 'sent, as mine');
 

@@ -73,12 +73,16 @@ export class DirectNotes {
         wipe(plaintext);
       }
     };
-    const author = secrets.peers.get(note.from);
-    if (author) seal([{ member: note.from, sessionPk: author }], { kind: 'read-receipt', noteId: note.noteId }, false);
+    // The other facilitators first, and each box on its own: a member who has just left (NOT_FOUND for its receipt)
+    // must not keep the note unread on the other facilitators' devices.
     const others: SenderKeyRecipient[] = [];
     for (const [member, sessionPk] of secrets.peers) if (member !== ctx.me && member !== note.from && isFacilitator(roster, member)) others.push({ member, sessionPk });
     seal(others, { kind: 'note-read', noteId: note.noteId, author: note.from }, true);
-    for (const box of boxes) await ctx.connection.request('direct.send', { box });
+    const author = secrets.peers.get(note.from);
+    if (author) seal([{ member: note.from, sessionPk: author }], { kind: 'read-receipt', noteId: note.noteId }, false);
+    const sent = await Promise.allSettled(boxes.map((box) => ctx.connection.request('direct.send', { box })));
+    const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   onDirect(box: ServerPayload<'direct'>['box']): void {

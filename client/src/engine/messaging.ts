@@ -83,24 +83,36 @@ export class Messaging {
   }
 
   /**
-   * After a reload: sends again what the tab had written and not yet sent, each once, in order. One that went out
-   * before the reload came back in the relay's replay (its client message id is known now) and is not sent again;
-   * one that expired meanwhile is never sent. Failures are reported as 'error' events (nothing to retry by hand).
+   * A reloaded tab: what it had written and not yet sent is shown again as waiting to send (and so kept by every
+   * snapshot taken meanwhile) before the re-entry; `resendKept` posts it once entered.
+   */
+  showKept(kept: readonly WaitingToSend[]): void {
+    for (const w of kept) this.show(w);
+    if (kept.length > 0) this.ctx.snapshotChanged();
+  }
+
+  /**
+   * After the re-entry of a reloaded tab: posts what `showKept` showed, each once, in order. One that went out before
+   * the reload came back in the relay's replay (its client message id is known now, and its waiting line became the
+   * sent message) and is not posted again; one that expired meanwhile is never sent. Failures are 'error' events.
    */
   resendKept(secrets: SessionSecrets, kept: readonly WaitingToSend[]): void {
     for (const w of kept) {
       if (!secrets.noteClientId(this.ctx.me, w.clientId)) continue;
-      this.deliver(secrets, w).catch((e: unknown) => this.ctx.warnFromError(e, 'message written before the reload'));
+      this.post(secrets, this.show(w), w).catch((e: unknown) => this.ctx.warnFromError(e, 'message written before the reload'));
     }
   }
 
-  /**
-   * Shows `w` at once as waiting to send and posts it through the outbox (in order, once, until it expires). Resolves
-   * with the message as sent; rejects (and it leaves the log) when it is refused, expires or the session ends first.
-   */
-  private async deliver(secrets: SessionSecrets, w: WaitingToSend): Promise<ChatMessage> {
+  /** Shows `w` at once as waiting to send and posts it through the outbox (post below). */
+  private deliver(secrets: SessionSecrets, w: WaitingToSend): Promise<ChatMessage> {
+    const waiting = this.show(w);
+    this.ctx.snapshotChanged(); // a reload now would keep it
+    return this.post(secrets, waiting, w);
+  }
+
+  /** `w` as a waiting line of the log (added unless it is there already), with its expiry scheduled. */
+  private show(w: WaitingToSend): ChatMessage {
     const ctx = this.ctx;
-    const content: ChatContent = { kind: 'text', text: w.text, ...(w.replyTo ? { replyTo: w.replyTo } : {}), id: w.clientId };
     const waiting: ChatMessage = {
       id: `${ctx.me}:waiting:${w.clientId}`,
       clientId: w.clientId,
@@ -114,7 +126,16 @@ export class Messaging {
     };
     ctx.updateSession((s) => addMessage(s, waiting));
     this.expiry.schedule(waiting.expiresAt);
-    ctx.snapshotChanged(); // a reload now would keep it
+    return waiting;
+  }
+
+  /**
+   * Posts `waiting` through the outbox (in order, once, until it expires). Resolves with the message as sent; rejects
+   * (and it leaves the log) when it is refused, expires or the session ends first.
+   */
+  private async post(secrets: SessionSecrets, waiting: ChatMessage, w: WaitingToSend): Promise<ChatMessage> {
+    const ctx = this.ctx;
+    const content: ChatContent = { kind: 'text', text: w.text, ...(w.replyTo ? { replyTo: w.replyTo } : {}), id: w.clientId };
     let envelope: Envelope;
     try {
       ({ envelope } = await this.outbox.post({

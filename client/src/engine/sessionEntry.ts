@@ -75,16 +75,17 @@ export class SessionEntry {
     const secrets = new SessionSecrets(g.groupId, open.id, ctx.me, snapshot.acceptance, ctx.identity, record, snapshot.generation, seed);
     wipe(seed);
     secrets.lastSeq = 0; // everything the relay still buffers
-    secrets.restoring = { sealed: snapshot.sealed, shown: snapshot.shown };
+    secrets.restoring = { sealed: snapshot.sealed, shown: snapshot.shown, waiting: snapshot.waiting ?? [] };
     for (const [id, expiresAt] of snapshot.shown) secrets.shown.set(id, expiresAt);
     ctx.adoptSecrets(secrets);
     ctx.update((s) => ({ ...s, entering: true, closedReason: null }));
+    // What was written and not yet sent before the reload: shown again on entry (after the replay), posted once entered.
+    const kept = snapshot.waiting ?? [];
     try {
-      const status = await this.enter(secrets);
-      // What was written and not yet sent before the reload goes out now, unless the replay shows it went already.
-      if (status === 'joined') this.messaging.resendKept(secrets, snapshot.waiting ?? []);
-      return status;
+      return await this.enter(secrets);
     } finally {
+      // Also when the entry failed after it got in (a key distribution that did not settle): the outbox waits for it.
+      if (ctx.secrets === secrets && ctx.entered) this.messaging.resendKept(secrets, kept);
       ctx.update((s) => (s.entering ? { ...s, entering: false } : s));
     }
   }
@@ -164,7 +165,12 @@ export class SessionEntry {
     } finally {
       secrets.replaying = false;
     }
-    if (restoring) this.reportGone(secrets, restoring.shown);
+    if (restoring) {
+      // After the replay, which turned what went out before the reload into sent messages: the rest waits again, and
+      // the snapshot taken just below keeps it.
+      this.messaging.showKept(restoring.waiting);
+      this.reportGone(secrets, restoring.shown);
+    }
     ctx.snapshotChanged();
     this.keys.armPruneTimer();
     await this.keys.ensureChain('session');

@@ -39,6 +39,7 @@ import {
   type SealedSenderKey,
   type SignedAcceptance,
   type SignedSessionKey,
+  type WaitingToSend,
 } from '@kindred/shared/protocol';
 
 /** Most envelopes kept while waiting for their sender key (a burst behind a slow key distribution). */
@@ -83,7 +84,7 @@ export class SessionSecrets {
    * A reloaded tab, until its first entry: the sealed keys it kept (opened once the present members are known) and
    * the messages it had shown (those that do not come back are reported gone). Null otherwise.
    */
-  restoring: { sealed: KeptSealedKey[]; shown: [string, number][] } | null = null;
+  restoring: { sealed: KeptSealedKey[]; shown: [string, number][]; waiting: WaitingToSend[] } | null = null;
   /** True while a reloaded tab's first entry hands its replay of the relay's buffer to messaging (sessionEntry.ts). */
   replaying = false;
   /** Called when what a reload would need changed (kept keys, shown messages, peers' keys): the engine saves it. */

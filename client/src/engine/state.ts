@@ -339,6 +339,9 @@ export function expiryMs(headerTtlSeconds: number, policy: RosterPolicy): number
 
 /** Adds a message unless one with the same id is there (a replay is dropped silently); counts talk share. */
 export function addMessage(session: SessionView, message: ChatMessage): SessionView {
+  // The relay's copy of a message of mine still shown as waiting (a reloaded tab's replay): it went; it is sent now.
+  const twin = message.waiting ? undefined : session.messages.find((m) => m.waiting && sameClientMessage(m, message));
+  if (twin) return markSent(session, twin.id, message);
   if (session.messages.some((m) => m.id === message.id || sameClientMessage(m, message))) return session;
   const prev = session.talk[message.sender] ?? { messages: 0, characters: 0 };
   return {
