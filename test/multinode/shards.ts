@@ -6,35 +6,23 @@
 import { createClient } from 'redis';
 import { roomChannel, rooms, sharedChannel } from '@kindred/server';
 
-/** Master ("host:port") serving each slot range (CLUSTER SLOTS). */
-async function slotOwners(url: string): Promise<{ from: number; to: number; master: string }[]> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    const slots = (await client.sendCommand(['CLUSTER', 'SLOTS'])) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
-    return slots.map(([from, to, [host, port]]) => ({ from, to, master: `${host}:${port}` }));
-  } finally {
-    client.destroy();
-  }
-}
-
-async function slotOf(url: string, channel: string): Promise<number> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    return Number(await client.sendCommand(['CLUSTER', 'KEYSLOT', channel]));
-  } finally {
-    client.destroy();
-  }
-}
+type SlotRange = [from: number, to: number, master: [host: string, port: number, ...rest: unknown[]], ...replicas: unknown[]];
 
 /** Whether the session's message channel and the shared channel of this key prefix are on different masters. */
 export async function sessionApartFromNotices(url: string, keyPrefix: string, groupId: string, sessionId: string): Promise<boolean> {
-  const owners = await slotOwners(url);
-  const ownerOf = async (channel: string): Promise<string | undefined> => {
-    const slot = await slotOf(url, channel);
-    return owners.find((o) => slot >= o.from && slot <= o.to)?.master;
-  };
-  const [session, notices] = await Promise.all([ownerOf(roomChannel(keyPrefix, rooms.session(groupId, sessionId))), ownerOf(sharedChannel(keyPrefix))]);
-  return session !== undefined && notices !== undefined && session !== notices;
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    const ranges = (await client.sendCommand(['CLUSTER', 'SLOTS'])) as SlotRange[];
+    const ownerOf = async (channel: string): Promise<string | undefined> => {
+      const slot = Number(await client.sendCommand(['CLUSTER', 'KEYSLOT', channel]));
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      return range ? `${range[2][0]}:${range[2][1]}` : undefined;
+    };
+    const session = await ownerOf(roomChannel(keyPrefix, rooms.session(groupId, sessionId)));
+    const notices = await ownerOf(sharedChannel(keyPrefix));
+    return session !== undefined && notices !== undefined && session !== notices;
+  } finally {
+    client.destroy();
+  }
 }

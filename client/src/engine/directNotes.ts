@@ -9,12 +9,13 @@
  * stops asking for their attention too; they take it only from a facilitator, for a note they hold from that author.
  * The relay sees small boxes between opaque ids, never which note.
  */
-import { isFacilitator, openDirect, randomBytes, sealDirect, sealToFacilitators, wipe, type SenderKeyRecipient } from '@kindred/shared/crypto';
+import { isFacilitator, openDirect, randomBytes, sealDirect, sealToFacilitators, wipe, type RosterState, type SenderKeyRecipient } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
 import { decodeDirectContent, encodeDirectContent, type DirectBox, type DirectContent, type ServerPayload } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import { ExpiryScheduler } from './expiry';
+import type { SessionSecrets } from './sessionSecrets';
 import { capExpiry, expireDirects, type DirectNote } from './state';
 
 export class DirectNotes {
@@ -31,19 +32,14 @@ export class DirectNotes {
     const ctx = this.ctx;
     const secrets = ctx.requireJoined();
     const roster = ctx.requireRoster();
-    const recipients: SenderKeyRecipient[] = [];
-    for (const [member, sessionPk] of secrets.peers) if (isFacilitator(roster, member)) recipients.push({ member, sessionPk });
+    const recipients = facilitatorsPresent(secrets, roster, []);
     if (recipients.length === 0) throw new KindredError('NOT_FOUND', 'no facilitator present');
     const noteId = toBase64Url(randomBytes(16));
-    const plaintext = encodeDirectContent({ kind, text, noteId });
-    try {
-      const boxes = sealToFacilitators(secrets.pairwise, roster, recipients, { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me }, plaintext);
-      for (const box of boxes) await ctx.connection.request('direct.send', { box });
-      ctx.updateSession((s) => ({ ...s, sentNotes: [...s.sentNotes, { noteId, kind, sentAt: ctx.clock.now(), readAt: null }].slice(-50) }));
-      return boxes.length;
-    } finally {
-      wipe(plaintext);
-    }
+    const boxCtx = { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me };
+    const boxes = boxed({ kind, text, noteId }, (plaintext) => sealToFacilitators(secrets.pairwise, roster, recipients, boxCtx, plaintext));
+    for (const box of boxes) await ctx.connection.request('direct.send', { box });
+    ctx.updateSession((s) => ({ ...s, sentNotes: [...s.sentNotes, { noteId, kind, sentAt: ctx.clock.now(), readAt: null }].slice(-50) }));
+    return boxes.length;
   }
 
   /**
@@ -62,24 +58,14 @@ export class DirectNotes {
     }
     if (!note.noteId) return;
     const boxCtx = { groupId: secrets.groupId, sessionId: secrets.sessionId, from: ctx.me };
-    const boxes: DirectBox[] = [];
-    const seal = (recipients: SenderKeyRecipient[], content: DirectContent, toFacilitators: boolean): void => {
-      if (recipients.length === 0) return;
-      const plaintext = encodeDirectContent(content);
-      try {
-        if (toFacilitators) boxes.push(...sealToFacilitators(secrets.pairwise, roster, recipients, boxCtx, plaintext));
-        else for (const r of recipients) boxes.push(sealDirect(secrets.pairwise, r, boxCtx, plaintext));
-      } finally {
-        wipe(plaintext);
-      }
-    };
     // The other facilitators first, and each box on its own: a member who has just left (NOT_FOUND for its receipt)
     // must not keep the note unread on the other facilitators' devices.
-    const others: SenderKeyRecipient[] = [];
-    for (const [member, sessionPk] of secrets.peers) if (member !== ctx.me && member !== note.from && isFacilitator(roster, member)) others.push({ member, sessionPk });
-    seal(others, { kind: 'note-read', noteId: note.noteId, author: note.from }, true);
+    const others = facilitatorsPresent(secrets, roster, [ctx.me, note.from]);
     const author = secrets.peers.get(note.from);
-    if (author) seal([{ member: note.from, sessionPk: author }], { kind: 'read-receipt', noteId: note.noteId }, false);
+    const boxes: DirectBox[] = [
+      ...(others.length > 0 ? boxed({ kind: 'note-read', noteId: note.noteId, author: note.from }, (p) => sealToFacilitators(secrets.pairwise, roster, others, boxCtx, p)) : []),
+      ...(author ? boxed({ kind: 'read-receipt', noteId: note.noteId }, (p) => [sealDirect(secrets.pairwise, { member: note.from, sessionPk: author }, boxCtx, p)]) : []),
+    ];
     const sent = await Promise.allSettled(boxes.map((box) => ctx.connection.request('direct.send', { box })));
     const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -148,5 +134,22 @@ export class DirectNotes {
     if (changed === session.directs) return;
     for (const d of changed) this.expiry.schedule(d.expiresAt);
     ctx.updateSession((s) => expireDirects({ ...s, directs: changed }, ctx.clock.now()));
+  }
+}
+
+/** The facilitators of the verified roster whose session key this device holds, but for `except`. */
+function facilitatorsPresent(secrets: SessionSecrets, roster: RosterState, except: readonly string[]): SenderKeyRecipient[] {
+  const out: SenderKeyRecipient[] = [];
+  for (const [member, sessionPk] of secrets.peers) if (!except.includes(member) && isFacilitator(roster, member)) out.push({ member, sessionPk });
+  return out;
+}
+
+/** `content` encoded, boxed by `seal`, and its plaintext wiped whatever happens. */
+function boxed(content: DirectContent, seal: (plaintext: Uint8Array) => DirectBox[]): DirectBox[] {
+  const plaintext = encodeDirectContent(content);
+  try {
+    return seal(plaintext);
+  } finally {
+    wipe(plaintext);
   }
 }

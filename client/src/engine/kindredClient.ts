@@ -50,7 +50,6 @@ import { Resumption } from './resumption';
 import { RosterSync } from './rosterSync';
 import { SessionEntry } from './sessionEntry';
 import type { SessionSecrets } from './sessionSecrets';
-import { takeSnapshot } from './sessionSnapshot';
 import { Signals } from './signals';
 import { removeKnock, talkShare, type ChatMessage, type EngineState, type InviteLink, type TalkShare } from './state';
 
@@ -343,9 +342,7 @@ export class KindredClient {
    * and delete it on `session.snapshot` with a null session id. `session.snapshot` says when it changed.
    */
   sessionSnapshot(): SessionSnapshot | null {
-    const secrets = this.ctx.secrets;
-    if (!secrets || secrets.wiped || !secrets.enteredOnce || this.ctx.state.session?.status !== 'joined') return null;
-    return takeSnapshot(secrets, this.ctx.installRecord, this.messaging.waitingToSend());
+    return this.sessions.snapshot();
   }
 
   /**

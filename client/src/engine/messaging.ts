@@ -99,24 +99,23 @@ export class Messaging {
   resendKept(secrets: SessionSecrets, kept: readonly WaitingToSend[]): void {
     for (const w of kept) {
       if (!secrets.noteClientId(this.ctx.me, w.clientId)) continue;
-      this.post(secrets, this.show(w), w).catch((e: unknown) => this.ctx.warnFromError(e, 'message written before the reload'));
+      this.post(secrets, w).catch((e: unknown) => this.ctx.warnFromError(e, 'message written before the reload'));
     }
   }
 
   /** Shows `w` at once as waiting to send and posts it through the outbox (post below). */
   private deliver(secrets: SessionSecrets, w: WaitingToSend): Promise<ChatMessage> {
-    const waiting = this.show(w);
+    this.show(w);
     this.ctx.snapshotChanged(); // a reload now would keep it
-    return this.post(secrets, waiting, w);
+    return this.post(secrets, w);
   }
 
-  /** `w` as a waiting line of the log (added unless it is there already), with its expiry scheduled. */
-  private show(w: WaitingToSend): ChatMessage {
-    const ctx = this.ctx;
-    const waiting: ChatMessage = {
-      id: `${ctx.me}:waiting:${w.clientId}`,
+  /** `w` as a waiting line of the log. */
+  private waitingLine(w: WaitingToSend): ChatMessage {
+    return {
+      id: `${this.ctx.me}:waiting:${w.clientId}`,
       clientId: w.clientId,
-      sender: ctx.me,
+      sender: this.ctx.me,
       text: w.text,
       ...(w.replyTo ? { replyTo: w.replyTo } : {}),
       receivedAt: w.writtenAt,
@@ -124,17 +123,21 @@ export class Messaging {
       own: true,
       waiting: true,
     };
-    ctx.updateSession((s) => addMessage(s, waiting));
-    this.expiry.schedule(waiting.expiresAt);
-    return waiting;
+  }
+
+  /** Adds `w`'s waiting line to the log (unless it is there already), with its expiry scheduled. */
+  private show(w: WaitingToSend): void {
+    this.ctx.updateSession((s) => addMessage(s, this.waitingLine(w)));
+    this.expiry.schedule(w.expiresAt);
   }
 
   /**
-   * Posts `waiting` through the outbox (in order, once, until it expires). Resolves with the message as sent; rejects
+   * Posts `w` (shown as its waiting line) through the outbox (in order, once, until it expires). Resolves with the message as sent; rejects
    * (and it leaves the log) when it is refused, expires or the session ends first.
    */
-  private async post(secrets: SessionSecrets, waiting: ChatMessage, w: WaitingToSend): Promise<ChatMessage> {
+  private async post(secrets: SessionSecrets, w: WaitingToSend): Promise<ChatMessage> {
     const ctx = this.ctx;
+    const waiting = this.waitingLine(w);
     const content: ChatContent = { kind: 'text', text: w.text, ...(w.replyTo ? { replyTo: w.replyTo } : {}), id: w.clientId };
     let envelope: Envelope;
     try {

@@ -21,7 +21,10 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 10_000;
 
 export interface OutboxItem {
-  /** Encrypts the message on my current chain (waiting for my chain to be accepted); called again after a rekey. */
+  /**
+   * Encrypts the message on my current chain (waiting for my chain to be accepted); called again after a rekey. Refuses
+   * (EXPIRED) once `expiresAt` has passed, in the same turn as it encrypts, and states the time left as the ttl.
+   */
   encrypt(): Promise<Envelope>;
   /** The encrypted form last posted: posted again, unchanged, after a lost answer. */
   envelope: Envelope | null;
@@ -65,7 +68,6 @@ export class Outbox {
         // First post, my chain was replaced or retired since, or it waited so long that its ttl overstates: encrypt (again).
         const stale = item.envelope && (item.envelope.header.keyId !== secrets.chain?.keyId || item.envelope.header.ttl * 1000 > left + TTL_SLACK_MS);
         if (!item.envelope || stale) item.envelope = await item.encrypt();
-        if (item.expiresAt <= ctx.clock.now()) throw new KindredError('EXPIRED', 'the message expired before it could be sent');
         const envelope = item.envelope;
         const { seq } = await ctx.connection.request('message.send', { envelope });
         return { envelope, seq };

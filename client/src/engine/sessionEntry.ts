@@ -6,6 +6,7 @@
 import { knockProofHash, randomBytes, signKnockProof, wipe } from '@kindred/shared/crypto';
 import { toBase64Url } from '@kindred/shared/encoding';
 import { KindredError } from '@kindred/shared/errors';
+import type { SessionSnapshot } from '@kindred/shared/protocol';
 import type { EngineContext } from './engineContext';
 import type { Introductions } from './introductions';
 import type { KeyDistribution } from './keyDistribution';
@@ -13,7 +14,7 @@ import type { Messaging } from './messaging';
 import type { Presence } from './presence';
 import type { RosterSync } from './rosterSync';
 import { SessionSecrets } from './sessionSecrets';
-import { readSnapshot } from './sessionSnapshot';
+import { readSnapshot, takeSnapshot } from './sessionSnapshot';
 import { emptySession, setPresent } from './state';
 
 export class SessionEntry {
@@ -54,6 +55,14 @@ export class SessionEntry {
       ctx.adoptSecrets(new SessionSecrets(g.groupId, session.id, ctx.me, g.acceptance, ctx.identity, record, ctx.nextGeneration()));
     }
     return this.enter(ctx.secrets as SessionSecrets);
+  }
+
+  /** What a reloaded tab needs to take its place back (kindredClient.ts, sessionSnapshot); null outside a joined session. */
+  snapshot(): SessionSnapshot | null {
+    const ctx = this.ctx;
+    const secrets = ctx.secrets;
+    if (!secrets || secrets.wiped || !secrets.enteredOnce || ctx.state.session?.status !== 'joined') return null;
+    return takeSnapshot(secrets, ctx.installRecord, this.messaging.waitingToSend());
   }
 
   /**
